@@ -1,0 +1,59 @@
+package dev.parley.protocol;
+
+import java.util.HashSet;
+import java.util.List;
+
+/** Field checks shared by the frame records; each failure is an {@link ErrorCode#INVALID_FIELD}. */
+final class Fields {
+    /** Upper bound on users named in one request; the group size limit is enforced by the server. */
+    static final int MAX_USERS_PER_REQUEST = 1024;
+
+    private Fields() {
+    }
+
+    static ParleyException invalid(String message) {
+        return new ParleyException(ErrorCode.INVALID_FIELD, message);
+    }
+
+    static void requireId(String id) {
+        if (id == null || id.isEmpty() || id.length() > 64) {
+            throw invalid("id is required and must be 1 to 64 characters");
+        }
+    }
+
+    static void requireText(String name, String value, int maxLength) {
+        if (value == null || value.isEmpty()) {
+            throw invalid(name + " is required");
+        }
+        if (value.length() > maxLength) {
+            throw invalid(name + " must be at most " + maxLength + " characters");
+        }
+    }
+
+    static void requireNonNegative(String name, long value) {
+        if (value < 0) {
+            throw invalid(name + " must not be negative");
+        }
+    }
+
+    static void requirePositive(String name, long value) {
+        if (value < 1) {
+            throw invalid(name + " must be at least 1");
+        }
+    }
+
+    static void requireUsers(String name, List<String> users, boolean mayBeEmpty) {
+        if (users == null || (!mayBeEmpty && users.isEmpty())) {
+            throw invalid(name + " must be a non-empty list of usernames");
+        }
+        if (users.size() > MAX_USERS_PER_REQUEST) {
+            throw invalid(name + " may name at most " + MAX_USERS_PER_REQUEST + " users");
+        }
+        if (new HashSet<>(users).size() != users.size()) {
+            throw invalid(name + " must not repeat a user");
+        }
+        for (String u : users) {
+            requireText(name + " entry", u, 64);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package dev.parley.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * JSON text codec for {@link ClientFrame} and {@link ServerFrame}. Thread-safe and stateless.
+ *
+ * <p>Decoding reads the tree first so that a frame with a bad field still yields its {@code id}
+ * for the error reply. Unknown fields are ignored (newer clients may send more); unknown types,
+ * wrong JSON types and missing required fields are errors with stable codes.
+ */
+public final class FrameCodec {
+    /** Protocol version announced in {@code welcome} and accepted in the {@code v} URL parameter. */
+    public static final int PROTOCOL_VERSION = 1;
+
+    private static final Map<String, Class<? extends ClientFrame>> CLIENT_TYPES;
+    private static final Map<Class<?>, String> SERVER_TYPES;
+
+    static {
+        Map<String, Class<? extends ClientFrame>> c = new HashMap<>();
+        c.put("auth", ClientFrame.Auth.class);
+        c.put("sync", ClientFrame.Sync.class);
+        c.put("send", ClientFrame.Send.class);
+        c.put("ack", ClientFrame.Ack.class);
+        c.put("read", ClientFrame.Read.class);
+        c.put("typing", ClientFrame.Typing.class);
+        c.put("history", ClientFrame.History.class);
+        c.put("open_direct", ClientFrame.OpenDirect.class);
+        c.put("create_group", ClientFrame.CreateGroup.class);
+        c.put("rename_group", ClientFrame.RenameGroup.class);
+        c.put("add_members", ClientFrame.AddMembers.class);
+        c.put("remove_member", ClientFrame.RemoveMember.class);
+        c.put("leave_group", ClientFrame.LeaveGroup.class);
+        c.put("list_conversations", ClientFrame.ListConversations.class);
+        c.put("subscribe_presence", ClientFrame.SubscribePresence.class);
+        c.put("set_privacy", ClientFrame.SetPrivacy.class);
+        c.put("message_info", ClientFrame.MessageInfo.class);
+        c.put("ping", ClientFrame.Ping.class);
+        CLIENT_TYPES = Collections.unmodifiableMap(c);
+
+        Map<Class<?>, String> s = new HashMap<>();
+        s.put(ServerFrame.Welcome.class, "welcome");
+        s.put(ServerFrame.Ok.class, "ok");
+        s.put(ServerFrame.Error.class, "error");
+        s.put(ServerFrame.Sent.class, "sent");
+        s.put(ServerFrame.Synced.class, "synced");
+        s.put(ServerFrame.HistoryPage.class, "history");
+        s.put(ServerFrame.ConversationReply.class, "conversation");
+        s.put(ServerFrame.ConversationList.class, "conversations");
+        s.put(ServerFrame.PresenceList.class, "presence_list");
+        s.put(ServerFrame.Pong.class, "pong");
+        s.put(ServerFrame.MessageInfoReply.class, "message_info");
+        s.put(ServerFrame.MessageEvent.class, "message");
+        s.put(ServerFrame.ReceiptEvent.class, "receipt");
+        s.put(ServerFrame.MembershipEvent.class, "membership");
+        s.put(ServerFrame.PresenceEvent.class, "presence");
+        s.put(ServerFrame.TypingEvent.class, "typing");
+        s.put(ServerFrame.Reconnect.class, "reconnect");
+        SERVER_TYPES = Collections.unmodifiableMap(s);
+    }
+
+    private final ObjectMapper mapper;
+
+    public FrameCodec() {
+        this.mapper = new ObjectMapper()
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
+                .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
+                .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
+    }
+
+    /** The shared mapper, configured for the wire; do not reconfigure. */
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    /**
+     * Decodes and validates a client frame.
+     *
+     * @throws FrameException with the request id (when readable) and a stable code
+     */
+    public ClientFrame decodeClient(String text) {
+        JsonNode tree;
+        try {
+            tree = mapper.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new FrameException(null, new ParleyException(ErrorCode.MALFORMED_FRAME,
+                    "frame is not valid JSON: " + e.getOriginalMessage()));
+        }
+        if (!(tree instanceof ObjectNode obj)) {
+            throw new FrameException(null, new ParleyException(ErrorCode.MALFORMED_FRAME, "frame must be a JSON object"));
+        }
+        JsonNode idNode = obj.get("id");
+        String id = idNode != null && idNode.isTextual() ? idNode.asText() : null;
+        JsonNode typeNode = obj.get("type");
+        if (typeNode == null || !typeNode.isTextual()) {
+            throw new FrameException(id, new ParleyException(ErrorCode.UNKNOWN_TYPE, "frame has no string field \"type\""));
+        }
+        Class<? extends ClientFrame> cls = CLIENT_TYPES.get(typeNode.asText());
+        if (cls == null) {
+            throw new FrameException(id, new ParleyException(ErrorCode.UNKNOWN_TYPE,
+                    "unknown frame type \"" + truncate(typeNode.asText()) + "\""));
+        }
+        if (idNode != null && !idNode.isTextual()) {
+            throw new FrameException(null, new ParleyException(ErrorCode.INVALID_FIELD, "id must be a string"));
+        }
+        ClientFrame frame;
+        try {
+            frame = mapper.treeToValue(obj, cls);
+        } catch (MismatchedInputException e) {
+            String field = e.getPath().isEmpty() ? "?" : e.getPath().get(0).getFieldName();
+            throw new FrameException(id, new ParleyException(ErrorCode.INVALID_FIELD,
+                    "field \"" + field + "\" has the wrong type"));
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new FrameException(id, new ParleyException(ErrorCode.INVALID_FIELD, "invalid frame fields"));
+        }
+        try {
+            frame.validate();
+        } catch (ParleyException e) {
+            throw new FrameException(id, e);
+        }
+        return frame;
+    }
+
+    /** Encodes a server frame with its {@code type} field first. */
+    public String encode(ServerFrame frame) {
+        ObjectNode node = mapper.createObjectNode();
+        node.put("type", typeOf(frame));
+        node.setAll((ObjectNode) mapper.valueToTree(frame));
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + frame.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** Decodes a server frame (used by the Java SDK and tests). */
+    public ServerFrame decodeServer(String text) {
+        try {
+            JsonNode tree = mapper.readTree(text);
+            String type = tree.path("type").asText();
+            for (Map.Entry<Class<?>, String> e : SERVER_TYPES.entrySet()) {
+                if (e.getValue().equals(type)) {
+                    return (ServerFrame) mapper.treeToValue(tree, e.getKey());
+                }
+            }
+            throw new IllegalArgumentException("unknown server frame type \"" + truncate(type) + "\"");
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("malformed server frame", e);
+        }
+    }
+
+    /** Encodes a client frame with its {@code type} field (used by the Java SDK and tests). */
+    public String encode(ClientFrame frame) {
+        ObjectNode node = mapper.createObjectNode();
+        node.put("type", typeOf(frame));
+        node.setAll((ObjectNode) mapper.valueToTree(frame));
+        node.remove(java.util.List.copyOf(nullFields(node)));
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + frame.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** The wire type name of a client frame. */
+    public static String typeOf(ClientFrame frame) {
+        for (Map.Entry<String, Class<? extends ClientFrame>> e : CLIENT_TYPES.entrySet()) {
+            if (e.getValue() == frame.getClass()) {
+                return e.getKey();
+            }
+        }
+        throw new IllegalArgumentException("unregistered client frame " + frame.getClass());
+    }
+
+    /** The wire type name of a server frame. */
+    public static String typeOf(ServerFrame frame) {
+        String type = SERVER_TYPES.get(frame.getClass());
+        if (type == null) {
+            throw new IllegalArgumentException("unregistered server frame " + frame.getClass());
+        }
+        return type;
+    }
+
+    private static java.util.List<String> nullFields(ObjectNode node) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        node.fields().forEachRemaining(e -> {
+            if (e.getValue().isNull()) {
+                names.add(e.getKey());
+            }
+        });
+        return names;
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+    }
+
+    /** A decoding failure that keeps the request id (possibly null) for the error reply. */
+    public static final class FrameException extends RuntimeException {
+        private final String requestId;
+        private final ParleyException error;
+
+        FrameException(String requestId, ParleyException error) {
+            super(error.getMessage(), error);
+            this.requestId = requestId;
+            this.error = error;
+        }
+
+        public String requestId() {
+            return requestId;
+        }
+
+        public ParleyException error() {
+            return error;
+        }
+    }
+}
