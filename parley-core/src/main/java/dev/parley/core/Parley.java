@@ -1,0 +1,184 @@
+package dev.parley.core;
+
+import dev.parley.core.account.AccountService;
+import dev.parley.core.account.AccountStore;
+import dev.parley.core.account.Device;
+import dev.parley.core.account.PasswordHasher;
+import dev.parley.core.conversation.ConversationService;
+import dev.parley.core.delivery.DeviceSession;
+import dev.parley.core.delivery.MessageRouter;
+import dev.parley.core.delivery.Sessions;
+import dev.parley.core.delivery.Transport;
+import dev.parley.core.message.MessageStore;
+import dev.parley.core.message.MessagingService;
+import dev.parley.core.presence.PresenceRegistry;
+import dev.parley.core.presence.PresenceService;
+import dev.parley.core.push.PushSender;
+import dev.parley.core.push.PushService;
+import dev.parley.protocol.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Parley core of one server, wired by constructor from its ports. The network layer calls
+ * {@link #authenticate} and {@link #openSession}; REST handlers call the feature services.
+ * Lifecycle: construct, {@link #start()}, {@link #shutdown(Duration)}, {@link #close()}.
+ */
+public final class Parley implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Parley.class);
+
+    private final ParleySettings settings;
+    private final MessageStore store;
+    private final MessageRouter router;
+    private final PresenceRegistry presenceRegistry;
+    private final Clock clock;
+    private final AccountService accounts;
+    private final ConversationService conversations;
+    private final MessagingService messaging;
+    private final PresenceService presence;
+    private final Sessions sessions;
+    private final ExecutorService hashing;
+    private final ScheduledExecutorService timers;
+    private volatile boolean shuttingDown;
+
+    public Parley(ParleySettings settings, AccountStore accountStore, MessageStore store, MessageRouter router,
+                  PresenceRegistry presenceRegistry, PushSender push, Clock clock, MeterRegistry meters) {
+        this.settings = settings;
+        this.store = store;
+        this.router = router;
+        this.presenceRegistry = presenceRegistry;
+        this.clock = clock;
+        int cores = Runtime.getRuntime().availableProcessors();
+        this.hashing = Executors.newFixedThreadPool(Math.max(1, cores), daemon("parley-hashing"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("parley-timers"));
+        this.accounts = new AccountService(accountStore,
+                new PasswordHasher(settings.argon2MemoryKiB(), settings.argon2Iterations()), hashing, clock);
+        this.conversations = new ConversationService(store, accountStore, router, clock, settings.maxGroupMembers());
+        PushService pushService = new PushService(push == null ? List.of() : List.of(push), accountStore,
+                presenceRegistry, meters);
+        this.messaging = new MessagingService(store, conversations, router, pushService, settings.maxBodyBytes(), meters);
+        this.presence = new PresenceService(presenceRegistry, accountStore, store);
+        Counter framesIn = meters.counter("parley.frames.in");
+        Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
+        for (ErrorCode c : ErrorCode.values()) {
+            errors.put(c, meters.counter("parley.errors", "code", c.name()));
+        }
+        this.sessions = new Sessions(settings, new DeviceSession.Services(accounts, conversations, messaging, presence,
+                store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
+        meters.gauge("parley.sessions", sessions.registry(), r -> r.size());
+        accounts.onRevoked((user, device) -> sessions.closeDevice(user, device, 1008, "device revoked"));
+    }
+
+    /** Starts routing, presence refresh and inbox retention. */
+    public void start() {
+        router.start(sessions);
+        long refresh = Math.max(1000, settings.heartbeatTimeout().toMillis() / 3);
+        timers.scheduleWithFixedDelay(this::refreshPresence, refresh, refresh, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::pruneInboxes, 1, 60, TimeUnit.MINUTES);
+    }
+
+    public AccountService accounts() {
+        return accounts;
+    }
+
+    public ConversationService conversations() {
+        return conversations;
+    }
+
+    public MessagingService messaging() {
+        return messaging;
+    }
+
+    public PresenceService presence() {
+        return presence;
+    }
+
+    public ParleySettings settings() {
+        return settings;
+    }
+
+    public String serverId() {
+        return settings.serverId();
+    }
+
+    public int sessionCount() {
+        return sessions.registry().size();
+    }
+
+    public boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    /** Resolves a bearer token to its device; fails with UNAUTHENTICATED. */
+    public CompletionStage<Device> authenticate(String token) {
+        return accounts.authenticate(token);
+    }
+
+    /** Opens the session of an authenticated device on a new connection; sends {@code welcome}. */
+    public DeviceSession openSession(Device device, Transport transport) {
+        return sessions.open(device, transport);
+    }
+
+    /**
+     * Tells every connected client to reconnect (to another server, or to this one once it is
+     * back), spreading their return over {@code grace}, and closes their connections.
+     */
+    public void shutdown(Duration grace) {
+        shuttingDown = true;
+        long spread = Math.max(1, grace.toMillis());
+        for (DeviceSession s : sessions.registry().all()) {
+            long retryAfter = ThreadLocalRandom.current().nextLong(spread);
+            s.closeWith(new dev.parley.protocol.ServerFrame.Reconnect("server shutting down", retryAfter), 1001,
+                    "server shutting down");
+        }
+    }
+
+    private void refreshPresence() {
+        try {
+            presenceRegistry.refresh(settings.serverId(), sessions.registry().all().stream()
+                    .map(s -> s.device().userId()).distinct().toList());
+        } catch (RuntimeException e) {
+            log.warn("presence refresh failed", e);
+        }
+    }
+
+    private void pruneInboxes() {
+        store.pruneInboxes(clock.instant().minus(settings.inboxRetention())).whenComplete((n, e) -> {
+            if (e != null) {
+                log.warn("inbox retention pass failed", e);
+            } else if (n > 0) {
+                log.info("inbox retention removed {} entries older than {}", n, settings.inboxRetention());
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        shuttingDown = true;
+        timers.shutdownNow();
+        hashing.shutdown();
+        router.close();
+        presenceRegistry.close();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

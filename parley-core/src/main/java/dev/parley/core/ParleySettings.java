@@ -1,0 +1,103 @@
+package dev.parley.core;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Limits and tunables of the core, validated on construction. Every field has a documented
+ * default in {@link #defaults()} and in docs/CONFIGURATION.md.
+ *
+ * @param serverId           this server's id in presence and routing (default: a random one)
+ * @param maxBodyBytes       largest message body in UTF-8 bytes (65,536)
+ * @param maxGroupMembers    largest group, creator included (1,024)
+ * @param inboxRetention     how long undelivered inbox entries are kept (30 days)
+ * @param heartbeatTimeout   a connection silent this long is closed (60 s)
+ * @param rateLimitPerSecond sustained frames per second per connection (100)
+ * @param rateLimitBurst     frames a connection may send at once above the rate (200)
+ * @param maxOutboundFrames  frames that may wait in one connection's outbound queue before live
+ *                           delivery pauses and resumes from the store (1,000)
+ * @param syncBatchSize      inbox entries read from the store per batch while catching up (256)
+ * @param argon2MemoryKiB    Argon2id memory cost for password hashes (19,456 KiB, OWASP's minimum)
+ * @param argon2Iterations   Argon2id time cost (2)
+ */
+public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMembers, Duration inboxRetention,
+                             Duration heartbeatTimeout, int rateLimitPerSecond, int rateLimitBurst,
+                             int maxOutboundFrames, int syncBatchSize, int argon2MemoryKiB, int argon2Iterations) {
+
+    public ParleySettings {
+        Objects.requireNonNull(serverId, "serverId");
+        requireRange("maxBodyBytes", maxBodyBytes, 1, 16 << 20);
+        requireRange("maxGroupMembers", maxGroupMembers, 2, 100_000);
+        Objects.requireNonNull(inboxRetention, "inboxRetention");
+        if (inboxRetention.isNegative() || inboxRetention.isZero()) {
+            throw new IllegalArgumentException("inboxRetention must be positive");
+        }
+        Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+        if (heartbeatTimeout.toMillis() < 1000) {
+            throw new IllegalArgumentException("heartbeatTimeout must be at least 1 s");
+        }
+        requireRange("rateLimitPerSecond", rateLimitPerSecond, 1, 10_000_000);
+        requireRange("rateLimitBurst", rateLimitBurst, 1, 10_000_000);
+        requireRange("maxOutboundFrames", maxOutboundFrames, 1, 1_000_000);
+        requireRange("syncBatchSize", syncBatchSize, 1, 10_000);
+        requireRange("argon2MemoryKiB", argon2MemoryKiB, 8, 4 << 20);
+        requireRange("argon2Iterations", argon2Iterations, 1, 100);
+    }
+
+    /** The documented defaults, with a random server id. */
+    public static ParleySettings defaults() {
+        return new ParleySettings("parley-" + Ids.random(6), 65_536, 1_024, Duration.ofDays(30), Duration.ofSeconds(60),
+                100, 200, 1_000, 256, 19_456, 2);
+    }
+
+    public ParleySettings withServerId(String v) {
+        return new ParleySettings(v, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+    }
+
+    public ParleySettings withMaxBodyBytes(int v) {
+        return new ParleySettings(serverId, v, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+    }
+
+    public ParleySettings withMaxGroupMembers(int v) {
+        return new ParleySettings(serverId, maxBodyBytes, v, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+    }
+
+    public ParleySettings withInboxRetention(Duration v) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, v, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+    }
+
+    public ParleySettings withHeartbeatTimeout(Duration v) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, v,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+    }
+
+    public ParleySettings withRateLimit(int perSecond, int burst) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                perSecond, burst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+    }
+
+    public ParleySettings withMaxOutboundFrames(int v) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, v, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+    }
+
+    public ParleySettings withSyncBatchSize(int v) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, v, argon2MemoryKiB, argon2Iterations);
+    }
+
+    public ParleySettings withArgon2(int memoryKiB, int iterations) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, memoryKiB, iterations);
+    }
+
+    private static void requireRange(String name, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + value);
+        }
+    }
+}

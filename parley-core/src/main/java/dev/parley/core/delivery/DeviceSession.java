@@ -1,0 +1,351 @@
+package dev.parley.core.delivery;
+
+import dev.parley.core.Views;
+import dev.parley.core.account.AccountService;
+import dev.parley.core.account.Device;
+import dev.parley.core.account.LastSeenPrivacy;
+import dev.parley.core.conversation.ConversationService;
+import dev.parley.core.message.InboxEntry;
+import dev.parley.core.message.InboxEvent;
+import dev.parley.core.message.MessageStore;
+import dev.parley.core.message.MessagingService;
+import dev.parley.core.presence.PresenceService;
+import dev.parley.protocol.ClientFrame;
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.ParleyException;
+import dev.parley.protocol.ServerFrame;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One authenticated device connection: dispatches the device's requests and delivers its
+ * user's inbox in cursor order.
+ *
+ * <p>Delivery is driven by the inbox, not by notifications: the session remembers the highest
+ * cursor it has sent ({@code sentUpTo}); a notification for exactly the next cursor is sent at
+ * once, anything else (a gap, a paused connection, a sync after being offline) makes it read
+ * from the store after {@code sentUpTo} until it has caught up. So the offline backlog always
+ * comes before newer live traffic, a slow client never makes the server buffer without bound
+ * (delivery pauses while the transport is not writable and resumes from the store), and a lost
+ * notification only delays an entry until the next one.
+ *
+ * <p>Threading: every method runs on, or hops to, the transport's executor; state is confined
+ * to it, so there are no locks.
+ */
+public final class DeviceSession {
+    private static final Logger log = LoggerFactory.getLogger(DeviceSession.class);
+
+    /** Services a session calls; one instance per server. */
+    public record Services(AccountService accounts, ConversationService conversations, MessagingService messaging,
+                           PresenceService presence, MessageStore store, Runnable onFrameIn,
+                           java.util.function.Consumer<ErrorCode> onError) {
+    }
+
+    private final Device device;
+    private final Transport transport;
+    private final Services services;
+    private final int syncBatchSize;
+    private final RateLimiter rateLimiter;
+    private final java.util.function.Consumer<DeviceSession> onClose;
+
+    private boolean closed;
+    private boolean syncing;
+    private boolean syncStarted;
+    private boolean catchingUp;
+    private long sentUpTo;
+    private long ackedUpTo;
+    private long knownHead;
+    private String pendingSyncId;
+    private long syncFrom;
+    private long syncHead;
+
+    DeviceSession(Device device, Transport transport, Services services, int syncBatchSize, RateLimiter rateLimiter,
+                  java.util.function.Consumer<DeviceSession> onClose) {
+        this.device = device;
+        this.transport = transport;
+        this.services = services;
+        this.syncBatchSize = syncBatchSize;
+        this.rateLimiter = rateLimiter;
+        this.onClose = onClose;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    /** Handles one decoded request. Call on the transport's executor. */
+    public void onFrame(ClientFrame frame) {
+        if (closed) {
+            return;
+        }
+        services.onFrameIn().run();
+        if (!rateLimiter.tryAcquire()) {
+            reply(frame.id(), CompletableFuture.failedFuture(new ParleyException(ErrorCode.RATE_LIMITED,
+                    "too many requests; slow down (limit " + rateLimiter.describe() + ")")));
+            return;
+        }
+        try {
+            dispatch(frame);
+        } catch (ParleyException e) {
+            sendError(frame.id(), e);
+        }
+    }
+
+    private void dispatch(ClientFrame frame) {
+        String user = device.userId();
+        String id = frame.id();
+        if (frame instanceof ClientFrame.Send f) {
+            reply(id, services.messaging().send(device, f), Function.identity());
+        } else if (frame instanceof ClientFrame.Ack f) {
+            ack(f);
+        } else if (frame instanceof ClientFrame.Sync f) {
+            sync(f);
+        } else if (frame instanceof ClientFrame.Read f) {
+            reply(id, services.messaging().markRead(user, f.conv(), f.upTo()), v -> new ServerFrame.Ok(id));
+        } else if (frame instanceof ClientFrame.Typing f) {
+            reply(id, services.messaging().typing(user, f.conv(), f.state()), v -> new ServerFrame.Ok(id));
+        } else if (frame instanceof ClientFrame.History f) {
+            reply(id, services.messaging().history(user, id, f), Function.identity());
+        } else if (frame instanceof ClientFrame.OpenDirect f) {
+            conversationReply(id, services.conversations().openDirect(user, f.user()));
+        } else if (frame instanceof ClientFrame.CreateGroup f) {
+            conversationReply(id, services.conversations().createGroup(user, f.name(), f.members()));
+        } else if (frame instanceof ClientFrame.RenameGroup f) {
+            conversationReply(id, services.conversations().rename(user, f.conv(), f.name()));
+        } else if (frame instanceof ClientFrame.AddMembers f) {
+            conversationReply(id, services.conversations().addMembers(user, f.conv(), f.users()));
+        } else if (frame instanceof ClientFrame.RemoveMember f) {
+            conversationReply(id, services.conversations().removeMember(user, f.conv(), f.user()));
+        } else if (frame instanceof ClientFrame.LeaveGroup f) {
+            conversationReply(id, services.conversations().leave(user, f.conv()));
+        } else if (frame instanceof ClientFrame.ListConversations) {
+            reply(id, services.conversations().list(user).thenCompose(list -> {
+                List<CompletableFuture<ServerFrame.ConversationView>> views = list.stream()
+                        .map(c -> services.messaging().view(c).toCompletableFuture()).toList();
+                return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
+                        .thenApply(v -> views.stream().map(CompletableFuture::join).toList());
+            }), list -> new ServerFrame.ConversationList(id, list));
+        } else if (frame instanceof ClientFrame.SubscribePresence f) {
+            reply(id, services.presence().subscribe(this, f.users()), list -> new ServerFrame.PresenceList(id, list));
+        } else if (frame instanceof ClientFrame.SetPrivacy f) {
+            LastSeenPrivacy p = LastSeenPrivacy.fromWire(f.lastSeen());
+            reply(id, services.accounts().setPrivacy(user, p).thenAccept(u -> services.presence().privacyChanged(user, p)),
+                    v -> new ServerFrame.Ok(id));
+        } else if (frame instanceof ClientFrame.MessageInfo f) {
+            reply(id, services.messaging().messageInfo(user, id, f.conv(), f.seq()), Function.identity());
+        } else if (frame instanceof ClientFrame.Ping) {
+            transport.send(new ServerFrame.Pong(id, System.currentTimeMillis()));
+        } else if (frame instanceof ClientFrame.Auth) {
+            sendError(id, new ParleyException(ErrorCode.INVALID_FIELD, "this connection is already authenticated"));
+        } else {
+            sendError(id, new ParleyException(ErrorCode.UNKNOWN_TYPE, "unsupported frame"));
+        }
+    }
+
+    // ---- inbox delivery -------------------------------------------------------------------
+
+    private void sync(ClientFrame.Sync f) {
+        if (syncStarted) {
+            sendError(f.id(), new ParleyException(ErrorCode.INVALID_FIELD, "sync was already requested on this connection"));
+            return;
+        }
+        syncStarted = true;
+        MessageStore store = services.store();
+        store.deviceCursor(device.userId(), device.deviceId())
+                .thenCombine(store.inboxHead(device.userId()), (cursor, head) -> new long[] {cursor, head})
+                .whenCompleteAsync((r, e) -> {
+                    if (closed) {
+                        return;
+                    }
+                    if (e != null) {
+                        syncStarted = false;
+                        sendError(f.id(), ParleyException.from(e));
+                        return;
+                    }
+                    ackedUpTo = r[0];
+                    sentUpTo = f.after() != null ? f.after() : r[0];
+                    syncFrom = sentUpTo;
+                    syncHead = r[1];
+                    knownHead = Math.max(knownHead, r[1]);
+                    pendingSyncId = f.id();
+                    syncing = true;
+                    catchUp();
+                }, transport.executor());
+    }
+
+    /** A new entry in this user's inbox exists; may be called from any thread. */
+    public void notifyEntry(InboxEntry entry) {
+        transport.executor().execute(() -> onEntry(entry));
+    }
+
+    private void onEntry(InboxEntry entry) {
+        if (closed) {
+            return;
+        }
+        knownHead = Math.max(knownHead, entry.cursor());
+        if (!syncing) {
+            return;
+        }
+        if (!catchingUp && entry.cursor() == sentUpTo + 1 && transport.isWritable()) {
+            transport.send(Views.inboxFrame(entry));
+            sentUpTo = entry.cursor();
+        } else if (entry.cursor() > sentUpTo) {
+            catchUp();
+        }
+    }
+
+    /** Connection became writable again: resume delivery from the store. */
+    public void onWritable() {
+        transport.executor().execute(() -> {
+            if (!closed && syncing && knownHead > sentUpTo) {
+                catchUp();
+            }
+        });
+    }
+
+    private void catchUp() {
+        if (catchingUp || closed) {
+            return;
+        }
+        if (!transport.isWritable()) {
+            return; // onWritable resumes
+        }
+        catchingUp = true;
+        services.store().readInbox(device.userId(), sentUpTo, syncBatchSize).whenCompleteAsync((entries, e) -> {
+            catchingUp = false;
+            if (closed) {
+                return;
+            }
+            if (e != null) {
+                log.warn("inbox read failed for device {}; closing so the client resyncs", device.deviceId(), e);
+                transport.close(1011, "inbox unavailable, reconnect");
+                return;
+            }
+            for (InboxEntry entry : entries) {
+                if (entry.cursor() > sentUpTo) {
+                    transport.send(Views.inboxFrame(entry));
+                    sentUpTo = entry.cursor();
+                }
+            }
+            knownHead = Math.max(knownHead, sentUpTo);
+            if (entries.size() >= syncBatchSize || (!entries.isEmpty() && knownHead > sentUpTo)) {
+                catchUp();
+            } else if (pendingSyncId != null && sentUpTo >= syncHead) {
+                transport.send(new ServerFrame.Synced(pendingSyncId, syncFrom, Math.max(syncHead, sentUpTo)));
+                pendingSyncId = null;
+            } else if (pendingSyncId != null) {
+                // The head moved below what this device claims to have (pruned inbox): nothing more to send.
+                transport.send(new ServerFrame.Synced(pendingSyncId, syncFrom, sentUpTo));
+                pendingSyncId = null;
+            }
+        }, transport.executor());
+    }
+
+    private void ack(ClientFrame.Ack f) {
+        long upTo = f.upTo();
+        if (upTo > sentUpTo) {
+            sendError(f.id(), new ParleyException(ErrorCode.INVALID_FIELD,
+                    "cannot acknowledge cursor " + upTo + ": only " + sentUpTo + " was delivered on this connection"));
+            return;
+        }
+        if (upTo <= ackedUpTo) {
+            transport.send(new ServerFrame.Ok(f.id()));
+            return;
+        }
+        long from = ackedUpTo;
+        ackedUpTo = upTo;
+        MessageStore store = services.store();
+        CompletionStage<Void> done = store.saveDeviceCursor(device.userId(), device.deviceId(), upTo)
+                .thenCompose(v -> deliveredReceipts(from, upTo));
+        reply(f.id(), done, v -> new ServerFrame.Ok(f.id()));
+    }
+
+    /** Raises delivered watermarks for the messages of others in the acknowledged range. */
+    private CompletionStage<Void> deliveredReceipts(long from, long upTo) {
+        return services.store().readInbox(device.userId(), from, (int) Math.min(upTo - from, 10_000))
+                .thenCompose(entries -> {
+                    Map<String, Long> maxSeq = new HashMap<>();
+                    for (InboxEntry e : entries) {
+                        if (e.cursor() <= upTo && e.event() instanceof InboxEvent.MessageAdded m
+                                && !m.message().senderId().equals(device.userId())) {
+                            maxSeq.merge(m.message().conversationId(), m.message().seq(), Math::max);
+                        }
+                    }
+                    return services.messaging().delivered(device.userId(), maxSeq);
+                });
+    }
+
+    // ---- replies --------------------------------------------------------------------------
+
+    private void conversationReply(String id, CompletionStage<dev.parley.core.conversation.Conversation> stage) {
+        reply(id, stage.thenCompose(c -> services.messaging().view(c)), v -> new ServerFrame.ConversationReply(id, v));
+    }
+
+    private <T> void reply(String id, CompletionStage<T> stage, Function<T, ? extends ServerFrame> toFrame) {
+        stage.whenCompleteAsync((value, error) -> {
+            if (closed) {
+                return;
+            }
+            if (error != null) {
+                sendError(id, ParleyException.from(error));
+            } else {
+                transport.send(toFrame.apply(value));
+            }
+        }, transport.executor());
+    }
+
+    private void reply(String id, CompletionStage<Void> failed) {
+        reply(id, failed, v -> new ServerFrame.Ok(id));
+    }
+
+    private void sendError(String id, ParleyException e) {
+        if (e.code() == ErrorCode.INTERNAL) {
+            log.error("internal error answering request of device {}", device.deviceId(), e);
+        }
+        services.onError().accept(e.code());
+        transport.send(ServerFrame.Error.of(id, e));
+    }
+
+    /** Sends a frame that is not stored (typing, presence); dropped while the connection is congested. */
+    public void deliverEphemeral(ServerFrame frame) {
+        transport.executor().execute(() -> {
+            if (!closed && transport.isWritable()) {
+                transport.send(frame);
+            }
+        });
+    }
+
+    /** Sends {@code welcome}; called once when the session opens. */
+    void welcome(ServerFrame.Welcome welcome) {
+        transport.executor().execute(() -> transport.send(welcome));
+    }
+
+    /** Tells the client to reconnect and closes the connection (shutdown, replacement, revocation). */
+    public void closeWith(ServerFrame.Reconnect notice, int statusCode, String reason) {
+        transport.executor().execute(() -> {
+            if (closed) {
+                return;
+            }
+            if (notice != null) {
+                transport.send(notice);
+            }
+            transport.close(statusCode, reason);
+        });
+    }
+
+    /** The connection closed; call once, from the transport. */
+    public void onClosed() {
+        transport.executor().execute(() -> {
+            if (!closed) {
+                closed = true;
+                onClose.accept(this);
+            }
+        });
+    }
+}

@@ -1,0 +1,39 @@
+package dev.parley.core.delivery;
+
+/**
+ * A token bucket: {@code perSecond} tokens a second, at most {@code burst} saved up. Not
+ * thread-safe: one per connection, used on its executor.
+ */
+final class RateLimiter {
+    private final double perNano;
+    private final int perSecond;
+    private final int burst;
+    private double tokens;
+    private long last;
+
+    RateLimiter(int perSecond, int burst, long nowNanos) {
+        this.perSecond = perSecond;
+        this.perNano = perSecond / 1e9;
+        this.burst = burst;
+        this.tokens = burst;
+        this.last = nowNanos;
+    }
+
+    boolean tryAcquire() {
+        return tryAcquire(System.nanoTime());
+    }
+
+    boolean tryAcquire(long now) {
+        tokens = Math.min(burst, tokens + (now - last) * perNano);
+        last = now;
+        if (tokens >= 1) {
+            tokens -= 1;
+            return true;
+        }
+        return false;
+    }
+
+    String describe() {
+        return perSecond + "/s, burst " + burst;
+    }
+}

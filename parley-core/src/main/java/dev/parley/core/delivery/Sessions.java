@@ -1,0 +1,93 @@
+package dev.parley.core.delivery;
+
+import dev.parley.core.ParleySettings;
+import dev.parley.core.account.Device;
+import dev.parley.core.message.InboxEntry;
+import dev.parley.core.presence.PresenceRegistry;
+import dev.parley.protocol.FrameCodec;
+import dev.parley.protocol.ServerFrame;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens and closes device sessions on this server and routes notifications to them: the
+ * {@link MessageRouter.Handler} of this server.
+ */
+public final class Sessions implements MessageRouter.Handler {
+    private static final Logger log = LoggerFactory.getLogger(Sessions.class);
+
+    private final SessionRegistry registry = new SessionRegistry();
+    private final ParleySettings settings;
+    private final DeviceSession.Services services;
+    private final PresenceRegistry presence;
+
+    public Sessions(ParleySettings settings, DeviceSession.Services services, PresenceRegistry presence) {
+        this.settings = settings;
+        this.services = services;
+        this.presence = presence;
+    }
+
+    /** Opens a session for an authenticated device; a session of the same device is replaced. */
+    public DeviceSession open(Device device, Transport transport) {
+        DeviceSession session = new DeviceSession(device, transport, services, settings.syncBatchSize(),
+                new RateLimiter(settings.rateLimitPerSecond(), settings.rateLimitBurst(), System.nanoTime()),
+                this::closed);
+        DeviceSession replaced = registry.add(session);
+        if (replaced != null) {
+            replaced.closeWith(null, 4001, "replaced by a newer connection of this device");
+        }
+        presence.connected(device.userId(), device.deviceId(), settings.serverId()).exceptionally(e -> {
+            log.warn("presence update failed", e);
+            return null;
+        });
+        session.welcome(new ServerFrame.Welcome(FrameCodec.PROTOCOL_VERSION, device.userId(), device.deviceId(),
+                settings.serverId(), (int) settings.heartbeatTimeout().toSeconds(), Map.of(
+                        "maxBodyBytes", (long) settings.maxBodyBytes(),
+                        "maxGroupMembers", (long) settings.maxGroupMembers(),
+                        "rateLimitPerSecond", (long) settings.rateLimitPerSecond(),
+                        "rateLimitBurst", (long) settings.rateLimitBurst())));
+        return session;
+    }
+
+    private void closed(DeviceSession session) {
+        registry.remove(session);
+        services.presence().unsubscribeAll(session);
+        boolean stillHere = registry.sessionsOf(session.device().userId()).stream()
+                .anyMatch(s -> s.device().deviceId().equals(session.device().deviceId()));
+        if (!stillHere) {
+            presence.disconnected(session.device().userId(), session.device().deviceId(), settings.serverId())
+                    .exceptionally(e -> {
+                        log.warn("presence update failed", e);
+                        return null;
+                    });
+        }
+    }
+
+    @Override
+    public void onInboxEntry(InboxEntry entry) {
+        for (DeviceSession s : registry.sessionsOf(entry.userId())) {
+            s.notifyEntry(entry);
+        }
+    }
+
+    @Override
+    public void onEphemeral(String userId, ServerFrame frame) {
+        for (DeviceSession s : registry.sessionsOf(userId)) {
+            s.deliverEphemeral(frame);
+        }
+    }
+
+    /** Closes the device's session on this server, if any (after revocation). */
+    public void closeDevice(String userId, String deviceId, int statusCode, String reason) {
+        for (DeviceSession s : registry.sessionsOf(userId)) {
+            if (s.device().deviceId().equals(deviceId)) {
+                s.closeWith(null, statusCode, reason);
+            }
+        }
+    }
+
+    public SessionRegistry registry() {
+        return registry;
+    }
+}

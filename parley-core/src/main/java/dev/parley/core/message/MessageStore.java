@@ -1,0 +1,92 @@
+package dev.parley.core.message;
+
+import dev.parley.core.conversation.Conversation;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Port: the conversation log, the per-user inboxes, device cursors and receipt watermarks.
+ *
+ * <p>Guarantees every adapter keeps (the contract suite checks them):
+ * <ul>
+ *   <li>A completed write is durable (survives {@code kill -9} of the process).</li>
+ *   <li>Each write method is atomic: the conversation change or message and every inbox entry it
+ *       produces become visible together or not at all.</li>
+ *   <li>Sequence numbers of a conversation and cursors of an inbox are 1, 2, 3, … with no gaps, in
+ *       commit order. Once {@link #readInbox} has returned cursor n, every entry below n is
+ *       readable too.</li>
+ * </ul>
+ * All methods are asynchronous and must not block the caller's thread. Failures complete the
+ * stage exceptionally with a {@link dev.parley.protocol.ParleyException}.
+ */
+public interface MessageStore {
+
+    /**
+     * Creates a conversation and appends a {@code created} membership entry to each member's inbox.
+     * Completes with the existing conversation and {@code applied = false} (and writes nothing) if
+     * the id exists already, which makes creating a direct conversation idempotent.
+     */
+    CompletionStage<ConversationWrite> createConversation(Conversation conversation, String actorId);
+
+    CompletionStage<Optional<Conversation>> findConversation(String conversationId);
+
+    /** The conversations the user is currently a member of. */
+    CompletionStage<List<Conversation>> conversationsOf(String userId);
+
+    /**
+     * Replaces the conversation with {@code updated} if its stored version is still
+     * {@code updated.version() - 1}, and appends {@code event} to the inbox of every user in
+     * {@code notify}. Completes with {@code applied = false} and the stored conversation (and
+     * writes nothing) when the version moved on.
+     */
+    CompletionStage<ConversationWrite> updateConversation(Conversation updated, InboxEvent.MembershipChanged event,
+                                                List<String> notify);
+
+    /**
+     * Appends a message, idempotently: if the sender device already sent {@code clientMsgId}, the
+     * first message is returned with {@code duplicate = true}. Otherwise assigns the next sequence
+     * number and a timestamp not below the previous message's, and appends a
+     * {@link InboxEvent.MessageAdded} entry to the inbox of every current member (sender included).
+     * Fails with {@code CONVERSATION_NOT_FOUND} when the conversation is missing or the sender is
+     * not a member at commit time.
+     */
+    CompletionStage<AppendResult> appendMessage(NewMessage message);
+
+    /** A page of the conversation's log; see {@link HistoryQuery}. */
+    CompletionStage<List<StoredMessage>> history(String conversationId, HistoryQuery query);
+
+    /** The highest sequence number of the conversation, 0 when empty. */
+    CompletionStage<Long> lastSeq(String conversationId);
+
+    /** Up to {@code limit} inbox entries of the user with cursor greater than {@code after}, in order. */
+    CompletionStage<List<InboxEntry>> readInbox(String userId, long after, int limit);
+
+    /** The user's highest inbox cursor, 0 when empty. */
+    CompletionStage<Long> inboxHead(String userId);
+
+    /** The cursor the device last acknowledged, 0 when never. */
+    CompletionStage<Long> deviceCursor(String userId, String deviceId);
+
+    /** Raises the device's acknowledged cursor to {@code cursor}; never lowers it. */
+    CompletionStage<Void> saveDeviceCursor(String userId, String deviceId, long cursor);
+
+    /**
+     * Raises the user's {@code kind} watermark in the conversation to {@code upTo} (capped at the
+     * conversation's last sequence; READ also raises DELIVERED). If it rose, appends a
+     * {@link InboxEvent.ReceiptAdvanced} entry to the inbox of every other member who sent a
+     * message in the newly covered range, and, for READ, to the user's own inbox (so the user's
+     * other devices learn what was read). Completes with the entries written (keyed by user id),
+     * empty if the watermark did not rise.
+     */
+    CompletionStage<Map<String, InboxEntry>> advanceWatermark(String conversationId, String userId,
+                                                              ReceiptKind kind, long upTo);
+
+    /** Every member's watermarks in the conversation (members who have none map to {@link Watermarks#NONE}). */
+    CompletionStage<Map<String, Watermarks>> watermarks(String conversationId);
+
+    /** Deletes inbox entries older than {@code cutoff}; completes with how many were deleted. */
+    CompletionStage<Long> pruneInboxes(Instant cutoff);
+}

@@ -1,0 +1,99 @@
+package dev.parley.core.presence;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The embedded presence registry: one process holds every connection. */
+public final class InMemoryPresenceRegistry implements PresenceRegistry {
+    private static final Logger log = LoggerFactory.getLogger(InMemoryPresenceRegistry.class);
+
+    private record Entry(Set<String> devices, Instant lastSeen) {
+    }
+
+    private final Clock clock;
+    private final Map<String, Entry> users = new ConcurrentHashMap<>();
+    private final List<Consumer<PresenceState>> listeners = new CopyOnWriteArrayList<>();
+
+    public InMemoryPresenceRegistry(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public CompletionStage<Void> connected(String userId, String deviceId, String serverId) {
+        boolean[] cameOnline = new boolean[1];
+        users.compute(userId, (u, e) -> {
+            Set<String> devices = e == null ? new HashSet<>() : new HashSet<>(e.devices());
+            cameOnline[0] = devices.isEmpty();
+            devices.add(deviceId);
+            return new Entry(devices, clock.instant());
+        });
+        if (cameOnline[0]) {
+            fire(new PresenceState(userId, true, clock.instant()));
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Void> disconnected(String userId, String deviceId, String serverId) {
+        boolean[] wentOffline = new boolean[1];
+        Instant now = clock.instant();
+        users.computeIfPresent(userId, (u, e) -> {
+            Set<String> devices = new HashSet<>(e.devices());
+            boolean removed = devices.remove(deviceId);
+            wentOffline[0] = removed && devices.isEmpty();
+            return new Entry(devices, now);
+        });
+        if (wentOffline[0]) {
+            fire(new PresenceState(userId, false, now));
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Void> refresh(String serverId, Collection<String> connectedUsers) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Map<String, PresenceState>> lookup(Collection<String> userIds) {
+        Map<String, PresenceState> out = new HashMap<>();
+        for (String id : userIds) {
+            Entry e = users.get(id);
+            out.put(id, e == null ? new PresenceState(id, false, null)
+                    : new PresenceState(id, !e.devices().isEmpty(), e.lastSeen()));
+        }
+        return CompletableFuture.completedFuture(out);
+    }
+
+    @Override
+    public void listen(Consumer<PresenceState> listener) {
+        listeners.add(listener);
+    }
+
+    private void fire(PresenceState state) {
+        for (Consumer<PresenceState> l : listeners) {
+            try {
+                l.accept(state);
+            } catch (RuntimeException e) {
+                log.warn("presence listener failed", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+    }
+}
