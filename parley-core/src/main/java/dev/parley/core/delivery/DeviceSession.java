@@ -168,6 +168,12 @@ public final class DeviceSession {
                         sendError(f.id(), ParleyException.from(e));
                         return;
                     }
+                    if (f.after() != null && f.after() > r[1]) {
+                        syncStarted = false;
+                        sendError(f.id(), new ParleyException(ErrorCode.INVALID_FIELD, "after (" + f.after()
+                                + ") is beyond this user's inbox head (" + r[1] + "); sync from at most the head"));
+                        return;
+                    }
                     ackedUpTo = r[0];
                     sentUpTo = f.after() != null ? f.after() : r[0];
                     syncFrom = sentUpTo;
@@ -261,24 +267,32 @@ public final class DeviceSession {
         long from = ackedUpTo;
         ackedUpTo = upTo;
         MessageStore store = services.store();
-        CompletionStage<Void> done = store.saveDeviceCursor(device.userId(), device.deviceId(), upTo)
-                .thenCompose(v -> deliveredReceipts(from, upTo));
+        // Receipts first: if saving the cursor then fails, the client acks again and the
+        // watermarks (idempotent) are raised again; the other order could lose receipts.
+        CompletionStage<Void> done = deliveredReceipts(from, upTo, new HashMap<>())
+                .thenCompose(v -> store.saveDeviceCursor(device.userId(), device.deviceId(), upTo));
         reply(f.id(), done, v -> new ServerFrame.Ok(f.id()));
     }
 
-    /** Raises delivered watermarks for the messages of others in the acknowledged range. */
-    private CompletionStage<Void> deliveredReceipts(long from, long upTo) {
-        return services.store().readInbox(device.userId(), from, (int) Math.min(upTo - from, 10_000))
-                .thenCompose(entries -> {
-                    Map<String, Long> maxSeq = new HashMap<>();
-                    for (InboxEntry e : entries) {
-                        if (e.cursor() <= upTo && e.event() instanceof InboxEvent.MessageAdded m
-                                && !m.message().senderId().equals(device.userId())) {
-                            maxSeq.merge(m.message().conversationId(), m.message().seq(), Math::max);
-                        }
-                    }
-                    return services.messaging().delivered(device.userId(), maxSeq);
-                });
+    /** Raises delivered watermarks for the messages of others in the acknowledged range, page by page. */
+    private CompletionStage<Void> deliveredReceipts(long from, long upTo, Map<String, Long> maxSeq) {
+        int page = (int) Math.min(upTo - from, 1_000);
+        return services.store().readInbox(device.userId(), from, page).thenCompose(entries -> {
+            long last = from;
+            for (InboxEntry e : entries) {
+                if (e.cursor() > upTo) {
+                    break;
+                }
+                last = e.cursor();
+                if (e.event() instanceof InboxEvent.MessageAdded m && !m.message().senderId().equals(device.userId())) {
+                    maxSeq.merge(m.message().conversationId(), m.message().seq(), Math::max);
+                }
+            }
+            if (entries.size() == page && last < upTo) {
+                return deliveredReceipts(last, upTo, maxSeq);
+            }
+            return services.messaging().delivered(device.userId(), maxSeq);
+        });
     }
 
     // ---- replies --------------------------------------------------------------------------

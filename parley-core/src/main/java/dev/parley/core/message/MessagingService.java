@@ -105,12 +105,23 @@ public final class MessagingService {
                 .thenAccept(conversations::publish);
     }
 
-    /** Raises delivered watermarks after a device acknowledged messages; per conversation, the highest seq. */
+    /**
+     * Raises delivered watermarks after a device acknowledged messages; per conversation, the
+     * highest seq. A conversation the user has left since is skipped: there is no one to tell.
+     */
     public CompletionStage<Void> delivered(String userId, Map<String, Long> upToByConversation) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (Map.Entry<String, Long> e : upToByConversation.entrySet()) {
             all.add(store.advanceWatermark(e.getKey(), userId, ReceiptKind.DELIVERED, e.getValue())
-                    .thenAccept(conversations::publish).toCompletableFuture());
+                    .thenAccept(conversations::publish)
+                    .exceptionally(t -> {
+                        if (ParleyException.from(t).code() == ErrorCode.CONVERSATION_NOT_FOUND) {
+                            return null;
+                        }
+                        throw t instanceof java.util.concurrent.CompletionException ce ? ce
+                                : new java.util.concurrent.CompletionException(t);
+                    })
+                    .toCompletableFuture());
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
     }
