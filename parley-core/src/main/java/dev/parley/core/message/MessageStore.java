@@ -13,8 +13,12 @@ import java.util.concurrent.CompletionStage;
  * <p>Guarantees every adapter keeps (the contract suite checks them):
  * <ul>
  *   <li>A completed write is durable (survives {@code kill -9} of the process).</li>
- *   <li>Each write method is atomic: the conversation change or message and every inbox entry it
- *       produces become visible together or not at all.</li>
+ *   <li>Each write method is all-or-nothing as its caller sees it: when the stage completes, the
+ *       message (or conversation change) and every inbox entry it produces are durable. An
+ *       adapter without multi-partition transactions may make them visible one by one, but
+ *       then a retry of the same call (same sender device and client message id for a message)
+ *       must complete a fan-out that a crash interrupted, and the entries of one conversation
+ *       must still reach every inbox in sequence order.</li>
  *   <li>Sequence numbers of a conversation and cursors of an inbox are 1, 2, 3, … with no gaps, in
  *       commit order. Once {@link #readInbox} has returned cursor n, every entry below n is
  *       readable too.</li>

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 public final class InMemoryPresenceRegistry implements PresenceRegistry {
     private static final Logger log = LoggerFactory.getLogger(InMemoryPresenceRegistry.class);
 
-    private record Entry(Set<String> devices, Instant lastSeen) {
+    /** devices: device id → the server it is connected to. */
+    private record Entry(Map<String, String> devices, Instant lastSeen) {
     }
 
     private final Clock clock;
@@ -35,9 +36,9 @@ public final class InMemoryPresenceRegistry implements PresenceRegistry {
     public CompletionStage<Void> connected(String userId, String deviceId, String serverId) {
         boolean[] cameOnline = new boolean[1];
         users.compute(userId, (u, e) -> {
-            Set<String> devices = e == null ? new HashSet<>() : new HashSet<>(e.devices());
+            Map<String, String> devices = e == null ? new HashMap<>() : new HashMap<>(e.devices());
             cameOnline[0] = devices.isEmpty();
-            devices.add(deviceId);
+            devices.put(deviceId, serverId);
             return new Entry(devices, clock.instant());
         });
         if (cameOnline[0]) {
@@ -51,8 +52,8 @@ public final class InMemoryPresenceRegistry implements PresenceRegistry {
         boolean[] wentOffline = new boolean[1];
         Instant now = clock.instant();
         users.computeIfPresent(userId, (u, e) -> {
-            Set<String> devices = new HashSet<>(e.devices());
-            boolean removed = devices.remove(deviceId);
+            Map<String, String> devices = new HashMap<>(e.devices());
+            boolean removed = devices.remove(deviceId) != null;
             wentOffline[0] = removed && devices.isEmpty();
             return new Entry(devices, now);
         });
@@ -74,6 +75,18 @@ public final class InMemoryPresenceRegistry implements PresenceRegistry {
             Entry e = users.get(id);
             out.put(id, e == null ? new PresenceState(id, false, null)
                     : new PresenceState(id, !e.devices().isEmpty(), e.lastSeen()));
+        }
+        return CompletableFuture.completedFuture(out);
+    }
+
+    @Override
+    public CompletionStage<Map<String, Set<String>>> locate(Collection<String> userIds) {
+        Map<String, Set<String>> out = new HashMap<>();
+        for (String id : userIds) {
+            Entry e = users.get(id);
+            if (e != null && !e.devices().isEmpty()) {
+                out.put(id, new HashSet<>(e.devices().values()));
+            }
         }
         return CompletableFuture.completedFuture(out);
     }

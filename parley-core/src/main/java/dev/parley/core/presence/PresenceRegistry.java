@@ -28,6 +28,12 @@ public interface PresenceRegistry extends AutoCloseable {
 
     CompletionStage<Map<String, PresenceState>> lookup(Collection<String> userIds);
 
+    /**
+     * The servers holding a connection of each user (users with none are absent), so a router
+     * can send a notification only where it is needed.
+     */
+    CompletionStage<Map<String, java.util.Set<String>>> locate(Collection<String> userIds);
+
     /** Registers a listener for online/offline transitions seen by any server. */
     void listen(Consumer<PresenceState> listener);
 
