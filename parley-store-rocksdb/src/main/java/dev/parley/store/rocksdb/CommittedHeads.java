@@ -1,0 +1,101 @@
+package dev.parley.store.rocksdb;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+
+/**
+ * The committer's cache of committed counters: each conversation's last sequence number and
+ * timestamp, and each inbox's head cursor. Loaded lazily from RocksDB on first touch (the last
+ * key under the prefix; for inboxes also the head recorded in meta by pruning), kept in bounded
+ * LRU maps, and safe only because the committer is the single writer. Committer thread only.
+ */
+final class CommittedHeads {
+    private static final int MAX_ENTRIES = 100_000;
+
+    private final Storage storage;
+    private final ReadOptions readOptions;
+    private final Map<String, Txn.ConvHead> convHeads = lru();
+    private final Map<String, Long> inboxHeads = lru();
+
+    CommittedHeads(Storage storage, ReadOptions readOptions) {
+        this.storage = storage;
+        this.readOptions = readOptions;
+    }
+
+    Txn.ConvHead convHead(String conversationId) {
+        Txn.ConvHead h = convHeads.get(conversationId);
+        if (h == null) {
+            h = loadConvHead(storage, readOptions, conversationId);
+            convHeads.put(conversationId, h);
+        }
+        return h;
+    }
+
+    long inboxHead(String userId) {
+        Long h = inboxHeads.get(userId);
+        if (h == null) {
+            h = loadInboxHead(storage, readOptions, userId);
+            inboxHeads.put(userId, h);
+        }
+        return h;
+    }
+
+    void putConvHead(String conversationId, Txn.ConvHead head) {
+        convHeads.put(conversationId, head);
+    }
+
+    void putInboxHead(String userId, long head) {
+        inboxHeads.put(userId, head);
+    }
+
+    /** Forgets everything; the next touch reloads from RocksDB (after a failed write). */
+    void clear() {
+        convHeads.clear();
+        inboxHeads.clear();
+    }
+
+    static Txn.ConvHead loadConvHead(Storage storage, ReadOptions ro, String conversationId) {
+        byte[] prefix = Keys.messagePrefix(conversationId);
+        try (RocksIterator it = storage.iterator(Cf.MESSAGES, ro)) {
+            it.seekForPrev(Keys.messageEnd(conversationId));
+            it.status();
+            if (it.isValid() && Keys.startsWith(it.key(), prefix)) {
+                return new Txn.ConvHead(Keys.trailingU64(it.key()), Codec.messageTimestamp(it.value()));
+            }
+            return Txn.ConvHead.EMPTY;
+        } catch (RocksDBException e) {
+            throw Txn.unavailable("store read failed", e);
+        }
+    }
+
+    static long loadInboxHead(Storage storage, ReadOptions ro, String userId) {
+        byte[] prefix = Keys.inboxPrefix(userId);
+        long head = 0;
+        try (RocksIterator it = storage.iterator(Cf.INBOX, ro)) {
+            it.seekForPrev(Keys.inboxEnd(userId));
+            it.status();
+            if (it.isValid() && Keys.startsWith(it.key(), prefix)) {
+                head = Keys.trailingU64(it.key());
+            }
+            byte[] pruned = storage.db.get(storage.handle(Cf.META), ro, Keys.inboxHeadMeta(userId));
+            if (pruned != null) {
+                head = Math.max(head, Codec.u64(pruned));
+            }
+            return head;
+        } catch (RocksDBException e) {
+            throw Txn.unavailable("store read failed", e);
+        }
+    }
+
+    private static <V> Map<String, V> lru() {
+        return new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > MAX_ENTRIES;
+            }
+        };
+    }
+}

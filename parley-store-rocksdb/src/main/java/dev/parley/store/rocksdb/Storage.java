@@ -1,0 +1,163 @@
+package dev.parley.store.rocksdb;
+
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.ParleyException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.RocksObject;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The open RocksDB instance, its column family handles and every native object they need. */
+final class Storage implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Storage.class);
+    private static final long SCHEMA_VERSION = 1;
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    final RocksDB db;
+    final WriteOptions writeOptions;
+    private final EnumMap<Cf, ColumnFamilyHandle> handles = new EnumMap<>(Cf.class);
+    private final List<ColumnFamilyHandle> allHandles = new ArrayList<>();
+    private final List<RocksObject> natives = new ArrayList<>();
+    private final boolean sync;
+
+    Storage(Path dir, RocksDbStore.Options options) {
+        this.sync = options.fsync() == RocksDbStore.FsyncPolicy.ALWAYS;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ParleyException(ErrorCode.UNAVAILABLE, "cannot create store directory " + dir, e);
+        }
+        LRUCache cache = keep(new LRUCache(options.blockCacheBytes()));
+        BloomFilter bloom = keep(new BloomFilter(10));
+        BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(bloom);
+        ColumnFamilyOptions cfOptions = keep(new ColumnFamilyOptions()
+                .setTableFormatConfig(table)
+                .setCompressionType(CompressionType.LZ4_COMPRESSION));
+        DBOptions dbOptions = keep(new DBOptions()
+                .setCreateIfMissing(true)
+                .setCreateMissingColumnFamilies(true)
+                .setMaxBackgroundJobs(2)
+                .setKeepLogFileNum(5));
+        this.writeOptions = keep(new WriteOptions().setSync(sync));
+
+        List<byte[]> names = new ArrayList<>();
+        names.add(RocksDB.DEFAULT_COLUMN_FAMILY);
+        for (Cf cf : Cf.values()) {
+            names.add(cf.nameBytes());
+        }
+        // Open column families a newer version may have added too; RocksDB refuses to open otherwise.
+        for (byte[] existing : existingColumnFamilies(dir)) {
+            if (names.stream().noneMatch(n -> Arrays.equals(n, existing))) {
+                names.add(existing);
+            }
+        }
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        for (byte[] n : names) {
+            descriptors.add(new ColumnFamilyDescriptor(n, cfOptions));
+        }
+        RocksDB opened;
+        try {
+            opened = RocksDB.open(dbOptions, dir.toString(), descriptors, allHandles);
+        } catch (RocksDBException e) {
+            closeNatives();
+            throw new ParleyException(ErrorCode.UNAVAILABLE, "cannot open store at " + dir + ": " + e.getMessage(), e);
+        }
+        this.db = opened;
+        for (int i = 1; i <= Cf.values().length; i++) {
+            handles.put(Cf.values()[i - 1], allHandles.get(i));
+        }
+        checkSchemaVersion(dir);
+    }
+
+    ColumnFamilyHandle handle(Cf cf) {
+        return handles.get(cf);
+    }
+
+    RocksIterator iterator(Cf cf, org.rocksdb.ReadOptions readOptions) {
+        return db.newIterator(handles.get(cf), readOptions);
+    }
+
+    private void checkSchemaVersion(Path dir) {
+        try {
+            byte[] v = db.get(handle(Cf.META), Keys.SCHEMA_VERSION);
+            if (v == null) {
+                db.put(handle(Cf.META), writeOptions, Keys.SCHEMA_VERSION, Codec.u64(SCHEMA_VERSION));
+            } else if (Codec.u64(v) > SCHEMA_VERSION) {
+                close();
+                throw new ParleyException(ErrorCode.UNAVAILABLE, "store at " + dir + " has schema version "
+                        + Codec.u64(v) + ", newer than this version understands (" + SCHEMA_VERSION + ")");
+            }
+        } catch (RocksDBException e) {
+            close();
+            throw new ParleyException(ErrorCode.UNAVAILABLE, "cannot read store metadata at " + dir, e);
+        }
+    }
+
+    private static List<byte[]> existingColumnFamilies(Path dir) {
+        if (!Files.exists(dir.resolve("CURRENT"))) {
+            return List.of();
+        }
+        try (org.rocksdb.Options o = new org.rocksdb.Options()) {
+            return RocksDB.listColumnFamilies(o, dir.toString());
+        } catch (RocksDBException e) {
+            throw new ParleyException(ErrorCode.UNAVAILABLE, "cannot list column families at " + dir, e);
+        }
+    }
+
+    private <T extends RocksObject> T keep(T obj) {
+        natives.add(obj);
+        return obj;
+    }
+
+    /** Flushes the WAL when writes were not synced, then closes handles, the DB and native options. */
+    @Override
+    public void close() {
+        if (db != null) {
+            try {
+                if (!sync) {
+                    db.flushWal(true);
+                }
+            } catch (RocksDBException e) {
+                log.warn("could not sync the write-ahead log on close", e);
+            }
+            for (ColumnFamilyHandle h : allHandles) {
+                h.close();
+            }
+            allHandles.clear();
+            try {
+                db.closeE();
+            } catch (RocksDBException e) {
+                log.warn("error while closing RocksDB", e);
+            }
+        }
+        closeNatives();
+    }
+
+    private void closeNatives() {
+        for (int i = natives.size() - 1; i >= 0; i--) {
+            natives.get(i).close();
+        }
+        natives.clear();
+    }
+}

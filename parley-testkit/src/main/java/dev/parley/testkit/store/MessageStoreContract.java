@@ -1,0 +1,606 @@
+package dev.parley.testkit.store;
+
+import static dev.parley.testkit.store.Async.assertFailsWith;
+import static dev.parley.testkit.store.Async.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parley.core.conversation.Conversation;
+import dev.parley.core.message.AppendResult;
+import dev.parley.core.message.ConversationWrite;
+import dev.parley.core.message.HistoryQuery;
+import dev.parley.core.message.HistoryQuery.Direction;
+import dev.parley.core.message.InboxEntry;
+import dev.parley.core.message.InboxEvent;
+import dev.parley.core.message.MessageStore;
+import dev.parley.core.message.NewMessage;
+import dev.parley.core.message.ReceiptKind;
+import dev.parley.core.message.StoredMessage;
+import dev.parley.core.message.Watermarks;
+import dev.parley.protocol.ErrorCode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link MessageStore} adapter passes: extend it, implement
+ * {@link #createStore}, and the adapter runs the same tests as every other one.
+ *
+ * <p>{@link #createStore} is called before each test and must return a store over empty state
+ * that takes its time from the given clock; the store is closed after the test if it is
+ * {@link AutoCloseable}.
+ */
+public abstract class MessageStoreContract {
+    protected static final Instant T0 = Instant.parse("2024-01-01T00:00:00Z");
+
+    protected final MutableClock clock = new MutableClock(T0);
+    protected MessageStore store;
+
+    /** A store under test over empty state, timestamping with {@code clock}. */
+    protected abstract MessageStore createStore(Clock clock) throws Exception;
+
+    @BeforeEach
+    void openStore() throws Exception {
+        store = createStore(clock);
+    }
+
+    @AfterEach
+    void closeStore() throws Exception {
+        if (store instanceof AutoCloseable c) {
+            c.close();
+        }
+    }
+
+    // ---- helpers
+
+    protected Conversation group(String id, String... members) {
+        return new Conversation(id, Conversation.Kind.GROUP, "group " + id, List.of(members), members[0],
+                clock.instant(), 1);
+    }
+
+    protected Conversation create(String id, String... members) {
+        ConversationWrite w = await(store.createConversation(group(id, members), members[0]));
+        assertThat(w.applied()).isTrue();
+        return w.conversation();
+    }
+
+    protected static NewMessage message(String conv, String sender, String clientMsgId) {
+        return new NewMessage(conv, sender, sender + "-phone", clientMsgId, "body of " + clientMsgId, "text/plain");
+    }
+
+    protected AppendResult send(String conv, String sender, String clientMsgId) {
+        return await(store.appendMessage(message(conv, sender, clientMsgId)));
+    }
+
+    protected List<InboxEntry> inbox(String user) {
+        return await(store.readInbox(user, 0, 100_000));
+    }
+
+    protected static List<Long> seqs(List<StoredMessage> messages) {
+        return messages.stream().map(StoredMessage::seq).toList();
+    }
+
+    protected static List<Long> range(long fromInclusive, long toInclusive) {
+        return LongStream.rangeClosed(fromInclusive, toInclusive).boxed().toList();
+    }
+
+    private List<Long> history(String conv, Direction direction, long anchor, boolean byTimestamp, int limit) {
+        return seqs(await(store.history(conv, new HistoryQuery(direction, anchor, byTimestamp, limit))));
+    }
+
+    // ---- sequences and sends
+
+    @Test
+    void concurrentAppendsGetGapFreeSequencesAndEveryMemberSeesOneOrder() throws Exception {
+        create("g:busy", "alice", "bob", "carol");
+        String[] senders = {"alice", "bob", "carol"};
+        int threads = 8;
+        int perThread = 500;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<List<CompletableFuture<AppendResult>>>> submitted = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                submitted.add(pool.submit(() -> {
+                    start.await();
+                    List<CompletableFuture<AppendResult>> mine = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        String sender = senders[(thread + i) % senders.length];
+                        NewMessage m = new NewMessage("g:busy", sender, "device-" + thread, "t" + thread + "-" + i,
+                                "hello " + i, "text/plain");
+                        mine.add(store.appendMessage(m).toCompletableFuture());
+                    }
+                    return mine;
+                }));
+            }
+            start.countDown();
+            List<AppendResult> results = new ArrayList<>();
+            for (Future<List<CompletableFuture<AppendResult>>> f : submitted) {
+                for (CompletableFuture<AppendResult> r : f.get()) {
+                    results.add(await(r));
+                }
+            }
+            int total = threads * perThread;
+            assertThat(results).allSatisfy(r -> assertThat(r.duplicate()).isFalse());
+            assertThat(results.stream().map(r -> r.message().seq()).sorted().toList()).isEqualTo(range(1, total));
+            assertThat(results.stream().map(r -> r.message().messageId()).distinct().count()).isEqualTo(total);
+            assertThat(await(store.lastSeq("g:busy"))).isEqualTo(total);
+
+            List<StoredMessage> log = new ArrayList<>();
+            for (long after = 0; after < total; after += 1000) {
+                log.addAll(await(store.history("g:busy", new HistoryQuery(Direction.AFTER, after, false, 1000))));
+            }
+            assertThat(seqs(log)).isEqualTo(range(1, total));
+            for (int i = 1; i < log.size(); i++) {
+                assertThat(log.get(i).timestamp()).isAfterOrEqualTo(log.get(i - 1).timestamp());
+            }
+            for (String member : senders) {
+                List<InboxEntry> entries = inbox(member);
+                assertThat(entries).extracting(InboxEntry::cursor).isEqualTo(range(1, total + 1));
+                assertThat(await(store.inboxHead(member))).isEqualTo(total + 1);
+                List<Long> order = entries.stream().skip(1)
+                        .map(e -> ((InboxEvent.MessageAdded) e.event()).message().seq()).toList();
+                assertThat(order).as("order of messages in %s's inbox", member).isEqualTo(range(1, total));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void retriedSendReturnsTheFirstMessageAndWritesNothing() {
+        create("g:retry", "alice", "bob");
+        AppendResult first = send("g:retry", "alice", "c-1");
+        long bobHead = await(store.inboxHead("bob"));
+
+        NewMessage retry = new NewMessage("g:retry", "alice", "alice-phone", "c-1", "a different body", "text/plain");
+        AppendResult again = await(store.appendMessage(retry));
+
+        assertThat(first.duplicate()).isFalse();
+        assertThat(again.duplicate()).isTrue();
+        assertThat(again.message()).isEqualTo(first.message());
+        assertThat(again.inboxEntries()).isEmpty();
+        assertThat(await(store.lastSeq("g:retry"))).isEqualTo(1);
+        assertThat(await(store.inboxHead("bob"))).isEqualTo(bobHead);
+        assertThat(await(store.inboxHead("alice"))).isEqualTo(bobHead);
+    }
+
+    @Test
+    void sameClientMessageIdFromAnotherDeviceIsANewMessage() {
+        create("g:devices", "alice", "bob");
+        AppendResult phone = send("g:devices", "alice", "c-1");
+        AppendResult laptop = await(store.appendMessage(
+                new NewMessage("g:devices", "alice", "alice-laptop", "c-1", "hi", "text/plain")));
+        assertThat(laptop.duplicate()).isFalse();
+        assertThat(laptop.message().seq()).isEqualTo(phone.message().seq() + 1);
+    }
+
+    @Test
+    void concurrentRetriesOfOneSendBecomeOneMessage() {
+        create("g:race", "alice", "bob");
+        List<CompletableFuture<AppendResult>> attempts = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            attempts.add(store.appendMessage(message("g:race", "alice", "c-same")).toCompletableFuture());
+        }
+        List<AppendResult> results = attempts.stream().map(Async::await).toList();
+        assertThat(results).filteredOn(r -> !r.duplicate()).hasSize(1);
+        assertThat(results).extracting(r -> r.message().messageId()).containsOnly(results.get(0).message().messageId());
+        assertThat(await(store.lastSeq("g:race"))).isEqualTo(1);
+        assertThat(inbox("bob")).hasSize(2);
+    }
+
+    @Test
+    void appendByNonMemberIsRefusedAndStoresNothing() {
+        create("g:closed", "alice", "bob");
+        assertFailsWith(store.appendMessage(message("g:closed", "mallory", "m-1")), ErrorCode.CONVERSATION_NOT_FOUND);
+
+        assertThat(await(store.lastSeq("g:closed"))).isZero();
+        assertThat(inbox("alice")).hasSize(1);
+        assertThat(await(store.inboxHead("mallory"))).isZero();
+        // The refused send did not consume its idempotency key.
+        create("g:open", "mallory", "alice");
+        AppendResult later = send("g:open", "mallory", "m-1");
+        assertThat(later.duplicate()).isFalse();
+        assertThat(later.message().conversationId()).isEqualTo("g:open");
+    }
+
+    @Test
+    void appendToMissingConversationIsRefused() {
+        assertFailsWith(store.appendMessage(message("g:nowhere", "alice", "c-1")), ErrorCode.CONVERSATION_NOT_FOUND);
+        assertThat(await(store.lastSeq("g:nowhere"))).isZero();
+        assertThat(await(store.inboxHead("alice"))).isZero();
+    }
+
+    @Test
+    void removedMemberCannotAppend() {
+        Conversation c = create("g:kick", "alice", "bob");
+        Conversation without = new Conversation(c.id(), c.kind(), c.name(), List.of("alice"), c.createdBy(),
+                c.createdAt(), c.version() + 1);
+        await(store.updateConversation(without, new InboxEvent.MembershipChanged(c.id(), "removed", "alice",
+                List.of("bob"), without), List.of("alice", "bob")));
+        assertFailsWith(store.appendMessage(message("g:kick", "bob", "b-1")), ErrorCode.CONVERSATION_NOT_FOUND);
+        assertThat(await(store.lastSeq("g:kick"))).isZero();
+    }
+
+    @Test
+    void messageTimestampsNeverDecreaseWhenTheClockGoesBack() {
+        create("g:time", "alice", "bob");
+        clock.set(T0.plusSeconds(60));
+        StoredMessage first = send("g:time", "alice", "c-1").message();
+        clock.set(T0.plusSeconds(10));
+        StoredMessage second = send("g:time", "bob", "c-2").message();
+        assertThat(first.timestamp()).isEqualTo(T0.plusSeconds(60));
+        assertThat(second.timestamp()).isEqualTo(first.timestamp());
+    }
+
+    // ---- inboxes
+
+    @Test
+    void everyMemberGetsAnEntryPerMessageWithGapFreeCursors() {
+        create("g:three", "alice", "bob", "carol");
+        AppendResult a = send("g:three", "alice", "a-1");
+        AppendResult b = send("g:three", "bob", "b-1");
+
+        assertThat(a.inboxEntries()).containsOnlyKeys("alice", "bob", "carol");
+        assertThat(a.inboxEntries().get("carol").cursor()).isEqualTo(2);
+        assertThat(b.inboxEntries().get("carol").cursor()).isEqualTo(3);
+        for (String user : List.of("alice", "bob", "carol")) {
+            List<InboxEntry> entries = inbox(user);
+            assertThat(entries).extracting(InboxEntry::cursor).containsExactly(1L, 2L, 3L);
+            assertThat(entries).allSatisfy(e -> assertThat(e.userId()).isEqualTo(user));
+            assertThat(entries.get(0).event()).isInstanceOfSatisfying(InboxEvent.MembershipChanged.class, e -> {
+                assertThat(e.change()).isEqualTo("created");
+                assertThat(e.conversation().members()).containsExactly("alice", "bob", "carol");
+            });
+            assertThat(entries.get(1)).isEqualTo(a.inboxEntries().get(user));
+            assertThat(entries.get(2)).isEqualTo(b.inboxEntries().get(user));
+            assertThat(entries.get(2).event()).isEqualTo(new InboxEvent.MessageAdded(b.message()));
+        }
+        // Outsiders' inboxes are untouched.
+        assertThat(await(store.inboxHead("dave"))).isZero();
+        assertThat(inbox("dave")).isEmpty();
+    }
+
+    @Test
+    void readInboxPagesAfterACursor() {
+        create("g:page", "alice", "bob");
+        for (int i = 1; i <= 9; i++) {
+            send("g:page", "alice", "c-" + i);
+        }
+        assertThat(await(store.readInbox("bob", 0, 4))).extracting(InboxEntry::cursor).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(await(store.readInbox("bob", 4, 4))).extracting(InboxEntry::cursor).containsExactly(5L, 6L, 7L, 8L);
+        assertThat(await(store.readInbox("bob", 8, 4))).extracting(InboxEntry::cursor).containsExactly(9L, 10L);
+        assertThat(await(store.readInbox("bob", 10, 4))).isEmpty();
+        InboxEntry entry = await(store.readInbox("bob", 4, 1)).get(0);
+        assertThat(entry.event()).isInstanceOfSatisfying(InboxEvent.MessageAdded.class, m -> {
+            assertThat(m.message().seq()).isEqualTo(4);
+            assertThat(m.message().body()).isEqualTo("body of c-4");
+            assertThat(m.message().senderId()).isEqualTo("alice");
+            assertThat(m.message().contentType()).isEqualTo("text/plain");
+        });
+    }
+
+    @Test
+    void deviceCursorIsNeverLowered() {
+        assertThat(await(store.deviceCursor("alice", "phone"))).isZero();
+        await(store.saveDeviceCursor("alice", "phone", 5));
+        await(store.saveDeviceCursor("alice", "phone", 3));
+        assertThat(await(store.deviceCursor("alice", "phone"))).isEqualTo(5);
+        await(store.saveDeviceCursor("alice", "phone", 8));
+        assertThat(await(store.deviceCursor("alice", "phone"))).isEqualTo(8);
+        assertThat(await(store.deviceCursor("alice", "laptop"))).isZero();
+        assertThat(await(store.deviceCursor("bob", "phone"))).isZero();
+    }
+
+    @Test
+    void pruneDeletesOldEntriesAndCursorsContinue() {
+        create("g:old", "alice", "bob");
+        send("g:old", "alice", "c-1");
+        send("g:old", "bob", "c-2");
+        clock.set(T0.plus(Duration.ofHours(2)));
+        AppendResult recent = send("g:old", "alice", "c-3");
+
+        long deleted = await(store.pruneInboxes(T0.plus(Duration.ofHours(1))));
+
+        assertThat(deleted).isEqualTo(6); // created + 2 messages, in two inboxes
+        assertThat(inbox("alice")).containsExactly(recent.inboxEntries().get("alice"));
+        assertThat(await(store.readInbox("bob", 1, 10))).containsExactly(recent.inboxEntries().get("bob"));
+        assertThat(await(store.inboxHead("alice"))).isEqualTo(4);
+        assertThat(send("g:old", "bob", "c-4").inboxEntries().get("alice").cursor()).isEqualTo(5);
+        assertThat(await(store.pruneInboxes(T0.plus(Duration.ofHours(1))))).isZero();
+        // The log itself is not pruned.
+        assertThat(history("g:old", Direction.AFTER, 0, false, 10)).containsExactly(1L, 2L, 3L, 4L);
+    }
+
+    @Test
+    void pruningAWholeInboxKeepsItsHead() {
+        create("g:all", "alice", "bob");
+        send("g:all", "alice", "c-1");
+        clock.set(T0.plus(Duration.ofDays(40)));
+
+        assertThat(await(store.pruneInboxes(T0.plus(Duration.ofDays(30))))).isEqualTo(4);
+
+        assertThat(inbox("alice")).isEmpty();
+        assertThat(await(store.inboxHead("alice"))).isEqualTo(2);
+        AppendResult next = send("g:all", "bob", "c-2");
+        assertThat(next.inboxEntries().get("alice").cursor()).isEqualTo(3);
+        assertThat(inbox("alice")).extracting(InboxEntry::cursor).containsExactly(3L);
+    }
+
+    // ---- history
+
+    @Test
+    void historyPagesBySequence() {
+        create("g:hist", "alice", "bob");
+        for (int i = 1; i <= 25; i++) {
+            send("g:hist", i % 2 == 0 ? "alice" : "bob", "c-" + i);
+        }
+        assertThat(seqs(await(store.history("g:hist", HistoryQuery.latest(10))))).isEqualTo(range(16, 25));
+        assertThat(history("g:hist", Direction.BEFORE, 16, false, 10)).isEqualTo(range(6, 15));
+        assertThat(history("g:hist", Direction.BEFORE, 6, false, 10)).isEqualTo(range(1, 5));
+        assertThat(history("g:hist", Direction.BEFORE, 1, false, 10)).isEmpty();
+        assertThat(history("g:hist", Direction.AFTER, 0, false, 10)).isEqualTo(range(1, 10));
+        assertThat(history("g:hist", Direction.AFTER, 20, false, 10)).isEqualTo(range(21, 25));
+        assertThat(history("g:hist", Direction.AFTER, 25, false, 10)).isEmpty();
+        assertThat(history("g:hist", Direction.BEFORE, Long.MAX_VALUE, false, 100)).isEqualTo(range(1, 25));
+        StoredMessage seven = await(store.history("g:hist", new HistoryQuery(Direction.AFTER, 6, false, 1))).get(0);
+        assertThat(seven.clientMsgId()).isEqualTo("c-7");
+        assertThat(seven.senderId()).isEqualTo("bob");
+    }
+
+    @Test
+    void historyPagesByTimestamp() {
+        create("g:ts", "alice", "bob");
+        for (int i = 1; i <= 10; i++) {
+            clock.set(T0.plusSeconds(i));
+            send("g:ts", "alice", "c-" + i);
+        }
+        clock.set(T0.plusSeconds(20));
+        send("g:ts", "alice", "c-11");
+        send("g:ts", "bob", "c-12");
+        long t0 = T0.toEpochMilli();
+
+        assertThat(history("g:ts", Direction.BEFORE, t0 + 5_000, true, 3)).containsExactly(2L, 3L, 4L);
+        assertThat(history("g:ts", Direction.AFTER, t0 + 5_000, true, 3)).containsExactly(6L, 7L, 8L);
+        assertThat(history("g:ts", Direction.AFTER, t0 + 9_500, true, 3)).containsExactly(10L, 11L, 12L);
+        assertThat(history("g:ts", Direction.BEFORE, t0 + 1_000, true, 3)).isEmpty();
+        assertThat(history("g:ts", Direction.BEFORE, t0 + 20_000, true, 2)).containsExactly(9L, 10L);
+        assertThat(history("g:ts", Direction.AFTER, t0 + 19_000, true, 5)).containsExactly(11L, 12L);
+        assertThat(history("g:ts", Direction.AFTER, t0 + 20_000, true, 5)).isEmpty();
+        assertThat(history("g:ts", Direction.BEFORE, Long.MAX_VALUE, true, 2)).containsExactly(11L, 12L);
+    }
+
+    @Test
+    void historyOfAnEmptyOrMissingConversationIsEmpty() {
+        create("g:quiet", "alice", "bob");
+        assertThat(await(store.history("g:quiet", HistoryQuery.latest(10)))).isEmpty();
+        assertThat(await(store.history("g:none", HistoryQuery.latest(10)))).isEmpty();
+        assertThat(await(store.history("g:none", new HistoryQuery(Direction.AFTER, 0, true, 10)))).isEmpty();
+        assertThat(await(store.lastSeq("g:none"))).isZero();
+    }
+
+    // ---- conversations
+
+    @Test
+    void creatingADirectConversationTwiceReturnsTheFirst() {
+        String id = Conversation.directId("bob", "alice");
+        Conversation c = new Conversation(id, Conversation.Kind.DIRECT, "", List.of("bob", "alice"), "bob",
+                clock.instant(), 1);
+        ConversationWrite first = await(store.createConversation(c, "bob"));
+        clock.advance(Duration.ofMinutes(1));
+        Conversation again = new Conversation(id, Conversation.Kind.DIRECT, "", List.of("alice", "bob"), "alice",
+                clock.instant(), 1);
+        ConversationWrite second = await(store.createConversation(again, "alice"));
+
+        assertThat(first.applied()).isTrue();
+        assertThat(first.inboxEntries()).containsOnlyKeys("alice", "bob");
+        assertThat(second.applied()).isFalse();
+        assertThat(second.inboxEntries()).isEmpty();
+        assertThat(second.conversation()).isEqualTo(c);
+        assertThat(await(store.findConversation(id))).contains(c);
+        assertThat(inbox("alice")).containsExactly(first.inboxEntries().get("alice"));
+        assertThat(await(store.conversationsOf("alice"))).containsExactly(c);
+        assertThat(await(store.conversationsOf("bob"))).containsExactly(c);
+    }
+
+    @Test
+    void concurrentCreationsOfOneConversationApplyOnce() {
+        List<CompletableFuture<ConversationWrite>> writes = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            writes.add(store.createConversation(group("g:once", "alice", "bob"), "alice").toCompletableFuture());
+        }
+        assertThat(writes.stream().map(Async::await).filter(ConversationWrite::applied)).hasSize(1);
+        assertThat(inbox("bob")).hasSize(1);
+    }
+
+    @Test
+    void findConversationOfUnknownIdIsEmpty() {
+        assertThat(await(store.findConversation("g:unknown"))).isEmpty();
+        assertThat(await(store.conversationsOf("nobody"))).isEmpty();
+    }
+
+    @Test
+    void updateConversationWithTheNextVersionApplies() {
+        Conversation c = create("g:rename", "alice", "bob");
+        Conversation renamed = new Conversation(c.id(), c.kind(), "new name", c.members(), c.createdBy(),
+                c.createdAt(), c.version() + 1);
+        InboxEvent.MembershipChanged event = new InboxEvent.MembershipChanged(c.id(), "renamed", "bob", List.of(),
+                renamed);
+
+        ConversationWrite w = await(store.updateConversation(renamed, event, List.of("alice", "bob")));
+
+        assertThat(w.applied()).isTrue();
+        assertThat(w.conversation()).isEqualTo(renamed);
+        assertThat(w.inboxEntries()).containsOnlyKeys("alice", "bob");
+        assertThat(await(store.findConversation(c.id()))).contains(renamed);
+        for (String user : List.of("alice", "bob")) {
+            List<InboxEntry> entries = inbox(user);
+            assertThat(entries).extracting(InboxEntry::cursor).containsExactly(1L, 2L);
+            assertThat(entries.get(1)).isEqualTo(w.inboxEntries().get(user));
+            assertThat(entries.get(1).event()).isEqualTo(event);
+        }
+    }
+
+    @Test
+    void updateConversationWithAStaleVersionWritesNothing() {
+        Conversation c = create("g:race", "alice", "bob");
+        Conversation first = new Conversation(c.id(), c.kind(), "first", c.members(), c.createdBy(), c.createdAt(),
+                c.version() + 1);
+        Conversation loser = new Conversation(c.id(), c.kind(), "second", List.of("alice", "bob", "carol"),
+                c.createdBy(), c.createdAt(), c.version() + 1);
+        await(store.updateConversation(first, new InboxEvent.MembershipChanged(c.id(), "renamed", "alice", List.of(),
+                first), List.of("alice", "bob")));
+
+        ConversationWrite w = await(store.updateConversation(loser, new InboxEvent.MembershipChanged(c.id(), "added",
+                "bob", List.of("carol"), loser), List.of("alice", "bob", "carol")));
+
+        assertThat(w.applied()).isFalse();
+        assertThat(w.conversation()).isEqualTo(first);
+        assertThat(w.inboxEntries()).isEmpty();
+        assertThat(await(store.findConversation(c.id()))).contains(first);
+        assertThat(await(store.inboxHead("carol"))).isZero();
+        assertThat(await(store.inboxHead("bob"))).isEqualTo(2);
+        assertThat(await(store.conversationsOf("carol"))).isEmpty();
+    }
+
+    @Test
+    void conversationsOfFollowsMembershipChanges() {
+        Conversation g = create("g:club", "alice", "bob");
+        Conversation other = create("g:other", "bob", "carol");
+        Conversation added = new Conversation(g.id(), g.kind(), g.name(), List.of("alice", "bob", "carol"),
+                g.createdBy(), g.createdAt(), 2);
+        await(store.updateConversation(added, new InboxEvent.MembershipChanged(g.id(), "added", "alice",
+                List.of("carol"), added), added.members()));
+        assertThat(await(store.conversationsOf("carol"))).containsExactlyInAnyOrder(added, other);
+
+        Conversation removed = new Conversation(g.id(), g.kind(), g.name(), List.of("alice", "carol"),
+                g.createdBy(), g.createdAt(), 3);
+        await(store.updateConversation(removed, new InboxEvent.MembershipChanged(g.id(), "removed", "alice",
+                List.of("bob"), removed), added.members()));
+
+        assertThat(await(store.conversationsOf("bob"))).containsExactly(other);
+        assertThat(await(store.conversationsOf("alice"))).containsExactly(removed);
+        assertThat(await(store.conversationsOf("carol"))).containsExactlyInAnyOrder(removed, other);
+        // The removed member was told (notify included bob).
+        assertThat(inbox("bob")).last().satisfies(e -> assertThat(e.event()).isInstanceOfSatisfying(
+                InboxEvent.MembershipChanged.class, m -> assertThat(m.change()).isEqualTo("removed")));
+    }
+
+    // ---- receipts
+
+    @Test
+    void watermarkIsCappedAtTheLastSequence() {
+        create("g:cap", "alice", "bob");
+        assertThat(await(store.advanceWatermark("g:cap", "bob", ReceiptKind.DELIVERED, 10))).isEmpty();
+        send("g:cap", "alice", "c-1");
+        send("g:cap", "alice", "c-2");
+
+        Map<String, InboxEntry> entries = await(store.advanceWatermark("g:cap", "bob", ReceiptKind.DELIVERED, 99));
+
+        assertThat(entries).containsOnlyKeys("alice");
+        assertThat(entries.get("alice").event())
+                .isEqualTo(new InboxEvent.ReceiptAdvanced("g:cap", "bob", ReceiptKind.DELIVERED, 2));
+        assertThat(await(store.watermarks("g:cap"))).containsEntry("bob", new Watermarks(2, 0));
+    }
+
+    @Test
+    void watermarkNeverMovesBack() {
+        create("g:mono", "alice", "bob");
+        for (int i = 1; i <= 5; i++) {
+            send("g:mono", "alice", "c-" + i);
+        }
+        await(store.advanceWatermark("g:mono", "bob", ReceiptKind.READ, 4));
+        long head = await(store.inboxHead("alice"));
+
+        assertThat(await(store.advanceWatermark("g:mono", "bob", ReceiptKind.READ, 2))).isEmpty();
+        assertThat(await(store.advanceWatermark("g:mono", "bob", ReceiptKind.DELIVERED, 3))).isEmpty();
+        assertThat(await(store.advanceWatermark("g:mono", "bob", ReceiptKind.READ, 4))).isEmpty();
+        assertThat(await(store.watermarks("g:mono"))).containsEntry("bob", new Watermarks(4, 4));
+        assertThat(await(store.inboxHead("alice"))).isEqualTo(head);
+    }
+
+    @Test
+    void readRaisesDeliveredButDeliveredDoesNotRaiseRead() {
+        create("g:rd", "alice", "bob");
+        for (int i = 1; i <= 5; i++) {
+            send("g:rd", "alice", "c-" + i);
+        }
+        await(store.advanceWatermark("g:rd", "bob", ReceiptKind.DELIVERED, 2));
+        assertThat(await(store.watermarks("g:rd"))).containsEntry("bob", new Watermarks(2, 0));
+        await(store.advanceWatermark("g:rd", "bob", ReceiptKind.READ, 4));
+        assertThat(await(store.watermarks("g:rd"))).containsEntry("bob", new Watermarks(4, 4));
+        await(store.advanceWatermark("g:rd", "bob", ReceiptKind.DELIVERED, 5));
+        assertThat(await(store.watermarks("g:rd"))).containsEntry("bob", new Watermarks(5, 4));
+    }
+
+    @Test
+    void receiptEntriesGoToTheSendersOfTheNewlyCoveredRange() {
+        create("g:rcpt", "alice", "bob", "carol", "dave");
+        send("g:rcpt", "alice", "a-1"); // 1
+        send("g:rcpt", "alice", "a-2"); // 2
+        send("g:rcpt", "bob", "b-1"); // 3
+
+        Map<String, InboxEntry> delivered = await(store.advanceWatermark("g:rcpt", "carol", ReceiptKind.DELIVERED, 3));
+        assertThat(delivered).containsOnlyKeys("alice", "bob");
+        assertThat(delivered.values()).extracting(InboxEntry::event).containsOnly(
+                new InboxEvent.ReceiptAdvanced("g:rcpt", "carol", ReceiptKind.DELIVERED, 3));
+
+        Map<String, InboxEntry> readOne = await(store.advanceWatermark("g:rcpt", "carol", ReceiptKind.READ, 1));
+        assertThat(readOne).containsOnlyKeys("alice", "carol");
+
+        Map<String, InboxEntry> readRest = await(store.advanceWatermark("g:rcpt", "carol", ReceiptKind.READ, 3));
+        assertThat(readRest).containsOnlyKeys("alice", "bob", "carol");
+        assertThat(readRest.get("carol").event())
+                .isEqualTo(new InboxEvent.ReceiptAdvanced("g:rcpt", "carol", ReceiptKind.READ, 3));
+
+        // bob's own message is in (0, 3] but bob is not told about his own reading.
+        Map<String, InboxEntry> bobRead = await(store.advanceWatermark("g:rcpt", "bob", ReceiptKind.READ, 3));
+        assertThat(bobRead).containsOnlyKeys("alice", "bob");
+
+        // Entries returned are the entries written, at the head of each inbox.
+        for (Map.Entry<String, InboxEntry> e : bobRead.entrySet()) {
+            assertThat(inbox(e.getKey())).last().isEqualTo(e.getValue());
+        }
+        // dave sent nothing and read nothing: no receipt entries at all.
+        assertThat(inbox("dave")).extracting(InboxEntry::event)
+                .noneMatch(ev -> ev instanceof InboxEvent.ReceiptAdvanced);
+    }
+
+    @Test
+    void watermarksListEveryMember() {
+        create("g:marks", "alice", "bob", "carol");
+        send("g:marks", "alice", "a-1");
+        await(store.advanceWatermark("g:marks", "bob", ReceiptKind.READ, 1));
+
+        Map<String, Watermarks> marks = await(store.watermarks("g:marks"));
+
+        assertThat(marks).containsOnlyKeys("alice", "bob", "carol");
+        assertThat(marks.get("bob")).isEqualTo(new Watermarks(1, 1));
+        assertThat(marks.get("alice")).isEqualTo(Watermarks.NONE);
+        assertThat(marks.get("carol")).isEqualTo(Watermarks.NONE);
+    }
+
+    @Test
+    void watermarkOfANonMemberOrMissingConversationChangesNothing() {
+        create("g:private", "alice", "bob");
+        send("g:private", "alice", "a-1");
+        assertThat(await(store.advanceWatermark("g:private", "mallory", ReceiptKind.READ, 1))).isEmpty();
+        assertThat(await(store.advanceWatermark("g:missing", "alice", ReceiptKind.DELIVERED, 1))).isEmpty();
+        assertThat(await(store.watermarks("g:private"))).doesNotContainKey("mallory");
+        assertThat(await(store.watermarks("g:missing"))).isEmpty();
+        assertThat(inbox("alice")).hasSize(2);
+        assertThat(await(store.inboxHead("mallory"))).isZero();
+    }
+}
