@@ -1,0 +1,369 @@
+package dev.parley.server;
+
+import dev.parley.core.Parley;
+import dev.parley.core.ParleySettings;
+import dev.parley.core.delivery.InProcessRouter;
+import dev.parley.core.delivery.MessageRouter;
+import dev.parley.core.presence.InMemoryPresenceRegistry;
+import dev.parley.core.presence.PresenceRegistry;
+import dev.parley.core.push.PushSender;
+import dev.parley.core.push.WebhookPushSender;
+import dev.parley.protocol.FrameCodec;
+import dev.parley.server.config.ConfigException;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.http.HttpApiHandler;
+import dev.parley.server.http.StaticFiles;
+import dev.parley.server.ws.SessionGateway;
+import dev.parley.server.ws.WebSocketSessionHandler;
+import dev.parley.store.rocksdb.RocksDbStore;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Parley server process: wires the store, the core's ports and {@link Parley} from a
+ * {@link ServerConfig}, and serves WebSocket and REST on one port with Netty (epoll on Linux when
+ * available, NIO otherwise; one acceptor thread, one I/O thread per core).
+ *
+ * <p>Lifecycle: {@link #start} returns once the port is bound; {@link #close} stops gracefully —
+ * stop accepting, tell every client to reconnect ({@code reconnect} frame, close 1001), close the
+ * remaining connections and threads, and close the store last, so every acknowledged write is
+ * on disk when it returns. {@code close} is idempotent and thread-safe; {@link #awaitShutdown}
+ * waits for it.
+ */
+public final class ParleyServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ParleyServer.class);
+
+    private final ServerConfig config;
+    private final ServerMetrics metrics;
+    private final RocksDbStore store;
+    private final Parley parley;
+    private final StaticFiles staticFiles;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ChannelGroup allChannels;
+    private final ChannelGroup webSockets;
+    private final Channel serverChannel;
+    private final int port;
+    private final String listenUrl;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    private ParleyServer(ServerConfig config) {
+        this.config = config;
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            SslContext ssl = sslContext(config.server().tls());
+            this.metrics = config.metrics().enabled() ? ServerMetrics.prometheus() : ServerMetrics.inMemory();
+            opened.push(metrics);
+            Clock clock = Clock.systemUTC();
+            this.store = new RocksDbStore(config.store().dataDir(), storeOptions(config.store()), clock);
+            opened.push(store);
+            ParleySettings settings = config.toSettings();
+            this.parley = new Parley(settings, store, store, router(config), presence(config, clock), push(config),
+                    clock, metrics.registry());
+            opened.push(parley);
+            parley.start();
+            this.staticFiles = new StaticFiles(ParleyServer.class.getClassLoader(), "web");
+            opened.push(staticFiles);
+
+            boolean epoll = Epoll.isAvailable();
+            IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+            Class<? extends ServerSocketChannel> channelType =
+                    epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+            this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("parley-accept"), io);
+            opened.push(() -> boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
+            this.workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                    new DefaultThreadFactory("parley-io"), io);
+            opened.push(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
+            this.allChannels = new DefaultChannelGroup("parley-connections", GlobalEventExecutor.INSTANCE);
+            this.webSockets = new DefaultChannelGroup("parley-websockets", GlobalEventExecutor.INSTANCE);
+
+            FrameCodec codec = new FrameCodec();
+            SessionGateway gateway = SessionGateway.of(parley);
+            ServerConfig.Server net = config.server();
+            ParleyChannelInitializer initializer = new ParleyChannelInitializer(net, ssl, allChannels,
+                    () -> new WebSocketSessionHandler(gateway, codec, metrics, net.maxFrameBytes(),
+                            WebSocketSessionHandler.AUTH_TIMEOUT, webSockets),
+                    () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown));
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 << 10, 256 << 10))
+                    .childHandler(initializer);
+            try {
+                this.serverChannel = bootstrap.bind(net.host(), net.port()).sync().channel();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot listen on " + net.host() + ":" + net.port() + ": " + e, e);
+            }
+            this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+            this.listenUrl = (ssl != null ? "https://" : "http://") + urlHost(net.host()) + ":" + port;
+            log.info("Parley {} listening on {} ({}, {}; store {} fsync={}; server id {})", version(), listenUrl,
+                    epoll ? "epoll" : "nio", ssl != null ? "tls" : "plain text", config.store().dataDir(),
+                    config.store().fsync().name().toLowerCase(Locale.ROOT), parley.serverId());
+        } catch (RuntimeException | Error e) {
+            while (!opened.isEmpty()) {
+                try {
+                    opened.pop().close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the store, starts the core and binds the port.
+     *
+     * @throws ConfigException       when TLS files cannot be loaded
+     * @throws IllegalStateException when the port cannot be bound
+     * @throws dev.parley.protocol.ParleyException UNAVAILABLE when the store cannot be opened
+     *         (for example, another server holds its lock)
+     */
+    public static ParleyServer start(ServerConfig config) {
+        return new ParleyServer(config);
+    }
+
+    /** The bound port (the chosen one when configured with 0). */
+    public int port() {
+        return port;
+    }
+
+    /** Base URL, {@code http://host:port} or {@code https://...}; the WebSocket is at {@code /ws}. */
+    public String listenUrl() {
+        return listenUrl;
+    }
+
+    /** The core (tests and tools). */
+    public Parley parley() {
+        return parley;
+    }
+
+    /** The configuration this server runs with. */
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Whether {@link #close} has begun. */
+    public boolean isShuttingDown() {
+        return closing.get() || parley.isShuttingDown();
+    }
+
+    /** Blocks until {@link #close} has finished. */
+    public void awaitShutdown() throws InterruptedException {
+        closed.await();
+    }
+
+    /**
+     * Stops gracefully; idempotent. Blocks until the store is closed (a concurrent caller waits
+     * for the first one). Do not call from a Netty event loop.
+     */
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        Duration grace = config.server().shutdownGrace();
+        log.info("shutting down: {} sessions, reconnect spread over {} s", parley.sessionCount(), grace.toSeconds());
+        try {
+            serverChannel.close().awaitUninterruptibly();
+            parley.shutdown(grace);
+            // The core sends "reconnect" and closes each WebSocket at once; wait for the closes to go out.
+            if (!webSockets.newCloseFuture().awaitUninterruptibly(grace.toMillis() + 2_000)) {
+                log.warn("{} WebSocket connections did not close in time; closing them now", webSockets.size());
+            }
+            allChannels.close().awaitUninterruptibly(2_000);
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
+            closeQuietly(parley, "core");
+            closeQuietly(staticFiles, "static files");
+            closeQuietly(metrics, "metrics");
+        } finally {
+            // Last: pending group commits finish, so every acknowledged send is on disk.
+            closeQuietly(store, "store");
+            log.info("Parley stopped");
+            closed.countDown();
+        }
+    }
+
+    // ---- wiring ---------------------------------------------------------------------------
+
+    private static RocksDbStore.Options storeOptions(ServerConfig.Store s) {
+        RocksDbStore.FsyncPolicy fsync = switch (s.fsync()) {
+            case ALWAYS -> RocksDbStore.FsyncPolicy.ALWAYS;
+            case NEVER -> RocksDbStore.FsyncPolicy.NEVER;
+        };
+        return RocksDbStore.Options.DEFAULTS.withFsync(fsync).withBatchMax(s.batchMax());
+    }
+
+    private static MessageRouter router(ServerConfig c) {
+        return switch (c.router().type()) {
+            case "in-process" -> new InProcessRouter();
+            default -> throw new ConfigException("router.type \"" + c.router().type() + "\" is not supported");
+        };
+    }
+
+    private static PresenceRegistry presence(ServerConfig c, Clock clock) {
+        return switch (c.presence().type()) {
+            case "in-memory" -> new InMemoryPresenceRegistry(clock);
+            default -> throw new ConfigException("presence.type \"" + c.presence().type() + "\" is not supported");
+        };
+    }
+
+    private static PushSender push(ServerConfig c) {
+        return new WebhookPushSender(Duration.ofMillis(c.push().webhookTimeoutMs()));
+    }
+
+    private static SslContext sslContext(ServerConfig.Tls tls) {
+        if (!tls.enabled()) {
+            return null;
+        }
+        try {
+            return SslContextBuilder.forServer(tls.cert().toFile(), tls.key().toFile()).build();
+        } catch (Exception e) {
+            throw new ConfigException("server.tls: cannot load certificate " + tls.cert() + " and key " + tls.key()
+                    + " (PEM; the key must be PKCS#8, \"BEGIN PRIVATE KEY\"): " + e.getMessage());
+        }
+    }
+
+    private static String urlHost(String host) {
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            return "localhost";
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    private static String version() {
+        String v = ParleyServer.class.getPackage().getImplementationVersion();
+        return v == null ? "(dev)" : v;
+    }
+
+    private static void closeQuietly(AutoCloseable c, String what) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("error closing the {}", what, e);
+        }
+    }
+
+    // ---- main -----------------------------------------------------------------------------
+
+    /**
+     * Starts a server and runs until the JVM is asked to stop (Ctrl-C, SIGTERM), then shuts down
+     * gracefully. Options: {@code --config FILE} (else {@code $PARLEY_CONFIG}, else defaults),
+     * {@code --port N}, {@code --data-dir DIR}; environment variables {@code PARLEY_*} override
+     * the file.
+     */
+    public static void main(String[] args) {
+        int status = run(args, System.getenv(), System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        Path file = env.containsKey("PARLEY_CONFIG") && !env.get("PARLEY_CONFIG").isBlank()
+                ? Path.of(env.get("PARLEY_CONFIG")) : null;
+        Integer port = null;
+        Path dataDir = null;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
+                String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+                switch (name) {
+                    case "--help", "-h" -> {
+                        out.println("usage: parley-server [--config FILE] [--port N] [--data-dir DIR]\n"
+                                + "Every key of the config file can be overridden by an environment variable "
+                                + "PARLEY_<SECTION>_<KEY>,\ne.g. PARLEY_SERVER_PORT=9000; "
+                                + "see parley-default.yaml for every key and its default.");
+                        return 0;
+                    }
+                    case "--config", "-c" -> file = Path.of(value != null ? value : next(args, ++i, name));
+                    case "--port", "-p" -> port = Integer.parseInt(value != null ? value : next(args, ++i, name));
+                    case "--data-dir" -> dataDir = Path.of(value != null ? value : next(args, ++i, name));
+                    default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("parley: " + e.getMessage());
+            return 2;
+        }
+        ParleyServer server;
+        try {
+            ServerConfig config = ServerConfig.load(file, env);
+            if (port != null) {
+                config = config.withPort(port);
+            }
+            if (dataDir != null) {
+                config = config.withDataDir(dataDir);
+            }
+            server = start(config);
+        } catch (ConfigException e) {
+            err.println("parley: " + e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("parley: cannot start: " + e.getMessage());
+            log.error("start-up failed", e);
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "parley-shutdown"));
+        out.println("Parley listening on " + server.listenUrl() + " (WebSocket "
+                + server.listenUrl().replaceFirst("^http", "ws") + ParleyChannelInitializer.WEBSOCKET_PATH + ")");
+        out.flush();
+        try {
+            server.awaitShutdown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.close();
+        }
+        return 0;
+    }
+
+    private static String next(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+}

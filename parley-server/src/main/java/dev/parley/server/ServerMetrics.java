@@ -1,0 +1,141 @@
+package dev.parley.server;
+
+import dev.parley.protocol.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The transport's meters, in the registry the core also records into.
+ *
+ * <p>Names (Prometheus adds {@code _total} to counters and turns dots into underscores):
+ * <ul>
+ *   <li>{@code parley.ws.frames.in} / {@code parley.ws.frames.out}: WebSocket frames received
+ *       (every data frame, before decoding) and sent;</li>
+ *   <li>{@code parley.errors{code}}: error replies by {@link ErrorCode}, shared with the core, so
+ *       decoding errors counted here and request errors counted by the core are one series;</li>
+ *   <li>{@code parley.ws.connections}: open WebSocket connections (the core's
+ *       {@code parley.sessions} counts authenticated ones);</li>
+ *   <li>{@code parley.http.requests{method,route,status}}: REST requests and their latency,
+ *       tagged with the route template, never the raw path.</li>
+ * </ul>
+ * Thread-safe.
+ */
+public final class ServerMetrics implements AutoCloseable {
+    private final MeterRegistry registry;
+    private final PrometheusMeterRegistry prometheus;
+    private final JvmGcMetrics gc;
+    private final Counter framesIn;
+    private final Counter framesOut;
+    private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
+    private final AtomicInteger connections = new AtomicInteger();
+
+    private ServerMetrics(MeterRegistry registry, PrometheusMeterRegistry prometheus, boolean bindJvm) {
+        this.registry = registry;
+        this.prometheus = prometheus;
+        if (bindJvm) {
+            new ClassLoaderMetrics().bindTo(registry);
+            new JvmMemoryMetrics().bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
+            new FileDescriptorMetrics().bindTo(registry);
+            this.gc = new JvmGcMetrics();
+            gc.bindTo(registry);
+        } else {
+            this.gc = null;
+        }
+        this.framesIn = Counter.builder("parley.ws.frames.in").description("WebSocket data frames received")
+                .register(registry);
+        this.framesOut = Counter.builder("parley.ws.frames.out").description("WebSocket frames sent")
+                .register(registry);
+        for (ErrorCode c : ErrorCode.values()) {
+            errors.put(c, registry.counter("parley.errors", "code", c.name()));
+        }
+        registry.gauge("parley.ws.connections", connections);
+    }
+
+    /** Prometheus metrics with JVM and process meters bound, served on {@code /metrics}. */
+    public static ServerMetrics prometheus() {
+        PrometheusMeterRegistry p = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        return new ServerMetrics(p, p, true);
+    }
+
+    /** Meters kept in memory only ({@code metrics.enabled: false}, unit tests). */
+    public static ServerMetrics inMemory() {
+        return new ServerMetrics(new SimpleMeterRegistry(), null, false);
+    }
+
+    /** The registry handed to the core. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Whether {@link #scrape()} has anything to say. */
+    public boolean scrapable() {
+        return prometheus != null;
+    }
+
+    /** Prometheus text exposition format 0.0.4; call only when {@link #scrapable()}. */
+    public String scrape() {
+        if (prometheus == null) {
+            throw new IllegalStateException("metrics are disabled");
+        }
+        return prometheus.scrape();
+    }
+
+    /** One WebSocket data frame received. */
+    public void frameIn() {
+        framesIn.increment();
+    }
+
+    /** One WebSocket frame sent. */
+    public void frameOut() {
+        framesOut.increment();
+    }
+
+    /** One error reply with {@code code}, WebSocket or REST. */
+    public void error(ErrorCode code) {
+        errors.get(code).increment();
+    }
+
+    /** A WebSocket was upgraded. */
+    public void connectionOpened() {
+        connections.incrementAndGet();
+    }
+
+    /** An upgraded WebSocket closed. */
+    public void connectionClosed() {
+        connections.decrementAndGet();
+    }
+
+    /** One REST request answered; {@code route} is a template such as {@code /v1/devices/{deviceId}}. */
+    public void httpRequest(String method, String route, int status, long nanos) {
+        Timer.builder("parley.http.requests").description("REST requests")
+                .tag("method", method).tag("route", route).tag("status", Integer.toString(status))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Unbinds the JVM meters and closes the registry. */
+    @Override
+    public void close() {
+        if (gc != null) {
+            gc.close();
+        }
+        registry.close();
+    }
+}

@@ -1,0 +1,103 @@
+package dev.parley.server.config;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every configuration key, defined once: its YAML path, its type and range, its default and its
+ * environment variable ({@code PARLEY_} + the constant's name, which is the path in upper snake
+ * case). {@code parley-default.yaml} lists the same keys with the same defaults; a test keeps the
+ * two in step.
+ */
+enum ConfigKey {
+    SERVER_ID("server.id", Kind.STRING, "", 0, 64,
+            "this server's id in presence and routing; empty = a random id at each start"),
+    SERVER_HOST("server.host", Kind.STRING, "127.0.0.1", 1, 255,
+            "address to listen on; 0.0.0.0 for every interface"),
+    SERVER_PORT("server.port", Kind.INT, "8080", 0, 65_535, "TCP port; 0 picks a free port"),
+    SERVER_TLS_CERT("server.tls.cert", Kind.PATH, null, 0, 0,
+            "PEM certificate chain; with server.tls.key enables https/wss"),
+    SERVER_TLS_KEY("server.tls.key", Kind.PATH, null, 0, 0, "PEM private key (PKCS#8) for server.tls.cert"),
+    SERVER_MAX_FRAME_BYTES("server.maxFrameBytes", Kind.INT, "131072", 1_024, 16 << 20,
+            "largest WebSocket text frame in bytes; larger ones get FRAME_TOO_LARGE, above 4x the connection closes (1009)"),
+    SERVER_IDLE_TIMEOUT_SECONDS("server.idleTimeoutSeconds", Kind.INT, "60", 5, 86_400,
+            "a connection that sends nothing this long is closed (1001); also the heartbeat timeout of presence"),
+    SERVER_SHUTDOWN_GRACE_SECONDS("server.shutdownGraceSeconds", Kind.INT, "5", 0, 600,
+            "on shutdown, clients are told to reconnect spread over this many seconds before connections close"),
+    STORE_TYPE("store.type", Kind.CHOICE, "rocksdb", 0, 0, "message and account store", "rocksdb"),
+    STORE_DATA_DIR("store.dataDir", Kind.PATH, "./data", 0, 0,
+            "directory of the embedded store (relative to the working directory)"),
+    STORE_FSYNC("store.fsync", Kind.CHOICE, "always", 0, 0,
+            "always: a write is synced to disk before it is acknowledged (survives power loss); "
+                    + "never: left to the OS (survives a process crash, not a power loss)", "always", "never"),
+    STORE_BATCH_MAX("store.batchMax", Kind.INT, "512", 1, 100_000, "most writes committed (and synced) as one group"),
+    ROUTER_TYPE("router.type", Kind.CHOICE, "in-process", 0, 0, "routing between chat servers", "in-process"),
+    PRESENCE_TYPE("presence.type", Kind.CHOICE, "in-memory", 0, 0, "presence registry", "in-memory"),
+    PUSH_WEBHOOK_TIMEOUT_MS("push.webhookTimeoutMs", Kind.INT, "5000", 100, 120_000,
+            "timeout of one webhook push request in milliseconds"),
+    LIMITS_MAX_BODY_BYTES("limits.maxBodyBytes", Kind.INT, "65536", 1, 16 << 20,
+            "largest message body in UTF-8 bytes (MESSAGE_TOO_LARGE above)"),
+    LIMITS_MAX_GROUP_MEMBERS("limits.maxGroupMembers", Kind.INT, "1024", 2, 100_000,
+            "largest group, creator included (GROUP_FULL above)"),
+    LIMITS_INBOX_RETENTION_DAYS("limits.inboxRetentionDays", Kind.INT, "30", 1, 36_500,
+            "how long undelivered inbox entries are kept"),
+    LIMITS_RATE_LIMIT_PER_SECOND("limits.rateLimitPerSecond", Kind.INT, "100", 1, 10_000_000,
+            "sustained frames per second per connection (RATE_LIMITED above)"),
+    LIMITS_RATE_LIMIT_BURST("limits.rateLimitBurst", Kind.INT, "200", 1, 10_000_000,
+            "frames a connection may send at once above the rate"),
+    LIMITS_MAX_OUTBOUND_FRAMES("limits.maxOutboundFrames", Kind.INT, "1000", 1, 1_000_000,
+            "frames waiting for one slow connection before live delivery pauses and resumes from the store"),
+    LIMITS_SYNC_BATCH_SIZE("limits.syncBatchSize", Kind.INT, "256", 1, 10_000,
+            "inbox entries read per batch while a device catches up"),
+    LIMITS_ARGON2_MEMORY_KIB("limits.argon2MemoryKiB", Kind.INT, "19456", 8, 4 << 20,
+            "Argon2id memory cost of password hashes in KiB"),
+    LIMITS_ARGON2_ITERATIONS("limits.argon2Iterations", Kind.INT, "2", 1, 100, "Argon2id time cost"),
+    METRICS_ENABLED("metrics.enabled", Kind.BOOL, "true", 0, 0, "serve Prometheus metrics on GET /metrics");
+
+    enum Kind { STRING, INT, BOOL, PATH, CHOICE }
+
+    final String path;
+    final Kind kind;
+    /** Default in its textual form; null for an optional key that is unset by default. */
+    final String defaultValue;
+    final long min;
+    final long max;
+    final String doc;
+    final List<String> choices;
+
+    ConfigKey(String path, Kind kind, String defaultValue, long min, long max, String doc, String... choices) {
+        this.path = path;
+        this.kind = kind;
+        this.defaultValue = defaultValue;
+        this.min = min;
+        this.max = max;
+        this.doc = doc;
+        this.choices = List.of(choices);
+    }
+
+    /** The environment variable that overrides this key. */
+    String envName() {
+        return "PARLEY_" + name();
+    }
+
+    static ConfigKey byPath(String path) {
+        for (ConfigKey k : values()) {
+            if (k.path.equals(path)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /** The known keys in the same section as {@code path}, for a helpful "unknown key" message. */
+    static List<String> siblingsOf(String path) {
+        int dot = path.indexOf('.');
+        String section = (dot < 0 ? path : path.substring(0, dot)).toLowerCase(Locale.ROOT) + ".";
+        List<String> same = java.util.Arrays.stream(values()).map(k -> k.path)
+                .filter(p -> p.toLowerCase(Locale.ROOT).startsWith(section)).toList();
+        if (!same.isEmpty()) {
+            return same;
+        }
+        return java.util.Arrays.stream(values()).map(k -> k.path.substring(0, k.path.indexOf('.'))).distinct().toList();
+    }
+}

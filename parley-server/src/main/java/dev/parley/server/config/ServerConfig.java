@@ -1,0 +1,448 @@
+package dev.parley.server.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.parley.core.ParleySettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The server's configuration: one YAML file (every key optional; see {@code parley-default.yaml}
+ * for each key, its default and what it does) overridden by environment variables, one per key,
+ * named {@code PARLEY_} + the key's path in upper snake case ({@code server.maxFrameBytes} →
+ * {@code PARLEY_SERVER_MAX_FRAME_BYTES}).
+ *
+ * <p>Immutable. Every record validates its values on construction and throws
+ * {@link ConfigException} naming the offending keys, so a {@code ServerConfig} that exists is
+ * valid; {@link #load} reports every problem of a file and environment at once.
+ *
+ * @param server   network: address, TLS, frame size, idle timeout, shutdown grace
+ * @param store    the message and account store
+ * @param router   routing between chat servers
+ * @param presence the presence registry
+ * @param push     push notifications
+ * @param limits   the core's limits ({@link ParleySettings})
+ * @param metrics  Prometheus metrics
+ */
+public record ServerConfig(Server server, Store store, Router router, Presence presence, Push push, Limits limits,
+                           Metrics metrics) {
+
+    /** Name of the classpath resource listing every key with its default. */
+    public static final String DEFAULTS_RESOURCE = "parley-default.yaml";
+
+    public ServerConfig {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(router, "router");
+        Objects.requireNonNull(presence, "presence");
+        Objects.requireNonNull(push, "push");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(metrics, "metrics");
+        // A send frame must be able to carry a body of the largest allowed size plus its envelope.
+        if ((long) server.maxFrameBytes() < (long) limits.maxBodyBytes() + 1_024) {
+            throw new ConfigException("server.maxFrameBytes (" + server.maxFrameBytes()
+                    + ") must be at least limits.maxBodyBytes (" + limits.maxBodyBytes()
+                    + ") + 1024 so that a message of the largest allowed body fits in a frame");
+        }
+    }
+
+    /**
+     * Network settings.
+     *
+     * @param id                   server id; empty means a random one per start
+     * @param host                 listen address
+     * @param port                 listen port, 0 for an ephemeral one
+     * @param tls                  TLS, {@link Tls#enabled()} false for plain http/ws
+     * @param maxFrameBytes        largest accepted text frame; 4x closes the connection
+     * @param idleTimeoutSeconds   reader idle time before the connection is closed
+     * @param shutdownGraceSeconds time given to clients to leave on shutdown
+     */
+    public record Server(String id, String host, int port, Tls tls, int maxFrameBytes, int idleTimeoutSeconds,
+                         int shutdownGraceSeconds) {
+        public Server {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(tls, "tls");
+            List<String> p = new ArrayList<>();
+            text(p, ConfigKey.SERVER_ID, id);
+            text(p, ConfigKey.SERVER_HOST, host);
+            range(p, ConfigKey.SERVER_PORT, port);
+            range(p, ConfigKey.SERVER_MAX_FRAME_BYTES, maxFrameBytes);
+            range(p, ConfigKey.SERVER_IDLE_TIMEOUT_SECONDS, idleTimeoutSeconds);
+            range(p, ConfigKey.SERVER_SHUTDOWN_GRACE_SECONDS, shutdownGraceSeconds);
+            throwIf(p);
+        }
+
+        /** Hard cap of one WebSocket frame or message: above it the connection is closed with 1009. */
+        public int hardFrameLimit() {
+            return (int) Math.min(Integer.MAX_VALUE, 4L * maxFrameBytes);
+        }
+
+        public Duration idleTimeout() {
+            return Duration.ofSeconds(idleTimeoutSeconds);
+        }
+
+        public Duration shutdownGrace() {
+            return Duration.ofSeconds(shutdownGraceSeconds);
+        }
+    }
+
+    /** TLS certificate chain and private key, both PEM; both null when TLS is off. */
+    public record Tls(Path cert, Path key) {
+        public Tls {
+            if ((cert == null) != (key == null)) {
+                throw new ConfigException("server.tls.cert and server.tls.key must be given together (or neither)");
+            }
+        }
+
+        public static Tls disabled() {
+            return new Tls(null, null);
+        }
+
+        public boolean enabled() {
+            return cert != null;
+        }
+    }
+
+    /** How durable a write is when it is acknowledged. */
+    public enum Fsync {
+        /** Synced to disk before the acknowledgement: survives power loss. */
+        ALWAYS,
+        /** Written to the OS before the acknowledgement: survives a process crash, not a power loss. */
+        NEVER
+    }
+
+    /**
+     * Store settings.
+     *
+     * @param type     only {@code rocksdb} in this version
+     * @param dataDir  directory of the embedded store
+     * @param fsync    durability of acknowledged writes
+     * @param batchMax largest group commit
+     */
+    public record Store(String type, Path dataDir, Fsync fsync, int batchMax) {
+        public Store {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(dataDir, "dataDir");
+            Objects.requireNonNull(fsync, "fsync");
+            List<String> p = new ArrayList<>();
+            choice(p, ConfigKey.STORE_TYPE, type);
+            range(p, ConfigKey.STORE_BATCH_MAX, batchMax);
+            throwIf(p);
+        }
+    }
+
+    /** @param type only {@code in-process} in this version */
+    public record Router(String type) {
+        public Router {
+            List<String> p = new ArrayList<>();
+            choice(p, ConfigKey.ROUTER_TYPE, type);
+            throwIf(p);
+        }
+    }
+
+    /** @param type only {@code in-memory} in this version */
+    public record Presence(String type) {
+        public Presence {
+            List<String> p = new ArrayList<>();
+            choice(p, ConfigKey.PRESENCE_TYPE, type);
+            throwIf(p);
+        }
+    }
+
+    /** @param webhookTimeoutMs timeout of one webhook push request */
+    public record Push(int webhookTimeoutMs) {
+        public Push {
+            List<String> p = new ArrayList<>();
+            range(p, ConfigKey.PUSH_WEBHOOK_TIMEOUT_MS, webhookTimeoutMs);
+            throwIf(p);
+        }
+    }
+
+    /** The core's limits; see {@link ParleySettings} for what each one does. */
+    public record Limits(int maxBodyBytes, int maxGroupMembers, int inboxRetentionDays, int rateLimitPerSecond,
+                         int rateLimitBurst, int maxOutboundFrames, int syncBatchSize, int argon2MemoryKiB,
+                         int argon2Iterations) {
+        public Limits {
+            List<String> p = new ArrayList<>();
+            range(p, ConfigKey.LIMITS_MAX_BODY_BYTES, maxBodyBytes);
+            range(p, ConfigKey.LIMITS_MAX_GROUP_MEMBERS, maxGroupMembers);
+            range(p, ConfigKey.LIMITS_INBOX_RETENTION_DAYS, inboxRetentionDays);
+            range(p, ConfigKey.LIMITS_RATE_LIMIT_PER_SECOND, rateLimitPerSecond);
+            range(p, ConfigKey.LIMITS_RATE_LIMIT_BURST, rateLimitBurst);
+            range(p, ConfigKey.LIMITS_MAX_OUTBOUND_FRAMES, maxOutboundFrames);
+            range(p, ConfigKey.LIMITS_SYNC_BATCH_SIZE, syncBatchSize);
+            range(p, ConfigKey.LIMITS_ARGON2_MEMORY_KIB, argon2MemoryKiB);
+            range(p, ConfigKey.LIMITS_ARGON2_ITERATIONS, argon2Iterations);
+            throwIf(p);
+        }
+    }
+
+    /** @param enabled whether {@code GET /metrics} serves Prometheus metrics */
+    public record Metrics(boolean enabled) {
+    }
+
+    // ---- loading --------------------------------------------------------------------------
+
+    /** The defaults, as if loaded from no file and an empty environment. */
+    public static ServerConfig defaults() {
+        return load(null, Map.of());
+    }
+
+    /**
+     * Loads the configuration: defaults, then {@code file} (when not null), then every
+     * {@code PARLEY_*} variable of {@code env} that names a key. Unknown keys in the file are
+     * errors (a typo must not silently fall back to a default); unknown environment variables
+     * are ignored.
+     *
+     * @param file a YAML file, or null for defaults and environment only
+     * @param env  environment variables, usually {@link System#getenv()}
+     * @throws ConfigException listing every problem found
+     */
+    public static ServerConfig load(Path file, Map<String, String> env) {
+        Objects.requireNonNull(env, "env");
+        Map<ConfigKey, Raw> raw = new EnumMap<>(ConfigKey.class);
+        for (ConfigKey k : ConfigKey.values()) {
+            raw.put(k, new Raw(k.defaultValue, "default"));
+        }
+        List<String> problems = new ArrayList<>();
+        if (file != null) {
+            readYaml(file, raw, problems);
+        }
+        for (ConfigKey k : ConfigKey.values()) {
+            String v = env.get(k.envName());
+            if (v != null) {
+                raw.put(k, new Raw(v.strip(), "environment variable " + k.envName()));
+            }
+        }
+        Map<ConfigKey, Object> values = new EnumMap<>(ConfigKey.class);
+        for (ConfigKey k : ConfigKey.values()) {
+            Object v = convert(k, raw.get(k), problems);
+            if (v != null) {
+                values.put(k, v);
+            }
+        }
+        checkReadable(ConfigKey.SERVER_TLS_CERT, values, raw, problems);
+        checkReadable(ConfigKey.SERVER_TLS_KEY, values, raw, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        try {
+            ServerConfig config = new ServerConfig(
+                    new Server(str(values, ConfigKey.SERVER_ID), str(values, ConfigKey.SERVER_HOST),
+                            num(values, ConfigKey.SERVER_PORT),
+                            new Tls((Path) values.get(ConfigKey.SERVER_TLS_CERT), (Path) values.get(ConfigKey.SERVER_TLS_KEY)),
+                            num(values, ConfigKey.SERVER_MAX_FRAME_BYTES), num(values, ConfigKey.SERVER_IDLE_TIMEOUT_SECONDS),
+                            num(values, ConfigKey.SERVER_SHUTDOWN_GRACE_SECONDS)),
+                    new Store(str(values, ConfigKey.STORE_TYPE), (Path) values.get(ConfigKey.STORE_DATA_DIR),
+                            Fsync.valueOf(str(values, ConfigKey.STORE_FSYNC).toUpperCase(Locale.ROOT)),
+                            num(values, ConfigKey.STORE_BATCH_MAX)),
+                    new Router(str(values, ConfigKey.ROUTER_TYPE)),
+                    new Presence(str(values, ConfigKey.PRESENCE_TYPE)),
+                    new Push(num(values, ConfigKey.PUSH_WEBHOOK_TIMEOUT_MS)),
+                    new Limits(num(values, ConfigKey.LIMITS_MAX_BODY_BYTES), num(values, ConfigKey.LIMITS_MAX_GROUP_MEMBERS),
+                            num(values, ConfigKey.LIMITS_INBOX_RETENTION_DAYS),
+                            num(values, ConfigKey.LIMITS_RATE_LIMIT_PER_SECOND),
+                            num(values, ConfigKey.LIMITS_RATE_LIMIT_BURST),
+                            num(values, ConfigKey.LIMITS_MAX_OUTBOUND_FRAMES),
+                            num(values, ConfigKey.LIMITS_SYNC_BATCH_SIZE),
+                            num(values, ConfigKey.LIMITS_ARGON2_MEMORY_KIB),
+                            num(values, ConfigKey.LIMITS_ARGON2_ITERATIONS)),
+                    new Metrics((Boolean) values.get(ConfigKey.METRICS_ENABLED)));
+            config.toSettings(); // surfaces any rule of the core that the ranges above missed
+            return config;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("limits: " + e.getMessage());
+        }
+    }
+
+    /** The same configuration listening on {@code port} (0 = ephemeral). */
+    public ServerConfig withPort(int port) {
+        Server s = server;
+        return new ServerConfig(new Server(s.id(), s.host(), port, s.tls(), s.maxFrameBytes(), s.idleTimeoutSeconds(),
+                s.shutdownGraceSeconds()), store, router, presence, push, limits, metrics);
+    }
+
+    /** The same configuration with the store under {@code dataDir}. */
+    public ServerConfig withDataDir(Path dataDir) {
+        return new ServerConfig(server, new Store(store.type(), dataDir, store.fsync(), store.batchMax()), router,
+                presence, push, limits, metrics);
+    }
+
+    /** The same configuration with other limits (tests use cheap password hashing). */
+    public ServerConfig withLimits(Limits limits) {
+        return new ServerConfig(server, store, router, presence, push, limits, metrics);
+    }
+
+    /** The same configuration with other network settings. */
+    public ServerConfig withServer(Server server) {
+        return new ServerConfig(server, store, router, presence, push, limits, metrics);
+    }
+
+    /**
+     * The core's settings. The core's heartbeat timeout is {@code server.idleTimeoutSeconds}:
+     * one knob, so the server never closes a connection the core still considers alive or the
+     * other way round. An empty {@code server.id} becomes a random id.
+     */
+    public ParleySettings toSettings() {
+        ParleySettings d = ParleySettings.defaults();
+        return new ParleySettings(server.id().isEmpty() ? d.serverId() : server.id(), limits.maxBodyBytes(),
+                limits.maxGroupMembers(), Duration.ofDays(limits.inboxRetentionDays()), server.idleTimeout(),
+                limits.rateLimitPerSecond(), limits.rateLimitBurst(), limits.maxOutboundFrames(), limits.syncBatchSize(),
+                limits.argon2MemoryKiB(), limits.argon2Iterations());
+    }
+
+    // ---- helpers --------------------------------------------------------------------------
+
+    private record Raw(String value, String source) {
+    }
+
+    private static void readYaml(Path file, Map<ConfigKey, Raw> raw, List<String> problems) {
+        JsonNode root;
+        try {
+            if (!Files.isRegularFile(file)) {
+                problems.add("config file " + file + " does not exist or is not a file");
+                return;
+            }
+            root = new YAMLMapper().readTree(file.toFile());
+        } catch (JacksonException e) {
+            problems.add("config file " + file + " is not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+            return;
+        } catch (IOException e) {
+            problems.add("config file " + file + " cannot be read: " + e.getMessage());
+            return;
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return; // an empty file means all defaults
+        }
+        if (!root.isObject()) {
+            problems.add("config file " + file + " must be a YAML mapping of sections (server:, store:, ...)");
+            return;
+        }
+        flatten("", root, file, raw, problems);
+    }
+
+    private static void flatten(String prefix, JsonNode node, Path file, Map<ConfigKey, Raw> raw, List<String> problems) {
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            String path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            JsonNode v = e.getValue();
+            ConfigKey key = ConfigKey.byPath(path);
+            if (v.isObject() && key == null) {
+                flatten(path, v, file, raw, problems);
+            } else if (key == null) {
+                problems.add("unknown key \"" + path + "\" in " + file + "; known keys: "
+                        + String.join(", ", ConfigKey.siblingsOf(path)));
+            } else if (v.isContainerNode()) {
+                problems.add(path + " in " + file + " must be a single value, not a list or mapping");
+            } else {
+                raw.put(key, new Raw(v.isNull() ? null : v.asText().strip(), file.toString()));
+            }
+        }
+    }
+
+    private static Object convert(ConfigKey k, Raw r, List<String> problems) {
+        String v = r.value();
+        if (v == null || (v.isEmpty() && k.kind == ConfigKey.Kind.PATH && k.defaultValue == null)) {
+            if (k.defaultValue == null) {
+                return null; // optional and unset
+            }
+            v = k.defaultValue;
+        }
+        String where = " (from " + r.source() + ")";
+        switch (k.kind) {
+            case STRING:
+                return v;
+            case INT:
+                try {
+                    long n = Long.parseLong(v.replace("_", ""));
+                    if (n < k.min || n > k.max) {
+                        problems.add(k.path + " = " + v + where + ": must be between " + k.min + " and " + k.max);
+                        return null;
+                    }
+                    return (int) n;
+                } catch (NumberFormatException e) {
+                    problems.add(k.path + " = \"" + v + "\"" + where + ": must be a whole number between "
+                            + k.min + " and " + k.max);
+                    return null;
+                }
+            case BOOL:
+                if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+                    return Boolean.parseBoolean(v);
+                }
+                problems.add(k.path + " = \"" + v + "\"" + where + ": must be true or false");
+                return null;
+            case PATH:
+                try {
+                    if (v.isEmpty()) {
+                        problems.add(k.path + where + ": must not be empty");
+                        return null;
+                    }
+                    return Path.of(v);
+                } catch (InvalidPathException e) {
+                    problems.add(k.path + " = \"" + v + "\"" + where + ": not a valid path: " + e.getReason());
+                    return null;
+                }
+            case CHOICE:
+                String lower = v.toLowerCase(Locale.ROOT);
+                if (k.choices.contains(lower)) {
+                    return lower;
+                }
+                problems.add(k.path + " = \"" + v + "\"" + where + ": must be one of " + String.join(", ", k.choices)
+                        + " in this version");
+                return null;
+            default:
+                throw new IllegalStateException("unhandled kind " + k.kind);
+        }
+    }
+
+    private static void checkReadable(ConfigKey k, Map<ConfigKey, Object> values, Map<ConfigKey, Raw> raw,
+                                      List<String> problems) {
+        Path p = (Path) values.get(k);
+        if (p != null && !Files.isReadable(p)) {
+            problems.add(k.path + " = " + p + " (from " + raw.get(k).source() + "): file does not exist or is not readable");
+        }
+    }
+
+    private static String str(Map<ConfigKey, Object> values, ConfigKey k) {
+        return (String) values.get(k);
+    }
+
+    private static int num(Map<ConfigKey, Object> values, ConfigKey k) {
+        return (Integer) values.get(k);
+    }
+
+    private static void range(List<String> problems, ConfigKey k, long value) {
+        if (value < k.min || value > k.max) {
+            problems.add(k.path + " = " + value + ": must be between " + k.min + " and " + k.max);
+        }
+    }
+
+    private static void text(List<String> problems, ConfigKey k, String value) {
+        if (value.length() < k.min || value.length() > k.max) {
+            problems.add(k.path + " must be " + k.min + " to " + k.max + " characters");
+        }
+    }
+
+    private static void choice(List<String> problems, ConfigKey k, String value) {
+        if (value == null || !k.choices.contains(value)) {
+            problems.add(k.path + " = \"" + value + "\": must be one of " + String.join(", ", k.choices));
+        }
+    }
+
+    private static void throwIf(List<String> problems) {
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+    }
+}

@@ -1,0 +1,487 @@
+package dev.parley.server.ws;
+
+import dev.parley.core.account.Device;
+import dev.parley.core.delivery.Transport;
+import dev.parley.protocol.ClientFrame;
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.FrameCodec;
+import dev.parley.protocol.ParleyException;
+import dev.parley.protocol.ServerFrame;
+import dev.parley.server.ServerMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The application end of a connection: authenticates a WebSocket, turns its text frames into
+ * {@link ClientFrame}s for the core's session and is the session's {@link Transport}. HTTP
+ * requests that are not a WebSocket upgrade pass through to the next handler.
+ *
+ * <p>Authentication, in this order: an {@code Authorization: Bearer} header or a {@code token}
+ * query parameter of the upgrade request; otherwise the first text frame must be
+ * {@code {"type":"auth","id":..,"token":..}} and arrive within {@link #AUTH_TIMEOUT}. Anything
+ * else is answered with {@code error UNAUTHENTICATED} and the connection is closed (1008). On
+ * success nothing is sent here: the core's session sends {@code welcome}. Frames that arrive while
+ * the token is being checked are kept (up to {@link #MAX_PENDING_FRAMES}) and handled, in order,
+ * once the session is open; reading pauses meanwhile.
+ *
+ * <p>Bad input never closes the connection when it is safe to keep it: a frame above
+ * {@code maxFrameBytes} gets {@code FRAME_TOO_LARGE}, undecodable JSON and unknown types get the
+ * codec's error, a binary frame gets {@code UNKNOWN_TYPE}. Invalid UTF-8 closes with 1007 after
+ * an {@code INVALID_UTF8} error frame (RFC 6455 requires failing the connection); a message above
+ * the hard limit (4x) is refused by Netty's decoder or aggregator and closes with 1009.
+ *
+ * <p>Threading: every method runs on the channel's event loop; core results are continued there,
+ * so the handler's state needs no locks and the event loop never waits.
+ */
+public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
+
+    /** Time allowed between the upgrade and a successful authentication. */
+    public static final Duration AUTH_TIMEOUT = Duration.ofSeconds(10);
+    /** Frames kept while authentication is in flight; more close the connection. */
+    public static final int MAX_PENDING_FRAMES = 64;
+    private static final int MAX_CLOSE_REASON = 123;
+
+    private enum State {
+        /** No WebSocket yet: plain HTTP passes through. */
+        HTTP,
+        /** Upgraded without a token: the first frame must be {@code auth}. */
+        AWAITING_AUTH,
+        /** A token is being checked; frames wait. */
+        AUTHENTICATING,
+        /** The core's session is open. */
+        OPEN,
+        /** Closing or closed: input is dropped. */
+        CLOSED
+    }
+
+    private final SessionGateway gateway;
+    private final FrameCodec codec;
+    private final ServerMetrics metrics;
+    private final int maxFrameBytes;
+    private final Duration authTimeout;
+    private final ChannelGroup webSockets;
+    private final ArrayDeque<WebSocketFrame> pending = new ArrayDeque<>();
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final ChannelTransport transport = new ChannelTransport();
+
+    private ChannelHandlerContext ctx;
+    private State state = State.HTTP;
+    private boolean upgraded;
+    private SessionGateway.Session session;
+    private boolean sessionClosed;
+    private ScheduledFuture<?> authTimer;
+    private boolean flushScheduled;
+
+    /**
+     * @param gateway       authenticates and opens sessions
+     * @param codec         the shared, thread-safe frame codec
+     * @param metrics       where frames, errors and connections are counted
+     * @param maxFrameBytes largest accepted text frame in bytes
+     * @param authTimeout   time allowed to authenticate after the upgrade
+     * @param webSockets    group that upgraded channels join (for shutdown); may be null
+     */
+    public WebSocketSessionHandler(SessionGateway gateway, FrameCodec codec, ServerMetrics metrics, int maxFrameBytes,
+                                   Duration authTimeout, ChannelGroup webSockets) {
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        if (maxFrameBytes < 1) {
+            throw new IllegalArgumentException("maxFrameBytes must be positive, was " + maxFrameBytes);
+        }
+        this.maxFrameBytes = maxFrameBytes;
+        this.authTimeout = Objects.requireNonNull(authTimeout, "authTimeout");
+        this.webSockets = webSockets;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    // ---- inbound ---------------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof WebSocketFrame frame) {
+            handleFrame(frame);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete hc) {
+            onHandshake(hc);
+        } else if (evt instanceof IdleStateEvent) {
+            if (upgraded) {
+                closeWebSocket(1001, "heartbeat timeout");
+            } else {
+                ctx.close(); // an idle keep-alive HTTP connection
+            }
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (state == State.OPEN && ctx.channel().isWritable()) {
+            session.onWritable();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        state = State.CLOSED;
+        cancelAuthTimer();
+        releasePending();
+        if (upgraded) {
+            metrics.connectionClosed();
+        }
+        if (session != null && !sessionClosed) {
+            sessionClosed = true;
+            session.onClosed();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!upgraded) {
+            ctx.fireExceptionCaught(cause); // plain HTTP: the API handler answers or closes
+            return;
+        }
+        if (cause instanceof TooLongFrameException) {
+            // The aggregator refused a fragmented message above the hard limit.
+            closeWebSocket(1009, "FRAME_TOO_LARGE: message above " + (4L * maxFrameBytes) + " bytes");
+        } else if (cause instanceof CorruptedWebSocketFrameException || cause instanceof IOException) {
+            // The decoder has already sent its close frame; a reset peer needs no reply.
+            log.debug("WebSocket {} failed: {}", ctx.channel().id(), cause.toString());
+            state = State.CLOSED;
+            transport.closing = true;
+            ctx.close();
+        } else {
+            log.warn("unexpected error on WebSocket {}; closing it", ctx.channel().id(), cause);
+            closeWebSocket(1011, "internal error");
+        }
+    }
+
+    private void onHandshake(WebSocketServerProtocolHandler.HandshakeComplete hc) {
+        upgraded = true;
+        metrics.connectionOpened();
+        if (webSockets != null) {
+            webSockets.add(ctx.channel());
+        }
+        QueryStringDecoder query = new QueryStringDecoder(hc.requestUri());
+        String version = first(query, "v");
+        if (version != null && !version.equals(Integer.toString(FrameCodec.PROTOCOL_VERSION))) {
+            sendError(null, new ParleyException(ErrorCode.INVALID_FIELD, "protocol version \"" + truncate(version, 16)
+                    + "\" is not supported; this server speaks version " + FrameCodec.PROTOCOL_VERSION));
+            closeWebSocket(1002, "unsupported protocol version");
+            return;
+        }
+        authTimer = ctx.executor().schedule(this::authTimedOut, authTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        String token = bearer(hc.requestHeaders());
+        if (token == null) {
+            token = first(query, "token");
+        }
+        if (token != null) {
+            startAuthentication(token, null);
+        } else {
+            state = State.AWAITING_AUTH;
+            drainPending();
+        }
+    }
+
+    /** Takes ownership of {@code frame}. */
+    private void handleFrame(WebSocketFrame frame) {
+        switch (state) {
+            case HTTP, AUTHENTICATING -> {
+                if (pending.size() >= MAX_PENDING_FRAMES) {
+                    frame.release();
+                    sendError(null, new ParleyException(ErrorCode.RATE_LIMITED,
+                            "more than " + MAX_PENDING_FRAMES + " frames sent before authentication completed"));
+                    closeWebSocket(1008, "too many frames before authentication");
+                } else {
+                    pending.add(frame);
+                }
+            }
+            case CLOSED -> frame.release();
+            default -> {
+                try {
+                    process(frame);
+                } finally {
+                    frame.release();
+                }
+            }
+        }
+    }
+
+    private void process(WebSocketFrame frame) {
+        metrics.frameIn();
+        if (frame instanceof TextWebSocketFrame) {
+            ByteBuf content = frame.content();
+            if (content.readableBytes() > maxFrameBytes) {
+                ParleyException tooLarge = new ParleyException(ErrorCode.FRAME_TOO_LARGE, "frame of "
+                        + content.readableBytes() + " bytes exceeds the limit of " + maxFrameBytes + " bytes");
+                if (state == State.AWAITING_AUTH) {
+                    rejectUnauthenticated(null, "the first frame must be an auth frame; " + tooLarge.getMessage());
+                } else {
+                    sendError(null, tooLarge);
+                }
+                return;
+            }
+            String text;
+            try {
+                text = utf8.reset().decode(content.nioBuffer()).toString();
+            } catch (CharacterCodingException e) {
+                sendError(null, new ParleyException(ErrorCode.INVALID_UTF8, "text frame is not valid UTF-8"));
+                closeWebSocket(1007, "INVALID_UTF8: text frame is not valid UTF-8");
+                return;
+            }
+            ClientFrame decoded;
+            try {
+                decoded = codec.decodeClient(text);
+            } catch (FrameCodec.FrameException e) {
+                if (state == State.AWAITING_AUTH) {
+                    rejectUnauthenticated(e.requestId(), "the first frame must be {\"type\":\"auth\",\"id\":..,"
+                            + "\"token\":..}: " + e.error().getMessage());
+                } else {
+                    sendError(e.requestId(), e.error());
+                }
+                return;
+            }
+            if (state == State.AWAITING_AUTH) {
+                if (decoded instanceof ClientFrame.Auth auth) {
+                    startAuthentication(auth.token(), auth.id());
+                } else {
+                    rejectUnauthenticated(decoded.id(), "authenticate first: the first frame must be "
+                            + "{\"type\":\"auth\",\"id\":..,\"token\":..} unless a token was given at the upgrade");
+                }
+                return;
+            }
+            session.onFrame(decoded);
+        } else if (frame instanceof BinaryWebSocketFrame) {
+            if (state == State.AWAITING_AUTH) {
+                rejectUnauthenticated(null, "the first frame must be an auth text frame; binary frames are not supported");
+            } else {
+                sendError(null, new ParleyException(ErrorCode.UNKNOWN_TYPE,
+                        "binary frames are not supported; send JSON text frames"));
+            }
+        }
+        // Control frames are answered by the protocol handler and never get here.
+    }
+
+    // ---- authentication --------------------------------------------------------------------
+
+    private void startAuthentication(String token, String requestId) {
+        state = State.AUTHENTICATING;
+        ctx.channel().config().setAutoRead(false);
+        CompletionStage<Device> check;
+        try {
+            check = gateway.authenticate(token);
+        } catch (RuntimeException e) {
+            check = CompletableFuture.failedFuture(e);
+        }
+        check.whenCompleteAsync((device, error) -> authenticated(device, error, requestId), ctx.executor());
+    }
+
+    private void authenticated(Device device, Throwable error, String requestId) {
+        if (state != State.AUTHENTICATING) {
+            return; // closed (or timed out) meanwhile
+        }
+        if (error != null) {
+            ParleyException e = ParleyException.from(error);
+            if (e.code() == ErrorCode.UNAUTHENTICATED) {
+                rejectUnauthenticated(requestId, e.getMessage());
+            } else {
+                if (e.code() == ErrorCode.INTERNAL) {
+                    log.error("authentication failed unexpectedly on WebSocket {}", ctx.channel().id(), error);
+                }
+                sendError(requestId, e);
+                closeWebSocket(e.code().retryable() ? 1013 : 1008, e.code().name());
+            }
+            return;
+        }
+        cancelAuthTimer();
+        try {
+            session = gateway.open(device, transport);
+        } catch (RuntimeException e) {
+            ParleyException pe = ParleyException.from(e);
+            log.error("could not open the session of device {} on WebSocket {}", device.deviceId(), ctx.channel().id(), e);
+            sendError(requestId, pe);
+            closeWebSocket(1011, pe.code().name());
+            return;
+        }
+        state = State.OPEN;
+        log.debug("WebSocket {} authenticated device {} of {}", ctx.channel().id(), device.deviceId(), device.userId());
+        ctx.channel().config().setAutoRead(true);
+        drainPending();
+    }
+
+    private void authTimedOut() {
+        if (state == State.AWAITING_AUTH || state == State.AUTHENTICATING) {
+            rejectUnauthenticated(null, "not authenticated within " + authTimeout.toSeconds() + " s");
+        }
+    }
+
+    private void rejectUnauthenticated(String requestId, String message) {
+        sendError(requestId, new ParleyException(ErrorCode.UNAUTHENTICATED, message));
+        closeWebSocket(1008, "UNAUTHENTICATED");
+    }
+
+    private void drainPending() {
+        while (!pending.isEmpty() && (state == State.AWAITING_AUTH || state == State.OPEN)) {
+            handleFrame(pending.poll());
+        }
+    }
+
+    private void releasePending() {
+        WebSocketFrame f;
+        while ((f = pending.poll()) != null) {
+            ReferenceCountUtil.release(f);
+        }
+    }
+
+    private void cancelAuthTimer() {
+        if (authTimer != null) {
+            authTimer.cancel(false);
+            authTimer = null;
+        }
+    }
+
+    // ---- outbound --------------------------------------------------------------------------
+
+    private void sendError(String requestId, ParleyException e) {
+        metrics.error(e.code());
+        transport.send(ServerFrame.Error.of(requestId, e));
+    }
+
+    /** Sends a close frame with {@code code} and closes once it is written. Idempotent. */
+    private void closeWebSocket(int code, String reason) {
+        if (transport.closing || !ctx.channel().isActive()) {
+            return;
+        }
+        transport.closing = true;
+        state = State.CLOSED;
+        cancelAuthTimer();
+        releasePending();
+        ctx.writeAndFlush(new CloseWebSocketFrame(code, truncate(reason, MAX_CLOSE_REASON)))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Writes are flushed once per event-loop task, so a burst of sends costs one syscall. */
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(() -> {
+                flushScheduled = false;
+                ctx.flush();
+            });
+        }
+    }
+
+    /** The connection as the core's session sees it. */
+    private final class ChannelTransport implements Transport {
+        boolean closing;
+
+        @Override
+        public void send(ServerFrame frame) {
+            if (!ctx.executor().inEventLoop()) {
+                ctx.executor().execute(() -> send(frame));
+                return;
+            }
+            if (closing || !ctx.channel().isActive()) {
+                return;
+            }
+            String json;
+            try {
+                json = codec.encode(frame);
+            } catch (RuntimeException e) {
+                log.error("cannot encode a {} frame; closing WebSocket {}", frame.getClass().getSimpleName(),
+                        ctx.channel().id(), e);
+                closeWebSocket(1011, "internal error");
+                return;
+            }
+            ctx.write(new TextWebSocketFrame(json), ctx.voidPromise());
+            metrics.frameOut();
+            scheduleFlush();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return ctx.channel().isWritable();
+        }
+
+        @Override
+        public Executor executor() {
+            return ctx.executor();
+        }
+
+        @Override
+        public void close(int statusCode, String reason) {
+            if (ctx.executor().inEventLoop()) {
+                closeWebSocket(statusCode, reason == null ? "" : reason);
+            } else {
+                ctx.executor().execute(() -> close(statusCode, reason));
+            }
+        }
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------
+
+    private static String bearer(HttpHeaders headers) {
+        String value = headers.get(HttpHeaderNames.AUTHORIZATION);
+        if (value != null && value.length() > 7 && value.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
+            String token = value.substring(7).strip();
+            return token.isEmpty() ? null : token;
+        }
+        return null;
+    }
+
+    private static String first(QueryStringDecoder query, String name) {
+        List<String> values = query.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+}
