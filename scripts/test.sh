@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 command -v java >/dev/null || need_pkgs+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need_pkgs+=(maven)
+# Redis for the scale-out presence tests (Kafka and Cassandra come from Maven Central).
+command -v redis-server >/dev/null || [[ -x /usr/bin/redis-server ]] || need_pkgs+=(redis-server)
 
 if ((${#need_pkgs[@]})); then
   if [[ $(id -u) -eq 0 ]]; then

@@ -14,15 +14,15 @@ import java.util.Objects;
  * @param heartbeatTimeout   a connection silent this long is closed (60 s)
  * @param rateLimitPerSecond sustained frames per second per connection (100)
  * @param rateLimitBurst     frames a connection may send at once above the rate (200)
- * @param maxOutboundFrames  frames that may wait in one connection's outbound queue before live
- *                           delivery pauses and resumes from the store (1,000)
+ * @param maxOutboundBytes   bytes that may wait in one connection's outbound buffer before live
+ *                           delivery pauses and resumes from the store (262,144)
  * @param syncBatchSize      inbox entries read from the store per batch while catching up (256)
  * @param argon2MemoryKiB    Argon2id memory cost for password hashes (19,456 KiB, OWASP's minimum)
  * @param argon2Iterations   Argon2id time cost (2)
  */
 public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMembers, Duration inboxRetention,
                              Duration heartbeatTimeout, int rateLimitPerSecond, int rateLimitBurst,
-                             int maxOutboundFrames, int syncBatchSize, int argon2MemoryKiB, int argon2Iterations) {
+                             int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB, int argon2Iterations) {
 
     public ParleySettings {
         Objects.requireNonNull(serverId, "serverId");
@@ -38,7 +38,7 @@ public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMemb
         }
         requireRange("rateLimitPerSecond", rateLimitPerSecond, 1, 10_000_000);
         requireRange("rateLimitBurst", rateLimitBurst, 1, 10_000_000);
-        requireRange("maxOutboundFrames", maxOutboundFrames, 1, 1_000_000);
+        requireRange("maxOutboundBytes", maxOutboundBytes, 4096, 64 << 20);
         requireRange("syncBatchSize", syncBatchSize, 1, 10_000);
         requireRange("argon2MemoryKiB", argon2MemoryKiB, 8, 4 << 20);
         requireRange("argon2Iterations", argon2Iterations, 1, 100);
@@ -47,52 +47,52 @@ public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMemb
     /** The documented defaults, with a random server id. */
     public static ParleySettings defaults() {
         return new ParleySettings("parley-" + Ids.random(6), 65_536, 1_024, Duration.ofDays(30), Duration.ofSeconds(60),
-                100, 200, 1_000, 256, 19_456, 2);
+                100, 200, 262_144, 256, 19_456, 2);
     }
 
     public ParleySettings withServerId(String v) {
         return new ParleySettings(v, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
     }
 
     public ParleySettings withMaxBodyBytes(int v) {
         return new ParleySettings(serverId, v, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
     }
 
     public ParleySettings withMaxGroupMembers(int v) {
         return new ParleySettings(serverId, maxBodyBytes, v, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
     }
 
     public ParleySettings withInboxRetention(Duration v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, v, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
     }
 
     public ParleySettings withHeartbeatTimeout(Duration v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, v,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
     }
 
     public ParleySettings withRateLimit(int perSecond, int burst) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                perSecond, burst, maxOutboundFrames, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                perSecond, burst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
     }
 
-    public ParleySettings withMaxOutboundFrames(int v) {
+    public ParleySettings withMaxOutboundBytes(int v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, v, syncBatchSize, argon2MemoryKiB, argon2Iterations);
     }
 
     public ParleySettings withSyncBatchSize(int v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, v, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, v, argon2MemoryKiB, argon2Iterations);
     }
 
     public ParleySettings withArgon2(int memoryKiB, int iterations) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundFrames, syncBatchSize, memoryKiB, iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, memoryKiB, iterations);
     }
 
     private static void requireRange(String name, long value, long min, long max) {

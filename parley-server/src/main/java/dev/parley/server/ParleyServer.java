@@ -123,7 +123,8 @@ public final class ParleyServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 << 10, 256 << 10))
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                            Math.max(1, config.limits().maxOutboundBytes() / 8), config.limits().maxOutboundBytes()))
                     .childHandler(initializer);
             try {
                 this.serverChannel = bootstrap.bind(net.host(), net.port()).sync().channel();

@@ -171,7 +171,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
 
     /** The core's limits; see {@link ParleySettings} for what each one does. */
     public record Limits(int maxBodyBytes, int maxGroupMembers, int inboxRetentionDays, int rateLimitPerSecond,
-                         int rateLimitBurst, int maxOutboundFrames, int syncBatchSize, int argon2MemoryKiB,
+                         int rateLimitBurst, int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB,
                          int argon2Iterations) {
         public Limits {
             List<String> p = new ArrayList<>();
@@ -180,7 +180,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
             range(p, ConfigKey.LIMITS_INBOX_RETENTION_DAYS, inboxRetentionDays);
             range(p, ConfigKey.LIMITS_RATE_LIMIT_PER_SECOND, rateLimitPerSecond);
             range(p, ConfigKey.LIMITS_RATE_LIMIT_BURST, rateLimitBurst);
-            range(p, ConfigKey.LIMITS_MAX_OUTBOUND_FRAMES, maxOutboundFrames);
+            range(p, ConfigKey.LIMITS_MAX_OUTBOUND_BYTES, maxOutboundBytes);
             range(p, ConfigKey.LIMITS_SYNC_BATCH_SIZE, syncBatchSize);
             range(p, ConfigKey.LIMITS_ARGON2_MEMORY_KIB, argon2MemoryKiB);
             range(p, ConfigKey.LIMITS_ARGON2_ITERATIONS, argon2Iterations);
@@ -254,7 +254,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                             num(values, ConfigKey.LIMITS_INBOX_RETENTION_DAYS),
                             num(values, ConfigKey.LIMITS_RATE_LIMIT_PER_SECOND),
                             num(values, ConfigKey.LIMITS_RATE_LIMIT_BURST),
-                            num(values, ConfigKey.LIMITS_MAX_OUTBOUND_FRAMES),
+                            num(values, ConfigKey.LIMITS_MAX_OUTBOUND_BYTES),
                             num(values, ConfigKey.LIMITS_SYNC_BATCH_SIZE),
                             num(values, ConfigKey.LIMITS_ARGON2_MEMORY_KIB),
                             num(values, ConfigKey.LIMITS_ARGON2_ITERATIONS)),
@@ -298,7 +298,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         ParleySettings d = ParleySettings.defaults();
         return new ParleySettings(server.id().isEmpty() ? d.serverId() : server.id(), limits.maxBodyBytes(),
                 limits.maxGroupMembers(), Duration.ofDays(limits.inboxRetentionDays()), server.idleTimeout(),
-                limits.rateLimitPerSecond(), limits.rateLimitBurst(), limits.maxOutboundFrames(), limits.syncBatchSize(),
+                limits.rateLimitPerSecond(), limits.rateLimitBurst(), limits.maxOutboundBytes(), limits.syncBatchSize(),
                 limits.argon2MemoryKiB(), limits.argon2Iterations());
     }
 

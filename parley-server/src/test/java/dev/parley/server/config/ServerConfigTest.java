@@ -41,7 +41,7 @@ class ServerConfigTest {
         assertThat(c.router().type()).isEqualTo("in-process");
         assertThat(c.presence().type()).isEqualTo("in-memory");
         assertThat(c.push().webhookTimeoutMs()).isEqualTo(5_000);
-        assertThat(c.limits()).isEqualTo(new ServerConfig.Limits(65_536, 1_024, 30, 100, 200, 1_000, 256, 19_456, 2));
+        assertThat(c.limits()).isEqualTo(new ServerConfig.Limits(65_536, 1_024, 30, 100, 200, 262_144, 256, 19_456, 2));
         assertThat(c.metrics().enabled()).isTrue();
     }
 
@@ -65,14 +65,14 @@ class ServerConfigTest {
                   inboxRetentionDays: 7
                   rateLimitPerSecond: 10
                   rateLimitBurst: 20
-                  maxOutboundFrames: 30
+                  maxOutboundBytes: 30000
                   syncBatchSize: 40
                   argon2MemoryKiB: 1024
                   argon2Iterations: 3
                 """);
         ParleySettings s = ServerConfig.load(file, Map.of()).toSettings();
         assertThat(s).isEqualTo(new ParleySettings("chat-1", 1000, 50, Duration.ofDays(7), Duration.ofSeconds(45),
-                10, 20, 30, 40, 1024, 3));
+                10, 20, 30000, 40, 1024, 3));
     }
 
     @Test
