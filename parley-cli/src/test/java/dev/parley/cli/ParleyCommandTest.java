@@ -1,0 +1,125 @@
+package dev.parley.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+class ParleyCommandTest {
+    @TempDir
+    Path dir;
+
+    private static ParseResult parse(String... args) {
+        return ParleyCommand.commandLine().parseArgs(args);
+    }
+
+    @Test
+    void noArgumentsPrintsHelp() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = ParleyCommand.commandLine().setOut(new PrintWriter(out));
+        assertThat(cl.execute()).isZero();
+        assertThat(out.toString()).contains("Usage: parley", "serve", "chat", "send", "tail", "register", "login");
+    }
+
+    @Test
+    void serveOptions() {
+        ParseResult r = parse("serve", "--port", "9090", "--data", "/tmp/x", "--config", "p.yaml");
+        ServeCommand serve = (ServeCommand) r.subcommand().commandSpec().userObject();
+        assertThat(serve.port).isEqualTo(9090);
+        assertThat(serve.data).isEqualTo(Path.of("/tmp/x"));
+        assertThat(serve.config).isEqualTo(Path.of("p.yaml"));
+    }
+
+    @Test
+    void sendNeedsExactlyOneTargetAndJoinsTheWords() {
+        ParseResult r = parse("send", "--to", "bob", "hello", "there");
+        SendCommand send = (SendCommand) r.subcommand().commandSpec().userObject();
+        assertThat(send.target.to).isEqualTo("bob");
+        assertThat(send.text).isEqualTo(List.of("hello", "there"));
+
+        assertThatThrownBy(() -> parse("send", "hello")).isInstanceOf(CommandLine.ParameterException.class);
+        assertThatThrownBy(() -> parse("send", "--to", "bob", "--conv", "c", "hi"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("mutually exclusive");
+        assertThatThrownBy(() -> parse("send", "--to", "bob")).isInstanceOf(CommandLine.ParameterException.class);
+    }
+
+    @Test
+    void tailAndClientOptions() {
+        ParseResult r = parse("tail", "--conv", "g:1", "--count", "3", "--server", "http://h:1", "--profile", "bob");
+        TailCommand tail = (TailCommand) r.subcommand().commandSpec().userObject();
+        assertThat(tail.conv).isEqualTo("g:1");
+        assertThat(tail.count).isEqualTo(3);
+        assertThat(tail.options.profileName()).isEqualTo("bob");
+        assertThat(tail.options.serverUri(java.util.Optional.empty())).hasToString("http://h:1");
+        assertThat(tail.options.timeoutSeconds).isEqualTo(15);
+    }
+
+    @Test
+    void serverComesFromTheProfileUnlessGiven() {
+        ParseResult r = parse("chat");
+        ClientOptions o = ((ChatCommand) r.subcommand().commandSpec().userObject()).options;
+        Profile p = new Profile("http://saved:7", "alice", "d1", "t");
+        assertThat(o.serverUri(java.util.Optional.of(p))).hasToString("http://saved:7");
+        o.server = "http://other:8";
+        assertThat(o.serverUri(java.util.Optional.of(p))).hasToString("http://other:8");
+    }
+
+    @Test
+    void bannerNamesAllEndpoints() {
+        assertThat(ServeCommand.banner("http://127.0.0.1:8080")).isEqualTo(
+                "Parley listening on http://127.0.0.1:8080 (WebSocket ws://127.0.0.1:8080/ws, web client http://127.0.0.1:8080/)");
+        assertThat(ServeCommand.banner("https://chat.example:443/")).contains("wss://chat.example:443/ws");
+    }
+
+    @Test
+    void chatInputParsing() {
+        assertThat(ChatSession.parse("   ")).isNull();
+        ChatSession.Input open = ChatSession.parse("/open  bob");
+        assertThat(open.command()).isEqualTo("open");
+        assertThat(open.args()).containsExactly("bob");
+        ChatSession.Input group = ChatSession.parse("/GROUP friends bob carol");
+        assertThat(group.command()).isEqualTo("group");
+        assertThat(group.args()).containsExactly("friends", "bob", "carol");
+        assertThat(ChatSession.parse("hello /world").text()).isEqualTo("hello /world");
+        assertThat(ChatSession.parse("//not a command").text()).isEqualTo("/not a command");
+    }
+
+    @Test
+    void profilesAreOwnerOnlyAndRoundTrip() throws Exception {
+        Path file = Profile.file(dir.resolve("home"), "alice");
+        Profile p = new Profile("http://127.0.0.1:8080", "alice", "dev-1", "secret-token");
+        p.save(file);
+        assertThat(Profile.load(file)).contains(p);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent()))).isEqualTo("rwx------");
+        assertThat(p.toString()).doesNotContain("secret-token");
+        assertThatThrownBy(() -> Profile.file(dir, "../evil")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void loggingIsQuietForClientsAndInfoForTheServer() {
+        System.clearProperty("parley.log.level");
+        ParleyCommand.configureLogging(new String[] {"chat"});
+        assertThat(System.getProperty("parley.log.level")).isEqualTo("WARN");
+        System.clearProperty("parley.log.level");
+        ParleyCommand.configureLogging(new String[] {"serve"});
+        assertThat(System.getProperty("parley.log.level")).isEqualTo("INFO");
+        System.clearProperty("parley.log.level");
+    }
+
+    @Test
+    void presenceText() {
+        assertThat(ChatSession.presenceText("bob", true, null)).isEqualTo("bob is online");
+        assertThat(ChatSession.presenceText("bob", false, null)).isEqualTo("bob is offline");
+        assertThat(ChatSession.presenceText("bob", false, 0L)).startsWith("bob is offline (last seen 19");
+    }
+}
