@@ -141,6 +141,7 @@ public final class DeviceSession {
             reply(id, services.messaging().messageInfo(user, id, f.conv(), f.seq()), Function.identity());
         } else if (frame instanceof ClientFrame.Ping) {
             transport.send(new ServerFrame.Pong(id, System.currentTimeMillis()));
+            checkInboxHead();
         } else if (frame instanceof ClientFrame.Auth) {
             sendError(id, new ParleyException(ErrorCode.INVALID_FIELD, "this connection is already authenticated"));
         } else {
@@ -204,6 +205,23 @@ public final class DeviceSession {
         } else if (entry.cursor() > sentUpTo) {
             catchUp();
         }
+    }
+
+    /**
+     * Heartbeats double as a safety net: if a notification was lost on the way (a router outage
+     * in scale-out mode), the store's inbox head tells the session it is behind, and it catches
+     * up within one heartbeat interval instead of waiting for the next message.
+     */
+    private void checkInboxHead() {
+        if (!syncing || catchingUp) {
+            return;
+        }
+        services.store().inboxHead(device.userId()).whenCompleteAsync((head, e) -> {
+            if (e == null && !closed && head > sentUpTo) {
+                knownHead = Math.max(knownHead, head);
+                catchUp();
+            }
+        }, transport.executor());
     }
 
     /** Connection became writable again: resume delivery from the store. */
