@@ -2,9 +2,7 @@ package dev.parley.server;
 
 import dev.parley.core.Parley;
 import dev.parley.core.ParleySettings;
-import dev.parley.core.delivery.InProcessRouter;
 import dev.parley.core.delivery.MessageRouter;
-import dev.parley.core.presence.InMemoryPresenceRegistry;
 import dev.parley.core.presence.PresenceRegistry;
 import dev.parley.core.push.PushSender;
 import dev.parley.core.push.WebhookPushSender;
@@ -15,7 +13,6 @@ import dev.parley.server.http.HttpApiHandler;
 import dev.parley.server.http.StaticFiles;
 import dev.parley.server.ws.SessionGateway;
 import dev.parley.server.ws.WebSocketSessionHandler;
-import dev.parley.store.rocksdb.RocksDbStore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -66,7 +63,7 @@ public final class ParleyServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final ServerMetrics metrics;
-    private final RocksDbStore store;
+    private final Adapters.Store store;
     private final Parley parley;
     private final StaticFiles staticFiles;
     private final EventLoopGroup boss;
@@ -87,10 +84,15 @@ public final class ParleyServer implements AutoCloseable {
             this.metrics = config.metrics().enabled() ? ServerMetrics.prometheus() : ServerMetrics.inMemory();
             opened.push(metrics);
             Clock clock = Clock.systemUTC();
-            this.store = new RocksDbStore(config.store().dataDir(), storeOptions(config.store()), clock);
-            opened.push(store);
+            this.store = Adapters.store(config.store(), clock);
+            opened.push(store.closeable());
             ParleySettings settings = config.toSettings();
-            this.parley = new Parley(settings, store, store, router(config), presence(config, clock), push(config),
+            PresenceRegistry presence = Adapters.presence(config.presence(), clock, metrics.registry());
+            opened.push(presence);
+            MessageRouter router = Adapters.router(config.router(), settings.serverId(), presence, metrics.registry(),
+                    clock);
+            opened.push(router);
+            this.parley = new Parley(settings, store.accounts(), store.messages(), router, presence, push(config),
                     clock, metrics.registry());
             opened.push(parley);
             parley.start();
@@ -133,9 +135,9 @@ public final class ParleyServer implements AutoCloseable {
             }
             this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
             this.listenUrl = (ssl != null ? "https://" : "http://") + urlHost(net.host()) + ":" + port;
-            log.info("Parley {} listening on {} ({}, {}; store {} fsync={}; server id {})", version(), listenUrl,
-                    epoll ? "epoll" : "nio", ssl != null ? "tls" : "plain text", config.store().dataDir(),
-                    config.store().fsync().name().toLowerCase(Locale.ROOT), parley.serverId());
+            log.info("Parley {} listening on {} ({}, {}; store {}; router {}; presence {}; server id {})", version(),
+                    listenUrl, epoll ? "epoll" : "nio", ssl != null ? "tls" : "plain text", store.description(),
+                    config.router().type(), config.presence().type(), parley.serverId());
         } catch (RuntimeException | Error e) {
             while (!opened.isEmpty()) {
                 try {
@@ -221,35 +223,13 @@ public final class ParleyServer implements AutoCloseable {
             closeQuietly(metrics, "metrics");
         } finally {
             // Last: pending group commits finish, so every acknowledged send is on disk.
-            closeQuietly(store, "store");
+            closeQuietly(store.closeable(), "store");
             log.info("Parley stopped");
             closed.countDown();
         }
     }
 
     // ---- wiring ---------------------------------------------------------------------------
-
-    private static RocksDbStore.Options storeOptions(ServerConfig.Store s) {
-        RocksDbStore.FsyncPolicy fsync = switch (s.fsync()) {
-            case ALWAYS -> RocksDbStore.FsyncPolicy.ALWAYS;
-            case NEVER -> RocksDbStore.FsyncPolicy.NEVER;
-        };
-        return RocksDbStore.Options.DEFAULTS.withFsync(fsync).withBatchMax(s.batchMax());
-    }
-
-    private static MessageRouter router(ServerConfig c) {
-        return switch (c.router().type()) {
-            case "in-process" -> new InProcessRouter();
-            default -> throw new ConfigException("router.type \"" + c.router().type() + "\" is not supported");
-        };
-    }
-
-    private static PresenceRegistry presence(ServerConfig c, Clock clock) {
-        return switch (c.presence().type()) {
-            case "in-memory" -> new InMemoryPresenceRegistry(clock);
-            default -> throw new ConfigException("presence.type \"" + c.presence().type() + "\" is not supported");
-        };
-    }
 
     private static PushSender push(ServerConfig c) {
         return new WebhookPushSender(Duration.ofMillis(c.push().webhookTimeoutMs()));

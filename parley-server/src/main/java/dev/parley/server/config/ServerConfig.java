@@ -130,32 +130,112 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
      * @param fsync    durability of acknowledged writes
      * @param batchMax largest group commit
      */
-    public record Store(String type, Path dataDir, Fsync fsync, int batchMax) {
+    public record Store(String type, Path dataDir, Fsync fsync, int batchMax, Cassandra cassandra) {
         public Store {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(fsync, "fsync");
+            Objects.requireNonNull(cassandra, "cassandra");
             List<String> p = new ArrayList<>();
             choice(p, ConfigKey.STORE_TYPE, type);
             range(p, ConfigKey.STORE_BATCH_MAX, batchMax);
             throwIf(p);
         }
+
+        /** Embedded settings with the default Cassandra section. */
+        public Store(String type, Path dataDir, Fsync fsync, int batchMax) {
+            this(type, dataDir, fsync, batchMax, Cassandra.defaults());
+        }
     }
 
-    /** @param type only {@code in-process} in this version */
-    public record Router(String type) {
+    /**
+     * The Cassandra store ({@code store.type: cassandra}).
+     *
+     * @param contactPoints     host:port of nodes to contact first
+     * @param localDatacenter   data center serving this server's requests
+     * @param keyspace          keyspace of Parley's tables
+     * @param replicationFactor replication factor when the keyspace is created
+     * @param requestTimeoutMs  driver request timeout
+     */
+    public record Cassandra(List<String> contactPoints, String localDatacenter, String keyspace, int replicationFactor,
+                            int requestTimeoutMs) {
+        public Cassandra {
+            contactPoints = List.copyOf(contactPoints);
+            List<String> p = new ArrayList<>();
+            for (String cp : contactPoints) {
+                if (!cp.matches("[^:\\s]+:[0-9]{1,5}")) {
+                    p.add("store.cassandra.contactPoints: \"" + cp + "\" must be host:port");
+                }
+            }
+            if (contactPoints.isEmpty()) {
+                p.add("store.cassandra.contactPoints must name at least one host:port");
+            }
+            range(p, ConfigKey.STORE_CASSANDRA_REPLICATION_FACTOR, replicationFactor);
+            range(p, ConfigKey.STORE_CASSANDRA_REQUEST_TIMEOUT_MS, requestTimeoutMs);
+            throwIf(p);
+        }
+
+        static Cassandra defaults() {
+            return new Cassandra(List.of(ConfigKey.STORE_CASSANDRA_CONTACT_POINTS.defaultValue),
+                    ConfigKey.STORE_CASSANDRA_LOCAL_DATACENTER.defaultValue, ConfigKey.STORE_CASSANDRA_KEYSPACE.defaultValue,
+                    1, 10_000);
+        }
+    }
+
+    /**
+     * @param type  {@code in-process} (one server) or {@code kafka}
+     * @param kafka the Kafka router's settings
+     */
+    public record Router(String type, Kafka kafka) {
         public Router {
+            Objects.requireNonNull(kafka, "kafka");
             List<String> p = new ArrayList<>();
             choice(p, ConfigKey.ROUTER_TYPE, type);
             throwIf(p);
         }
+
+        public Router(String type) {
+            this(type, new Kafka(ConfigKey.ROUTER_KAFKA_BOOTSTRAP_SERVERS.defaultValue,
+                    ConfigKey.ROUTER_KAFKA_TOPIC_PREFIX.defaultValue, 1, 1));
+        }
     }
 
-    /** @param type only {@code in-memory} in this version */
-    public record Presence(String type) {
+    /** The Kafka router ({@code router.type: kafka}). */
+    public record Kafka(String bootstrapServers, String topicPrefix, int replicationFactor, int minInsyncReplicas) {
+        public Kafka {
+            List<String> p = new ArrayList<>();
+            range(p, ConfigKey.ROUTER_KAFKA_REPLICATION_FACTOR, replicationFactor);
+            range(p, ConfigKey.ROUTER_KAFKA_MIN_INSYNC_REPLICAS, minInsyncReplicas);
+            if (minInsyncReplicas > replicationFactor) {
+                p.add("router.kafka.minInsyncReplicas (" + minInsyncReplicas
+                        + ") must not exceed router.kafka.replicationFactor (" + replicationFactor + ")");
+            }
+            throwIf(p);
+        }
+    }
+
+    /**
+     * @param type  {@code in-memory} (one server) or {@code redis}
+     * @param redis the Redis registry's settings
+     */
+    public record Presence(String type, Redis redis) {
         public Presence {
+            Objects.requireNonNull(redis, "redis");
             List<String> p = new ArrayList<>();
             choice(p, ConfigKey.PRESENCE_TYPE, type);
+            throwIf(p);
+        }
+
+        public Presence(String type) {
+            this(type, new Redis(ConfigKey.PRESENCE_REDIS_URI.defaultValue, 60));
+        }
+    }
+
+    /** The Redis presence registry ({@code presence.type: redis}). */
+    public record Redis(String uri, int entryTtlSeconds) {
+        public Redis {
+            List<String> p = new ArrayList<>();
+            range(p, ConfigKey.PRESENCE_REDIS_ENTRY_TTL_SECONDS, entryTtlSeconds);
             throwIf(p);
         }
     }
@@ -246,9 +326,20 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                             num(values, ConfigKey.SERVER_SHUTDOWN_GRACE_SECONDS)),
                     new Store(str(values, ConfigKey.STORE_TYPE), (Path) values.get(ConfigKey.STORE_DATA_DIR),
                             Fsync.valueOf(str(values, ConfigKey.STORE_FSYNC).toUpperCase(Locale.ROOT)),
-                            num(values, ConfigKey.STORE_BATCH_MAX)),
-                    new Router(str(values, ConfigKey.ROUTER_TYPE)),
-                    new Presence(str(values, ConfigKey.PRESENCE_TYPE)),
+                            num(values, ConfigKey.STORE_BATCH_MAX),
+                            new Cassandra(List.of(str(values, ConfigKey.STORE_CASSANDRA_CONTACT_POINTS).split("\\s*,\\s*")),
+                                    str(values, ConfigKey.STORE_CASSANDRA_LOCAL_DATACENTER),
+                                    str(values, ConfigKey.STORE_CASSANDRA_KEYSPACE),
+                                    num(values, ConfigKey.STORE_CASSANDRA_REPLICATION_FACTOR),
+                                    num(values, ConfigKey.STORE_CASSANDRA_REQUEST_TIMEOUT_MS))),
+                    new Router(str(values, ConfigKey.ROUTER_TYPE),
+                            new Kafka(str(values, ConfigKey.ROUTER_KAFKA_BOOTSTRAP_SERVERS),
+                                    str(values, ConfigKey.ROUTER_KAFKA_TOPIC_PREFIX),
+                                    num(values, ConfigKey.ROUTER_KAFKA_REPLICATION_FACTOR),
+                                    num(values, ConfigKey.ROUTER_KAFKA_MIN_INSYNC_REPLICAS))),
+                    new Presence(str(values, ConfigKey.PRESENCE_TYPE),
+                            new Redis(str(values, ConfigKey.PRESENCE_REDIS_URI),
+                                    num(values, ConfigKey.PRESENCE_REDIS_ENTRY_TTL_SECONDS))),
                     new Push(num(values, ConfigKey.PUSH_WEBHOOK_TIMEOUT_MS)),
                     new Limits(num(values, ConfigKey.LIMITS_MAX_BODY_BYTES), num(values, ConfigKey.LIMITS_MAX_GROUP_MEMBERS),
                             num(values, ConfigKey.LIMITS_INBOX_RETENTION_DAYS),
@@ -259,6 +350,10 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                             num(values, ConfigKey.LIMITS_ARGON2_MEMORY_KIB),
                             num(values, ConfigKey.LIMITS_ARGON2_ITERATIONS)),
                     new Metrics((Boolean) values.get(ConfigKey.METRICS_ENABLED)));
+            if (config.router().type().equals("kafka") && config.server().id().isEmpty()) {
+                throw new ConfigException("server.id must be set when router.type is kafka: a server's Kafka topic and "
+                        + "consumer group are named after it, so it must stay the same across restarts");
+            }
             config.toSettings(); // surfaces any rule of the core that the ranges above missed
             return config;
         } catch (IllegalArgumentException e) {
@@ -275,7 +370,8 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
 
     /** The same configuration with the store under {@code dataDir}. */
     public ServerConfig withDataDir(Path dataDir) {
-        return new ServerConfig(server, new Store(store.type(), dataDir, store.fsync(), store.batchMax()), router,
+        return new ServerConfig(server, new Store(store.type(), dataDir, store.fsync(), store.batchMax(),
+                store.cassandra()), router,
                 presence, push, limits, metrics);
     }
 

@@ -173,7 +173,7 @@ class ServerConfigTest {
                   port: seventy
                   idleTimeoutSeconds: 1
                 store:
-                  type: cassandra
+                  type: mongodb
                   fsync: sometimes
                 metrics:
                   enabled: yes please
@@ -189,8 +189,8 @@ class ServerConfigTest {
                 .hasMessageContaining("server.port")
                 .hasMessageContaining("server.port = \"seventy\" (from " + file + "): must be a whole number between 0 and 65535")
                 .hasMessageContaining("server.idleTimeoutSeconds = 1")
-                .hasMessageContaining("store.type = \"cassandra\"")
-                .hasMessageContaining("must be one of rocksdb")
+                .hasMessageContaining("store.type = \"mongodb\"")
+                .hasMessageContaining("must be one of rocksdb, cassandra")
                 .hasMessageContaining("store.fsync = \"sometimes\"")
                 .hasMessageContaining("metrics.enabled = \"yes please\"")
                 .hasMessageContaining("limits.maxGroupMembers = 1 (from environment variable PARLEY_LIMITS_MAX_GROUP_MEMBERS)");
@@ -283,6 +283,46 @@ class ServerConfigTest {
             } else {
                 out.add(path);
             }
+        }
+    }
+
+    @Test
+    void scaleOutKeysAreReadAndKafkaNeedsAStableServerId() throws IOException {
+        Path file = write("""
+                server:
+                  id: chat-2
+                store:
+                  type: cassandra
+                  cassandra:
+                    contactPoints: 10.0.0.1:9042, 10.0.0.2:9042
+                    keyspace: chat
+                router:
+                  type: kafka
+                  kafka:
+                    bootstrapServers: k1:9092
+                presence:
+                  type: redis
+                  redis:
+                    uri: redis://r1:6379
+                """);
+        ServerConfig c = ServerConfig.load(file, Map.of("PARLEY_PRESENCE_REDIS_ENTRY_TTL_SECONDS", "30"));
+        assertThat(c.store().cassandra().contactPoints()).containsExactly("10.0.0.1:9042", "10.0.0.2:9042");
+        assertThat(c.store().cassandra().keyspace()).isEqualTo("chat");
+        assertThat(c.router().kafka().bootstrapServers()).isEqualTo("k1:9092");
+        assertThat(c.presence().redis().uri()).isEqualTo("redis://r1:6379");
+        assertThat(c.presence().redis().entryTtlSeconds()).isEqualTo(30);
+
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_ROUTER_TYPE", "kafka")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("server.id must be set when router.type is kafka");
+    }
+
+    @Test
+    void theConfigurationGuideDocumentsEveryKey() throws IOException {
+        Path guide = Path.of("..", "docs", "CONFIGURATION.md");
+        String text = Files.readString(guide);
+        for (ConfigKey k : ConfigKey.values()) {
+            assertThat(text).as("docs/CONFIGURATION.md documents " + k.path).contains("`" + k.path + "`");
         }
     }
 }
