@@ -1,0 +1,499 @@
+package dev.parley.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The five scenarios of {@code parley bench}. */
+final class ScenarioCommands {
+    private ScenarioCommands() {
+    }
+
+    private static String target(boolean met, String what) {
+        return (met ? "met" : "not met") + " (target " + what + ")";
+    }
+
+    /** Options of the scenarios where senders send to receivers. */
+    abstract static class Messaging extends BenchCommand.ScenarioCommand {
+        @Option(names = {"-w", "--window"}, paramLabel = "W", description = "Most unacknowledged sends per sender.")
+        int window = -1;
+
+        @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", defaultValue = "20",
+                description = "Measured time (default ${DEFAULT-VALUE}).")
+        int duration;
+
+        @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "5",
+                description = "Traffic before measuring starts, not counted (default ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--size", paramLabel = "BYTES", defaultValue = "100",
+                description = "Message body size in bytes (default ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",
+                description = "How long to wait for the last messages once sending stops (default ${DEFAULT-VALUE}).")
+        int drainTimeout;
+
+        @Option(names = "--sender-sync", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Senders sync their inbox like every client, and so get their own messages back (default on).")
+        boolean senderSync;
+
+        int defaultWindow() {
+            return 16;
+        }
+
+        int effectiveWindow() {
+            return window > 0 ? window : defaultWindow();
+        }
+
+        @Override
+        String validate() {
+            if (duration < 1 || duration > 3600) return "--duration must be 1 to 3600 seconds";
+            if (warmup < 0 || warmup > 600) return "--warmup must be 0 to 600 seconds";
+            if (size < 1 || size > 60_000) return "--size must be 1 to 60000 bytes";
+            if (effectiveWindow() < 1 || effectiveWindow() > 100_000) return "--window must be 1 to 100000";
+            if (drainTimeout < 1 || drainTimeout > 600) return "--drain-timeout must be 1 to 600 seconds";
+            return null;
+        }
+
+        @Override
+        WorkerSpec.Params params() {
+            return new WorkerSpec.Params(duration, warmup, effectiveWindow(), 0, size, 0, 0, 0, drainTimeout,
+                    senderSync, true);
+        }
+
+        @Override
+        int timeoutSec() {
+            return 120 + 60 + 60 + warmup + duration + drainTimeout + 60;
+        }
+
+        void messagingRows(Report r, Coordinator co, List<WorkerEvent> results) {
+            double delivered = measuredRate(results, "measuredDelivered");
+            double sent = measuredRate(results, "measuredSent");
+            r.row("delivered", String.format("%,.0f msg/s (received by their recipients; %,d in the %d s window)",
+                    delivered, sum(results, "measuredDelivered"), duration), "deliveredPerSec", Math.round(delivered));
+            r.row("sent (durable)", String.format("%,.0f msg/s (✓ sent replies)", sent), "sentPerSec", Math.round(sent));
+            r.put("deliveredTotal", sum(results, Runner.DELIVERED));
+            r.put("sentTotal", sum(results, Runner.SENT));
+            long drainMicros = results.stream().mapToLong(e -> e.counters().getOrDefault("drainMicros", 0L)).max().orElse(0);
+            r.row("drain", String.format("%s ms after sending stopped until everything had arrived", Hist.ms(drainMicros)),
+                    "drainMicros", drainMicros);
+        }
+    }
+
+    @Command(name = "connections", mixinStandardHelpOptions = true,
+            description = "Open C authenticated connections, keep them idle with heartbeats for a while; connect rate, failures and the server's memory per connection.")
+    static final class Connections extends BenchCommand.ScenarioCommand {
+        @Option(names = {"-c", "--connections"}, paramLabel = "C", defaultValue = "1000",
+                description = "Connections (default ${DEFAULT-VALUE}).")
+        int connections;
+
+        @Option(names = {"-u", "--users"}, paramLabel = "U", defaultValue = "0",
+                description = "Users the connections belong to, as several devices each (default: one user per connection).")
+        int users;
+
+        @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", defaultValue = "30",
+                description = "How long the connections stay open once all are connected (default ${DEFAULT-VALUE}).")
+        int duration;
+
+        @Option(names = "--heartbeat", paramLabel = "SECONDS", defaultValue = "0",
+                description = "Seconds between a connection's pings (default: a third of the welcome's heartbeatSeconds, as the protocol asks).")
+        int heartbeat;
+
+        private volatile ServerProbe.Memory before;
+        private volatile ServerProbe.Memory after;
+        private volatile Map<String, long[]> classesBefore = Map.of();
+        private volatile Map<String, long[]> classesAfter = Map.of();
+        private volatile long openFiles = -1;
+        private volatile double cpuHoldStart = -1;
+        private volatile long holdStartNanos;
+        private volatile double cpuHoldEnd = -1;
+        private volatile long holdEndNanos;
+        private volatile long pongsAtHoldStart;
+        private volatile long pongsAtHoldEnd;
+
+        @Override
+        String scenario() {
+            return "connections";
+        }
+
+        @Override
+        String validate() {
+            if (connections < 1 || connections > 250 * WsClient.PER_SOURCE_ADDRESS) return "--connections must be 1 to 6,250,000";
+            if (users < 0 || users > connections) return "--users must be 0 to the number of connections";
+            if (duration < 1 || duration > 3600) return "--duration must be 1 to 3600 seconds";
+            if (heartbeat < 0 || heartbeat > 3600) return "--heartbeat must be 0 to 3600 seconds";
+            return null;
+        }
+
+        @Override
+        List<List<String>> units(String prefix) {
+            int u = users == 0 ? connections : users;
+            List<String> names = Setup.names(prefix, u);
+            List<List<String>> units = new ArrayList<>(connections);
+            for (int i = 0; i < connections; i++) {
+                units.add(List.of(names.get(i % u)));
+            }
+            return units;
+        }
+
+        @Override
+        WorkerSpec.Params params() {
+            return new WorkerSpec.Params(duration, 0, 0, 0, 0, 0, heartbeat, 0, 0, false, true);
+        }
+
+        @Override
+        int timeoutSec() {
+            return 120 + duration + 90;
+        }
+
+        @Override
+        void beforeRun(BenchCommand.Server server, Coordinator co) throws InterruptedException {
+            ServerProbe probe = server.probe;
+            before = probe.memory(true);
+            classesBefore = probe.classHistogram();
+            co.onPhase("holding", () -> {
+                try {
+                    after = probe.memory(true);
+                    classesAfter = probe.classHistogram();
+                    openFiles = probe.openFiles();
+                    pongsAtHoldStart = co.counters().getOrDefault("pongs", 0L);
+                    holdStartNanos = System.nanoTime();
+                    cpuHoldStart = probe.cpuSeconds();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            co.onPhase("closing", () -> {
+                holdEndNanos = System.nanoTime();
+                cpuHoldEnd = probe.cpuSeconds();
+                pongsAtHoldEnd = co.counters().getOrDefault("pongs", 0L);
+            });
+        }
+
+        @Override
+        void report(Report r, BenchCommand.Server server, Coordinator co, List<WorkerEvent> results, Verification v) {
+            long open = sum(results, Runner.CONNECTED);
+            long failed = sum(results, Runner.FAILED);
+            long lost = sum(results, Runner.LOST);
+            r.row("connections", String.format("%,d requested, %,d authenticated, %,d failed, %,d lost while idle",
+                    connections, open, failed, lost), "connections", connections);
+            r.put("connected", open).put("failed", failed).put("lost", lost);
+            long start = results.stream().mapToLong(e -> e.counters().getOrDefault("connectStartMs", Long.MAX_VALUE)).min().orElse(0);
+            long end = results.stream().mapToLong(e -> e.counters().getOrDefault("connectEndMs", 0L)).max().orElse(0);
+            double secs = Math.max(1, end - start) / 1000.0;
+            long timed = open - sum(results, "primers");
+            double rate = timed / secs;
+            r.row("connect rate", String.format("%,.0f authenticated connects/s (%,d in %.2f s, after one untimed connect per worker); %s", rate, timed, secs,
+                    target(rate >= 10_000, "≥ 10,000/s")), "connectsPerSec", Math.round(rate));
+            r.latency("connect latency", "connectLatency", hist(co, "connect"));
+            ServerProbe.Memory b = before;
+            ServerProbe.Memory a = after;
+            if (b != null && a != null) {
+                Map<String, Object> mem = new LinkedHashMap<>();
+                mem.put("before", b);
+                mem.put("after", a);
+                r.row("server heap", Report.mib(b.heapBytes()) + " → " + Report.mib(a.heapBytes()) + " (after full GC)",
+                        null, null);
+                r.row("server direct", Report.mib(Math.max(b.directBytes(), b.nettyDirectBytes())) + " → "
+                        + Report.mib(Math.max(a.directBytes(), a.nettyDirectBytes())), null, null);
+                r.row("server RSS", Report.mib(b.rssBytes()) + " → " + Report.mib(a.rssBytes()), null, null);
+                if (open > 0 && a.heapPlusDirect() >= 0 && b.heapPlusDirect() >= 0) {
+                    double per = (a.heapPlusDirect() - b.heapPlusDirect()) / (double) open;
+                    mem.put("heapPlusDirectPerConnectionBytes", Math.round(per));
+                    r.row("heap+direct / conn", Report.kib(per) + "; " + target(per <= 2048, "≤ 2 KiB"), null, null);
+                }
+                if (open > 0 && a.rssBytes() > 0 && b.rssBytes() > 0) {
+                    double per = (a.rssBytes() - b.rssBytes()) / (double) open;
+                    mem.put("rssPerConnectionBytes", Math.round(per));
+                    r.row("RSS / conn", Report.kib(per), null, null);
+                }
+                if (open > 0 && !classesAfter.isEmpty()) {
+                    Map<String, Object> byClass = new LinkedHashMap<>();
+                    r.row("heap / conn by class", "live bytes (and objects) added per connection, largest first:", null, null);
+                    for (Map.Entry<String, long[]> e : ServerProbe.growth(classesBefore, classesAfter, 12)) {
+                        double bytes = e.getValue()[1] / (double) open;
+                        double objects = e.getValue()[0] / (double) open;
+                        byClass.put(e.getKey(), Math.round(bytes));
+                        r.row("", String.format("%8.0f B  %6.2f  %s", bytes, objects, e.getKey()), null, null);
+                    }
+                    mem.put("heapBytesPerConnectionByClass", byClass);
+                }
+                mem.put("serverOpenFiles", openFiles);
+                r.put("memory", mem);
+                if (openFiles > 0) {
+                    r.row("server open files", String.format("%,d", openFiles), null, null);
+                }
+            } else {
+                r.row("server memory", "not measured (the connections were not all holding at the same time)", null, null);
+            }
+            long hb = results.stream().mapToLong(e -> e.counters().getOrDefault("heartbeatSec", 0L)).max().orElse(0);
+            long pongs = sum(results, "pongs");
+            r.row("heartbeats", String.format("a ping every %d s per connection; %,d pings, %,d pongs", hb,
+                    sum(results, "pings"), pongs), "heartbeatSec", hb);
+            r.put("pongs", pongs);
+            r.latency("pong latency", "pongLatency", hist(co, "pong"));
+            if (cpuHoldStart >= 0 && cpuHoldEnd >= 0 && holdEndNanos > holdStartNanos) {
+                double wall = (holdEndNanos - holdStartNanos) / 1e9;
+                double cpu = cpuHoldEnd - cpuHoldStart;
+                long beats = pongsAtHoldEnd - pongsAtHoldStart;
+                r.row("server CPU idle", String.format("%.1f%% of one core over %.1f s of holding (%,d heartbeats: %s µs CPU each)",
+                        100 * cpu / wall, wall, beats, beats > 0 ? String.format("%.1f", cpu * 1e6 / beats) : "n/a"),
+                        "serverCpuCoresWhileHolding", cpu / wall);
+            }
+            if (failed > 0) {
+                r.fail(String.format("%,d connections failed", failed));
+            }
+            if (lost > 0) {
+                r.fail(String.format("%,d connections were lost while idle", lost));
+            }
+        }
+    }
+
+    @Command(name = "throughput", mixinStandardHelpOptions = true,
+            description = "U users in pairs, each sender keeping a window of W unacknowledged messages for D seconds; delivered messages per second and end-to-end latency.")
+    static class Throughput extends Messaging {
+        @Option(names = {"-u", "--users"}, paramLabel = "U", defaultValue = "200",
+                description = "Users, in pairs of sender and recipient (default ${DEFAULT-VALUE}).")
+        int users;
+
+        @Override
+        String scenario() {
+            return "throughput";
+        }
+
+        @Override
+        String validate() {
+            if (users < 2 || users % 2 != 0) return "--users must be an even number of at least 2";
+            return super.validate();
+        }
+
+        @Override
+        List<List<String>> units(String prefix) {
+            List<String> names = Setup.names(prefix, users);
+            List<List<String>> units = new ArrayList<>();
+            for (int i = 0; i < users; i += 2) {
+                units.add(List.of(names.get(i), names.get(i + 1)));
+            }
+            return units;
+        }
+
+        @Override
+        void report(Report r, BenchCommand.Server server, Coordinator co, List<WorkerEvent> results, Verification v) {
+            r.row("load", String.format("%,d users in %,d pairs, window %d, %d-byte bodies, %d s measured after %d s warm-up%s",
+                    users, users / 2, effectiveWindow(), size, duration, warmup, senderSync ? "" : ", senders not syncing"),
+                    "users", users);
+            r.put("window", effectiveWindow()).put("bodyBytes", size).put("durationSec", duration).put("warmupSec", warmup);
+            messagingRows(r, co, results);
+            r.latency("latency", "latency", hist(co, "latency"));
+        }
+    }
+
+    @Command(name = "latency", mixinStandardHelpOptions = true,
+            description = "Like throughput, at a fixed offered rate: latency at a given load rather than at saturation.")
+    static final class Latency extends Throughput {
+        @Option(names = "--rate", paramLabel = "MSG/S", required = true,
+                description = "Offered messages per second, over all senders.")
+        double rate;
+
+        @Override
+        String scenario() {
+            return "latency";
+        }
+
+        @Override
+        int defaultWindow() {
+            return 1000;
+        }
+
+        @Override
+        String validate() {
+            if (rate <= 0 || rate > 10_000_000) return "--rate must be above 0 and at most 10,000,000";
+            return super.validate();
+        }
+
+        @Override
+        double totalRate() {
+            return rate;
+        }
+
+        @Override
+        void report(Report r, BenchCommand.Server server, Coordinator co, List<WorkerEvent> results, Verification v) {
+            r.row("offered", String.format("%,.0f msg/s (each message timed from when it was due)", rate),
+                    "offeredPerSec", rate);
+            super.report(r, server, co, results, v);
+            long behind = sum(results, "windowFull");
+            if (behind > 0) {
+                r.row("window full", String.format("%,d ticks a sender could not send what was due (window %d)",
+                        behind, effectiveWindow()), "windowFullTicks", behind);
+            }
+        }
+    }
+
+    @Command(name = "fanout", mixinStandardHelpOptions = true,
+            description = "Groups of G members, one sender each; delivered messages per second and latency to the last member.")
+    static final class Fanout extends Messaging {
+        @Option(names = {"-g", "--group-size"}, paramLabel = "G", defaultValue = "100",
+                description = "Members per group, sender included (default ${DEFAULT-VALUE}).")
+        int groupSize;
+
+        @Option(names = {"-u", "--users"}, paramLabel = "U", defaultValue = "0",
+                description = "Users in all (a multiple of G; default: one group).")
+        int users;
+
+        @Override
+        String scenario() {
+            return "fanout";
+        }
+
+        @Override
+        int maxGroupMembers() {
+            return groupSize;
+        }
+
+        int totalUsers() {
+            return users == 0 ? groupSize : users;
+        }
+
+        @Override
+        String validate() {
+            if (groupSize < 3 || groupSize > 100_000) return "--group-size must be 3 to 100000";
+            if (totalUsers() % groupSize != 0) return "--users must be a multiple of --group-size";
+            return super.validate();
+        }
+
+        @Override
+        List<List<String>> units(String prefix) {
+            List<String> names = Setup.names(prefix, totalUsers());
+            List<List<String>> units = new ArrayList<>();
+            for (int i = 0; i < names.size(); i += groupSize) {
+                units.add(names.subList(i, i + groupSize));
+            }
+            return units;
+        }
+
+        @Override
+        void report(Report r, BenchCommand.Server server, Coordinator co, List<WorkerEvent> results, Verification v) {
+            int groups = totalUsers() / groupSize;
+            r.row("load", String.format("%,d group(s) of %d (1 sender, %d receivers), window %d, %d-byte bodies, %d s measured after %d s warm-up",
+                    groups, groupSize, groupSize - 1, effectiveWindow(), size, duration, warmup), "groups", groups);
+            r.put("groupSize", groupSize).put("window", effectiveWindow()).put("bodyBytes", size)
+                    .put("durationSec", duration).put("warmupSec", warmup);
+            messagingRows(r, co, results);
+            r.latency("latency (each)", "latency", hist(co, "latency"));
+            r.latency("latency (last member)", "latencyLast", hist(co, "last"));
+        }
+    }
+
+    @Command(name = "offline", mixinStandardHelpOptions = true,
+            description = "N messages queued for an offline user; time from its connect until all are received, verified complete and in order.")
+    static final class Offline extends BenchCommand.ScenarioCommand {
+        @Option(names = {"-n", "--messages"}, paramLabel = "N", defaultValue = "10000",
+                description = "Messages queued per offline user (default ${DEFAULT-VALUE}).")
+        int messages;
+
+        @Option(names = {"-u", "--users"}, paramLabel = "U", defaultValue = "1",
+                description = "Offline users, each with their own sender, draining at the same time (default ${DEFAULT-VALUE}).")
+        int users;
+
+        @Option(names = {"-w", "--window"}, paramLabel = "W", defaultValue = "256",
+                description = "Most unacknowledged sends while queueing (default ${DEFAULT-VALUE}).")
+        int window;
+
+        @Option(names = "--size", paramLabel = "BYTES", defaultValue = "100",
+                description = "Message body size in bytes (default ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", defaultValue = "120",
+                description = "Most time allowed for queueing (default ${DEFAULT-VALUE}).")
+        int duration;
+
+        @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "60",
+                description = "Most time allowed for the drain (default ${DEFAULT-VALUE}).")
+        int drainTimeout;
+
+        @Override
+        String scenario() {
+            return "offline";
+        }
+
+        @Override
+        String validate() {
+            if (messages < 1 || messages > 10_000_000) return "--messages must be 1 to 10,000,000";
+            if (users < 1) return "--users must be at least 1";
+            if (window < 1 || window > 100_000) return "--window must be 1 to 100000";
+            if (size < 1 || size > 60_000) return "--size must be 1 to 60000 bytes";
+            if (duration < 1 || drainTimeout < 1) return "--duration and --drain-timeout must be positive";
+            return null;
+        }
+
+        @Override
+        List<List<String>> units(String prefix) {
+            List<String> names = Setup.names(prefix, users * 2);
+            List<List<String>> units = new ArrayList<>();
+            for (int i = 0; i < names.size(); i += 2) {
+                units.add(List.of(names.get(i), names.get(i + 1)));
+            }
+            return units;
+        }
+
+        @Override
+        WorkerSpec.Params params() {
+            return new WorkerSpec.Params(duration, 0, window, 0, size, messages, 0, 0, drainTimeout, false, true);
+        }
+
+        @Override
+        int timeoutSec() {
+            return 120 + 60 + duration + drainTimeout * 2 + 120 + 60;
+        }
+
+        @Override
+        void report(Report r, BenchCommand.Server server, Coordinator co, List<WorkerEvent> results, Verification v) {
+            r.row("load", String.format("%,d offline user(s), %,d queued messages each, %d-byte bodies", users, messages,
+                    size), "users", users);
+            r.put("messages", messages).put("bodyBytes", size);
+            long queueMicros = results.stream().mapToLong(e -> e.counters().getOrDefault("queueMicros", 0L)).max().orElse(0);
+            long total = (long) users * messages;
+            r.row("queueing", String.format("%,d durable sends in %s ms (%,.0f msg/s, recipients offline)", total,
+                    Hist.ms(queueMicros), queueMicros > 0 ? total * 1e6 / queueMicros : 0), "queueMicros", queueMicros);
+            Histogram drain = hist(co, "drain");
+            r.latency("drain", "drain", drain);
+            if (drain != null && drain.getTotalCount() > 0) {
+                long worst = drain.getMaxValue();
+                r.row("drain (slowest user)", String.format("%s ms from connect to the last of %,d messages (%,.0f msg/s); %s",
+                        Hist.ms(worst), messages, messages * 1e6 / worst,
+                        messages == 10_000 ? target(worst < 500_000, "< 0.5 s for 10,000") : "target is for 10,000"),
+                        "drainSlowestMicros", worst);
+            }
+            r.latency("synced", "synced", hist(co, "synced"));
+            long drainedUsers = drain == null ? 0 : drain.getTotalCount();
+            if (drainedUsers < users) {
+                r.fail(String.format("%,d of %,d offline users did not receive all their messages", users - drainedUsers, users));
+            }
+        }
+    }
+
+    @Command(name = "profile", mixinStandardHelpOptions = true,
+            description = "Summarize a JFR recording (from --server-jfr or any JVM): hottest methods, and CPU by the first Parley method on the stack.")
+    static final class Profile implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "FILE", description = "A .jfr recording.")
+        java.nio.file.Path file;
+
+        @Option(names = "--top", defaultValue = "20", description = "Lines per list (default ${DEFAULT-VALUE}).")
+        int top;
+
+        @Override
+        public Integer call() throws Exception {
+            JfrSummary.Summary s = JfrSummary.read(file, top);
+            System.out.printf("%,d CPU samples in %s%n%nhottest methods (top of stack):%n", s.samples(), file);
+            s.topFrames().forEach(e -> System.out.printf("  %5.1f%%  %s%n", e.percent(), e.method()));
+            System.out.printf("%nby the first dev.parley method on the stack:%n");
+            s.parleyFrames().forEach(e -> System.out.printf("  %5.1f%%  %s%n", e.percent(), e.method()));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.parley.bench;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The load generator's WebSocket client: one event-loop group (native epoll when available) for
+ * every connection of a worker process. A connection's pipeline is HTTP codec → aggregator (for
+ * the upgrade response only; the handshaker removes both) → WebSocket protocol handler (upgrade,
+ * close and pong frames) → frame aggregator → {@link Conn}.
+ *
+ * <p>Thread-safe: {@link #connect} may be called from any thread.
+ */
+final class WsClient implements AutoCloseable {
+    /** Connections per source address, comfortably below the 28,232 ephemeral ports of one. */
+    static final int PER_SOURCE_ADDRESS = 25_000;
+
+    private final EventLoopGroup group;
+    private final Class<? extends SocketChannel> channelClass;
+    private final URI wsUri;
+    private final InetSocketAddress remote;
+    private final boolean bindSource;
+    private final String transport;
+
+    /**
+     * @param wsUri      the server's {@code ws://host:port/ws} address
+     * @param ioThreads  event-loop threads
+     * @param bindSource bind connection {@code i} to 127.0.0.(2 + i / {@link #PER_SOURCE_ADDRESS});
+     *                   only for an IPv4 loopback server
+     */
+    WsClient(URI wsUri, int ioThreads, boolean bindSource) throws UnknownHostException {
+        this.wsUri = wsUri;
+        InetAddress host = InetAddress.getByName(wsUri.getHost());
+        this.remote = new InetSocketAddress(host, wsUri.getPort() == -1 ? 80 : wsUri.getPort());
+        this.bindSource = bindSource && host.isLoopbackAddress() && host.getAddress().length == 4;
+        if (Epoll.isAvailable()) {
+            group = new MultiThreadIoEventLoopGroup(ioThreads, EpollIoHandler.newFactory());
+            channelClass = EpollSocketChannel.class;
+            transport = "epoll";
+        } else {
+            group = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
+            channelClass = NioSocketChannel.class;
+            transport = "nio";
+        }
+    }
+
+    String transport() {
+        return transport;
+    }
+
+    EventLoopGroup group() {
+        return group;
+    }
+
+    /** The source address of connection {@code index}, or null to let the kernel choose. */
+    InetSocketAddress sourceFor(int index) {
+        if (!bindSource) {
+            return null;
+        }
+        int n = 2 + index / PER_SOURCE_ADDRESS;
+        if (n > 254) {
+            throw new IllegalArgumentException("too many connections for 127.0.0.2-254: " + index);
+        }
+        return new InetSocketAddress("127.0.0." + n, 0);
+    }
+
+    /** Starts connecting {@code conn}; its listener hears how it went. */
+    void connect(Conn conn) {
+        DefaultHttpHeaders headers = new DefaultHttpHeaders();
+        headers.add(HttpHeaderNames.AUTHORIZATION, "Bearer " + conn.cred().token());
+        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(wsUri)
+                .customHeaders(headers)
+                .maxFramePayloadLength(1 << 20)
+                .handshakeTimeoutMillis(30_000)
+                .dropPongFrames(true)
+                .handleCloseFrames(true)
+                .withUTF8Validator(false)
+                .build();
+        Bootstrap b = new Bootstrap()
+                .group(group)
+                .channel(channelClass)
+                .option(ChannelOption.TCP_NODELAY, true)
+                // A bound source port still in TIME_WAIT from the previous run may be reused.
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16_384),
+                                new WebSocketClientProtocolHandler(config), new WebSocketFrameAggregator(1 << 20),
+                                conn);
+                    }
+                });
+        conn.connectStartMicros = Micros.now();
+        InetSocketAddress local = sourceFor(conn.cred().index());
+        ChannelFuture f = local == null ? b.connect(remote) : b.connect(remote, local);
+        Channel ch = f.channel();
+        conn.bind(ch);
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                conn.connectFailed(done.cause());
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
