@@ -84,6 +84,6 @@ final class ServeCommand implements Callable<Integer> {
     static String banner(String listenUrl) {
         String http = listenUrl.endsWith("/") ? listenUrl.substring(0, listenUrl.length() - 1) : listenUrl;
         String ws = http.startsWith("https://") ? "wss://" + http.substring(8) : "ws://" + http.substring(http.indexOf("://") + 3);
-        return "Parley listening on " + http + " (WebSocket " + ws + "/ws, web client " + http + "/)";
+        return "Parley listening on " + http + " (WebSocket " + ws + "/ws, REST " + http + "/v1, health " + http + "/health)";
     }
 }
