@@ -64,6 +64,8 @@ public final class DeviceSession {
     private String pendingSyncId;
     private long syncFrom;
     private long syncHead;
+    /** Acks that arrived while the sync's first reads were in flight; answered once they finish. */
+    private java.util.List<ClientFrame.Ack> acksDuringSync = new java.util.ArrayList<>();
 
     DeviceSession(Device device, Transport transport, Services services, int syncBatchSize, RateLimiter rateLimiter,
                   java.util.function.Consumer<DeviceSession> onClose) {
@@ -167,12 +169,14 @@ public final class DeviceSession {
                     if (e != null) {
                         syncStarted = false;
                         sendError(f.id(), ParleyException.from(e));
+                        replayAcksDuringSync();
                         return;
                     }
                     if (f.after() != null && f.after() > r[1]) {
                         syncStarted = false;
                         sendError(f.id(), new ParleyException(ErrorCode.INVALID_FIELD, "after (" + f.after()
                                 + ") is beyond this user's inbox head (" + r[1] + "); sync from at most the head"));
+                        replayAcksDuringSync();
                         return;
                     }
                     ackedUpTo = r[0];
@@ -182,6 +186,7 @@ public final class DeviceSession {
                     knownHead = Math.max(knownHead, r[1]);
                     pendingSyncId = f.id();
                     syncing = true;
+                    replayAcksDuringSync();
                     catchUp();
                 }, transport.executor());
     }
@@ -271,7 +276,18 @@ public final class DeviceSession {
         }, transport.executor());
     }
 
+    private void replayAcksDuringSync() {
+        java.util.List<ClientFrame.Ack> pending = acksDuringSync;
+        acksDuringSync = new java.util.ArrayList<>();
+        pending.forEach(this::ack);
+    }
+
     private void ack(ClientFrame.Ack f) {
+        if (syncStarted && !syncing) {
+            // A client may pipeline "sync after n" and "ack n": decide once the sync knows n is valid.
+            acksDuringSync.add(f);
+            return;
+        }
         long upTo = f.upTo();
         if (upTo > sentUpTo) {
             sendError(f.id(), new ParleyException(ErrorCode.INVALID_FIELD,
