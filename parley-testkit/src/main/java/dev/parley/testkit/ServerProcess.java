@@ -89,7 +89,15 @@ public final class ServerProcess implements AutoCloseable {
         } catch (IOException e) {
             listening.completeExceptionally(e);
         }
-        listening.completeExceptionally(new IOException("server exited with " + p.exitValue()));
+        // The output ends when the process exits; exitValue() would throw if it has not quite yet.
+        String status;
+        try {
+            status = p.waitFor(10, TimeUnit.SECONDS) ? "exited with " + p.exitValue() : "closed its output";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            status = "ended";
+        }
+        listening.completeExceptionally(new IOException("server " + status + " before it was listening"));
     }
 
     /** The server's HTTP base address, such as {@code http://127.0.0.1:41234}. */

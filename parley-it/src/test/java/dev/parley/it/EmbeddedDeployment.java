@@ -1,0 +1,101 @@
+package dev.parley.it;
+
+import dev.parley.server.ParleyServer;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.testkit.contract.Deployment;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The embedded mode as a contract {@link Deployment}: one in-process {@link ParleyServer} on an
+ * ephemeral port with its RocksDB store in a fresh temporary folder, started once per test class
+ * (register it as a static {@code @RegisterExtension} field) and stopped and deleted after it.
+ *
+ * <p>Configured like production except for what makes tests fast or limits testable: cheap
+ * password hashing, a group limit of 6, a 6 s heartbeat timeout, and a rate limit high enough for
+ * pipelined bursts of a few hundred messages yet cheap to exceed on purpose.
+ */
+public final class EmbeddedDeployment implements Deployment, BeforeAllCallback, AfterAllCallback {
+    /** The limits this deployment runs with. */
+    public static final Limits LIMITS = new Limits(131_072, 65_536, 6, 500, 1_000);
+    /** Heartbeat (idle) timeout: short, so that the contract can watch a silent connection time out. */
+    public static final int IDLE_TIMEOUT_SECONDS = 6;
+
+    private Path dataDir;
+    private ParleyServer server;
+
+    /** The configuration of an embedded test server storing under {@code dataDir}. */
+    public static ServerConfig config(Path dataDir) {
+        ServerConfig d = ServerConfig.load(null, Map.of());
+        ServerConfig.Server s = d.server();
+        return d.withLimits(new ServerConfig.Limits(LIMITS.maxBodyBytes(), LIMITS.maxGroupMembers(),
+                        d.limits().inboxRetentionDays(), LIMITS.rateLimitPerSecond(), LIMITS.rateLimitBurst(),
+                        d.limits().maxOutboundBytes(), d.limits().syncBatchSize(), 1_024, 1))
+                .withServer(new ServerConfig.Server(s.id(), "127.0.0.1", 0, s.tls(), LIMITS.maxFrameBytes(),
+                        IDLE_TIMEOUT_SECONDS, 1))
+                .withDataDir(dataDir);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        dataDir = Files.createTempDirectory(workDir(), "embedded-");
+        server = ParleyServer.start(config(dataDir));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } finally {
+            server = null;
+            deleteRecursively(dataDir);
+        }
+    }
+
+    @Override
+    public List<URI> servers() {
+        if (server == null) {
+            throw new IllegalStateException("the embedded server runs only while its test class runs");
+        }
+        return List.of(URI.create(server.listenUrl()));
+    }
+
+    @Override
+    public String name() {
+        return "embedded";
+    }
+
+    @Override
+    public Limits limits() {
+        return LIMITS;
+    }
+
+    /** Where integration tests keep their files: {@code target/it-work} under Maven, else the temp folder. */
+    static Path workDir() throws IOException {
+        String configured = System.getProperty("parley.it.workdir");
+        Path dir = configured != null ? Path.of(configured) : Path.of(System.getProperty("java.io.tmpdir"), "parley-it");
+        return Files.createDirectories(dir);
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.parley.testkit.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.parley.client.ParleyClientException;
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.ServerFrame.Sent;
+import dev.parley.testkit.contract.TestUsers.Client;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.LongStream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Base of every contract: the deployment under test (from the subclass), a fresh
+ * {@link TestUsers} per test, and the waiting helpers. Subclasses provide {@link #deployment()},
+ * usually from a static field holding a JUnit extension that starts the deployment once per class.
+ *
+ * <p>Contracts never sleep to let something happen; they wait for it with a bound. The only
+ * fixed waits are {@link #quietPeriod()} checks that something does NOT happen.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+public abstract class ContractSupport {
+    /** Longest wait for something that must happen. */
+    protected static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /** How long a check that something does not happen waits. */
+    protected static final Duration QUIET = Duration.ofMillis(300);
+
+    /** The fixture of the current test. */
+    protected TestUsers users;
+
+    /** The deployment under test. */
+    protected abstract Deployment deployment();
+
+    @BeforeEach
+    void openUsers() {
+        users = new TestUsers(deployment());
+    }
+
+    @AfterEach
+    void closeUsers() {
+        users.close();
+    }
+
+    /** The deployment's configured limits. */
+    protected Deployment.Limits limits() {
+        return deployment().limits();
+    }
+
+    /** Awaitility with the contract's bound and a short poll interval. */
+    protected static ConditionFactory eventually() {
+        return Awaitility.await().atMost(TIMEOUT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20));
+    }
+
+    /** Waits {@link #QUIET} so that an event that must not come has had the chance to arrive. */
+    protected static void quietPeriod() {
+        try {
+            Thread.sleep(QUIET.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** The future's value; fails the test if it fails or takes longer than {@link #TIMEOUT}. */
+    protected static <T> T join(CompletableFuture<T> f) {
+        return TestUsers.await(f);
+    }
+
+    /** The exception the future fails with; fails the test if it succeeds. */
+    protected static ParleyClientException failure(CompletableFuture<?> f) {
+        try {
+            Object v = f.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            throw new AssertionError("expected a failure but got " + v);
+        } catch (ExecutionException e) {
+            ParleyClientException p = ParleyClientException.unwrap(e);
+            if (p == null) {
+                throw new AssertionError("expected a ParleyClientException but got " + e.getCause(), e.getCause());
+            }
+            return p;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } catch (TimeoutException e) {
+            throw new AssertionError("no result within " + TIMEOUT, e);
+        }
+    }
+
+    /** Asserts the future fails with {@code code} and returns the exception. */
+    protected static ParleyClientException assertFails(CompletableFuture<?> f, ErrorCode code) {
+        ParleyClientException e = failure(f);
+        assertThat(e.code()).as("error code of %s", e.getMessage()).isEqualTo(code.name());
+        return e;
+    }
+
+    /** Asserts a REST call fails with {@code code} and the HTTP status of that code. */
+    protected static ParleyClientException assertRestFails(CompletableFuture<?> f, ErrorCode code) {
+        ParleyClientException e = assertFails(f, code);
+        assertThat(e.httpStatus()).as("HTTP status of %s", e.getMessage()).isEqualTo(code.httpStatus());
+        return e;
+    }
+
+    /** Opens the direct conversation of two connected clients and returns its id. */
+    protected static String direct(Client a, Client b) {
+        return join(a.sdk().openDirect(b.name())).conv();
+    }
+
+    /** Sends the bodies in order without waiting in between (pipelined) and returns every {@code sent}, in order. */
+    protected static List<Sent> sendAll(Client from, String conv, List<String> bodies) {
+        List<CompletableFuture<Sent>> fs = new ArrayList<>();
+        for (String b : bodies) {
+            fs.add(from.sdk().send(conv, b));
+        }
+        List<Sent> out = new ArrayList<>();
+        for (CompletableFuture<Sent> f : fs) {
+            out.add(join(f));
+        }
+        return out;
+    }
+
+    /** {@code prefix-1 … prefix-n}. */
+    protected static List<String> bodies(String prefix, int n) {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 1; i <= n; i++) {
+            out.add(prefix + "-" + i);
+        }
+        return out;
+    }
+
+    /** {@code from … to}, inclusive. */
+    protected static List<Long> range(long from, long to) {
+        return LongStream.rangeClosed(from, to).boxed().toList();
+    }
+}
