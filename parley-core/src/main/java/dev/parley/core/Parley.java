@@ -79,7 +79,7 @@ public final class Parley implements AutoCloseable {
         this.sessions = new Sessions(settings, new DeviceSession.Services(accounts, conversations, messaging, presence,
                 store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
         meters.gauge("parley.sessions", sessions.registry(), r -> r.size());
-        accounts.onRevoked((user, device) -> sessions.closeDevice(user, device, 1008, "device revoked"));
+        accounts.onRevoked(router::deviceRevoked);
     }
 
     /** Starts routing, presence refresh and inbox retention. */

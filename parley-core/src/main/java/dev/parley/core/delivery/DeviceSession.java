@@ -137,8 +137,7 @@ public final class DeviceSession {
             reply(id, services.presence().subscribe(this, f.users()), list -> new ServerFrame.PresenceList(id, list));
         } else if (frame instanceof ClientFrame.SetPrivacy f) {
             LastSeenPrivacy p = LastSeenPrivacy.fromWire(f.lastSeen());
-            reply(id, services.accounts().setPrivacy(user, p).thenAccept(u -> services.presence().privacyChanged(user, p)),
-                    v -> new ServerFrame.Ok(id));
+            reply(id, services.accounts().setPrivacy(user, p), v -> new ServerFrame.Ok(id));
         } else if (frame instanceof ClientFrame.MessageInfo f) {
             reply(id, services.messaging().messageInfo(user, id, f.conv(), f.seq()), Function.identity());
         } else if (frame instanceof ClientFrame.Ping) {

@@ -27,6 +27,11 @@ public final class InProcessRouter implements MessageRouter {
     }
 
     @Override
+    public void deviceRevoked(String userId, String deviceId) {
+        handler.onDeviceRevoked(userId, deviceId);
+    }
+
+    @Override
     public void close() {
     }
 }

@@ -20,6 +20,9 @@ public interface MessageRouter extends AutoCloseable {
 
         /** An ephemeral frame (typing, presence) for every connected device of {@code userId}. */
         void onEphemeral(String userId, ServerFrame frame);
+
+        /** A device was revoked: close its connection if this server holds it. */
+        void onDeviceRevoked(String userId, String deviceId);
     }
 
     /** Starts routing to {@code handler}; called once before any other method. */
@@ -30,6 +33,12 @@ public interface MessageRouter extends AutoCloseable {
 
     /** Sends a frame that is never stored to every connected device of the users. */
     void ephemeral(Collection<String> userIds, ServerFrame frame);
+
+    /**
+     * Tells whichever server holds a connection of the revoked device to close it, so that a
+     * revoked token stops working everywhere at once, not only on the server that revoked it.
+     */
+    void deviceRevoked(String userId, String deviceId);
 
     @Override
     void close();

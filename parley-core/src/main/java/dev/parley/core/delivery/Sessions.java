@@ -78,7 +78,12 @@ public final class Sessions implements MessageRouter.Handler {
         }
     }
 
-    /** Closes the device's session on this server, if any (after revocation). */
+    @Override
+    public void onDeviceRevoked(String userId, String deviceId) {
+        closeDevice(userId, deviceId, 1008, "device revoked");
+    }
+
+    /** Closes the device's session on this server, if any. */
     public void closeDevice(String userId, String deviceId, int statusCode, String reason) {
         for (DeviceSession s : registry.sessionsOf(userId)) {
             if (s.device().deviceId().equals(deviceId)) {

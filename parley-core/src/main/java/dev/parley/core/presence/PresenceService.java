@@ -29,8 +29,6 @@ public final class PresenceService {
     private final MessageStore messages;
     /** subject user → sessions on this server subscribed to that user's presence. */
     private final Map<String, Set<DeviceSession>> subscribers = new ConcurrentHashMap<>();
-    /** Privacy settings seen on this server; refreshed on every local change. */
-    private final Map<String, LastSeenPrivacy> privacy = new ConcurrentHashMap<>();
 
     public PresenceService(PresenceRegistry registry, AccountStore accounts, MessageStore messages) {
         this.registry = registry;
@@ -71,7 +69,6 @@ public final class PresenceService {
     public CompletionStage<ServerFrame.PresenceView> lookup(String viewerId, String userId) {
         return accounts.findUser(userId).thenCompose(u -> {
             User user = u.orElseThrow(() -> new ParleyException(ErrorCode.USER_NOT_FOUND, "no user \"" + userId + "\""));
-            privacy.put(userId, user.lastSeenPrivacy());
             CompletionStage<Boolean> allowed = switch (user.lastSeenPrivacy()) {
                 case EVERYONE -> CompletableFuture.completedFuture(true);
                 case NOBODY -> CompletableFuture.completedFuture(viewerId.equals(userId));
@@ -83,11 +80,6 @@ public final class PresenceService {
                 return ok ? view(s) : new ServerFrame.PresenceView(userId, false, null);
             }));
         });
-    }
-
-    /** Records a local privacy change so the next presence events honour it. */
-    public void privacyChanged(String userId, LastSeenPrivacy setting) {
-        privacy.put(userId, setting);
     }
 
     private void changed(PresenceState state) {
@@ -103,17 +95,16 @@ public final class PresenceService {
         });
     }
 
-    /** Contacts see presence unless the subject chose {@code nobody}. */
+    /**
+     * Contacts see presence unless the subject chose {@code nobody}. The setting is read from
+     * the store each time (once per change, not per subscriber), so a change made through any
+     * server counts at once.
+     */
     private CompletionStage<ServerFrame.PresenceView> visible(PresenceState state) {
-        LastSeenPrivacy known = privacy.get(state.userId());
-        CompletionStage<LastSeenPrivacy> setting = known != null ? CompletableFuture.completedFuture(known)
-                : accounts.findUser(state.userId()).thenApply(u -> {
-                    LastSeenPrivacy p = u.map(User::lastSeenPrivacy).orElse(LastSeenPrivacy.NOBODY);
-                    privacy.put(state.userId(), p);
-                    return p;
-                });
-        return setting.thenApply(p -> p == LastSeenPrivacy.NOBODY
-                ? new ServerFrame.PresenceView(state.userId(), false, null) : view(state));
+        return accounts.findUser(state.userId())
+                .thenApply(u -> u.map(User::lastSeenPrivacy).orElse(LastSeenPrivacy.NOBODY))
+                .thenApply(p -> p == LastSeenPrivacy.NOBODY
+                        ? new ServerFrame.PresenceView(state.userId(), false, null) : view(state));
     }
 
     private static ServerFrame.PresenceView view(PresenceState s) {

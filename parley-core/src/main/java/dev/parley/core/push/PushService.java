@@ -33,24 +33,41 @@ public final class PushService {
         this.failed = meters.counter("parley.push.failed");
     }
 
-    /** For each recipient that is offline, pushes to every device of theirs with a push target. */
+    /**
+     * For each recipient that is offline, pushes to every device of theirs with a push target. When
+     * presence cannot be read (its service is down), every recipient is pushed: a push to a device
+     * that turns out to be online costs one redundant wake-up, a missing one leaves a message
+     * unseen until the user opens the app.
+     */
     public void messageStored(StoredMessage message, Collection<String> recipients) {
         if (recipients.isEmpty() || senders.isEmpty()) {
             return;
         }
-        presence.lookup(recipients).thenAccept(states -> {
+        presence.lookup(recipients).whenComplete((states, e) -> {
+            if (e != null) {
+                log.warn("presence lookup failed; pushing to all {} recipients of seq={}: {}",
+                        recipients.size(), message.seq(), e.toString());
+                recipients.forEach(user -> pushToDevicesOf(user, message));
+                return;
+            }
             for (PresenceState state : states.values()) {
                 if (!state.online()) {
-                    accounts.devicesOf(state.userId()).thenAccept(devices -> {
-                        for (Device d : devices) {
-                            push(d, message);
-                        }
-                    });
+                    pushToDevicesOf(state.userId(), message);
                 }
             }
-        }).exceptionally(e -> {
-            log.warn("push lookup failed for conversation message seq={}", message.seq(), e);
-            return null;
+        });
+    }
+
+    private void pushToDevicesOf(String user, StoredMessage message) {
+        accounts.devicesOf(user).whenComplete((devices, e) -> {
+            if (e != null) {
+                failed.increment();
+                log.warn("push skipped: devices of a recipient could not be read: {}", e.toString());
+                return;
+            }
+            for (Device d : devices) {
+                push(d, message);
+            }
         });
     }
 

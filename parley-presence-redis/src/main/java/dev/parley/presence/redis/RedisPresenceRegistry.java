@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.core.presence.PresenceRegistry;
 import dev.parley.core.presence.PresenceState;
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.ParleyException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
@@ -424,12 +426,20 @@ public final class RedisPresenceRegistry implements PresenceRegistry {
         });
     }
 
+    /**
+     * Counts a failure and hands it on as {@code UNAVAILABLE}: Redis being away is a condition the
+     * client retries, not a server bug, so it must not surface as {@code INTERNAL}.
+     */
     private <T> CompletionStage<T> failed(String op, CompletionStage<T> stage) {
-        return stage.whenComplete((r, e) -> {
-            if (e != null) {
-                failures.increment();
-                log.debug("presence {} failed", op, e);
+        return stage.exceptionallyCompose(e -> {
+            failures.increment();
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            log.debug("presence {} failed: {}", op, cause.toString());
+            if (cause instanceof ParleyException) {
+                return CompletableFuture.failedFuture(cause);
             }
+            return CompletableFuture.failedFuture(
+                    new ParleyException(ErrorCode.UNAVAILABLE, "presence service unavailable, retry", cause));
         });
     }
 

@@ -169,6 +169,16 @@ public final class KafkaMessageRouter implements MessageRouter {
         routeTo(users, (server, onServer) -> send(server, null, codec.encodeEphemeral(onServer, frame), "ephemeral"));
     }
 
+    @Override
+    public void deviceRevoked(String userId, String deviceId) {
+        Objects.requireNonNull(userId, "userId");
+        Objects.requireNonNull(deviceId, "deviceId");
+        Handler h = requireStarted();
+        deliverLocally(() -> h.onDeviceRevoked(userId, deviceId));
+        byte[] value = codec.encode(new Notification.Revoked(userId, deviceId));
+        routeTo(List.of(userId), (server, users) -> send(server, userId, value, "revoked"));
+    }
+
     /**
      * Stops consuming (committing what was handed to the handler), sends what is queued within a
      * few seconds, and closes the clients. Records produced for this server meanwhile wait in its
@@ -456,6 +466,9 @@ public final class KafkaMessageRouter implements MessageRouter {
                 for (String u : e.users()) {
                     h.onEphemeral(u, e.frame());
                 }
+            } else if (n instanceof Notification.Revoked rv) {
+                counters.received("revoked");
+                h.onDeviceRevoked(rv.user(), rv.device());
             }
         } catch (RuntimeException e) {
             counters.failed("handler");

@@ -57,6 +57,10 @@ final class NotificationCodec {
                 users = List.copyOf(users);
             }
         }
+
+        /** A device was revoked: the server holding its connection closes it. */
+        record Revoked(String user, String device) implements Notification {
+        }
     }
 
     private final FrameCodec frames = new FrameCodec();
@@ -81,6 +85,10 @@ final class NotificationCodec {
             } catch (JsonProcessingException ex) {
                 throw new IllegalStateException("the frame codec produced invalid JSON", ex);
             }
+        } else if (n instanceof Notification.Revoked r) {
+            root.put("k", "revoked");
+            root.put("user", r.user());
+            root.put("device", r.device());
         }
         try {
             return mapper.writeValueAsBytes(root);
@@ -131,6 +139,8 @@ final class NotificationCodec {
                 }
                 return new Notification.Ephemeral(users, frame);
             }
+            case "revoked":
+                return new Notification.Revoked(text(root, "user"), text(root, "device"));
             default:
                 throw new IllegalArgumentException("unknown notification kind \"" + kind + "\"");
         }

@@ -102,6 +102,7 @@ class KafkaMessageRouterIntegrationTest {
     static final class Received implements MessageRouter.Handler {
         final List<InboxEntry> entries = new CopyOnWriteArrayList<>();
         final List<Map.Entry<String, ServerFrame>> ephemeral = new CopyOnWriteArrayList<>();
+        final List<Map.Entry<String, String>> revoked = new CopyOnWriteArrayList<>();
 
         @Override
         public void onInboxEntry(InboxEntry entry) {
@@ -111,6 +112,11 @@ class KafkaMessageRouterIntegrationTest {
         @Override
         public void onEphemeral(String userId, ServerFrame frame) {
             ephemeral.add(Map.entry(userId, frame));
+        }
+
+        @Override
+        public void onDeviceRevoked(String userId, String deviceId) {
+            revoked.add(Map.entry(userId, deviceId));
         }
 
         List<InboxEntry> entriesOf(String user) {
@@ -167,8 +173,11 @@ class KafkaMessageRouterIntegrationTest {
         sent.forEach(s1::inboxAppended);
         ServerFrame typing = new ServerFrame.TypingEvent("g:x1", "alice", "composing");
         s1.ephemeral(List.of("bob", "carol", "dave"), typing);
+        s1.deviceRevoked("bob", "dev_b1");
 
-        await().atMost(WAIT).until(() -> on2.entries.size() == 3 && on2.ephemeral.size() == 1);
+        await().atMost(WAIT).until(() -> on2.entries.size() == 3 && on2.ephemeral.size() == 1
+                && on2.revoked.size() == 1);
+        assertThat(on2.revoked).containsExactly(Map.entry("bob", "dev_b1"));
         assertThat(on2.entries).as("identical content, in order").containsExactlyElementsOf(sent);
         assertThat(on2.ephemeral).containsExactly(Map.entry("bob", typing));
         // s1 offers everything to its own sessions first (a no-op for users without one here) and

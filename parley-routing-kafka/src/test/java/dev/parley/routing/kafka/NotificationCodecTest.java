@@ -87,6 +87,12 @@ class NotificationCodecTest {
     }
 
     @Test
+    void revocationsRoundTrip() {
+        Notification revoked = new Notification.Revoked("bob", "dev_b1");
+        assertThat(roundTrip(revoked)).isEqualTo(revoked);
+    }
+
+    @Test
     void theWireFormatIsCompactAndStable() {
         String json = new String(codec.encodeInbox(receipt("alice", 3)), StandardCharsets.UTF_8);
         assertThat(json).isEqualTo("{\"v\":1,\"k\":\"inbox\",\"user\":\"alice\",\"cursor\":3,"
