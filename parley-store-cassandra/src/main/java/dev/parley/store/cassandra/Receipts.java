@@ -10,6 +10,7 @@ import dev.parley.protocol.ParleyException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * Receipt watermarks. A watermark row holds the delivered and read watermarks and, for each, how
@@ -33,6 +36,8 @@ final class Receipts {
     private final Env env;
     private final Conversations conversations;
     private final Inboxes inboxes;
+    /** The last call per (conversation, user) key; guarded by itself. */
+    private final Map<String, CompletableFuture<?>> inFlight = new HashMap<>();
 
     Receipts(Env env, Conversations conversations, Inboxes inboxes) {
         this.env = env;
@@ -58,8 +63,34 @@ final class Receipts {
         }
     }
 
+    /**
+     * Raises a watermark and writes the receipt entries it owes. Calls for one (conversation, user)
+     * run one after another in this process: two overlapping calls would both find the row's
+     * entries owed and both write them, and the sender would see the same receipt twice. (Calls
+     * from two servers at the same instant still can; a repeated receipt only repeats a watermark.)
+     */
     CompletableFuture<Map<String, InboxEntry>> advance(String conv, String userId, ReceiptKind kind, long upTo) {
-        return advance(conv, userId, kind, upTo, CAS_ATTEMPTS, false);
+        return serialized(conv + '\u0000' + userId, () -> advance(conv, userId, kind, upTo, CAS_ATTEMPTS, false));
+    }
+
+    private <T> CompletableFuture<T> serialized(String key, Supplier<CompletableFuture<T>> work) {
+        CompletableFuture<T> mine = new CompletableFuture<>();
+        CompletableFuture<?> before;
+        synchronized (inFlight) {
+            before = inFlight.put(key, mine);
+        }
+        CompletableFuture<?> start = before == null ? CompletableFuture.completedFuture(null) : before;
+        start.handle((v, e) -> null).thenCompose(v -> work.get()).whenComplete((r, e) -> {
+            synchronized (inFlight) {
+                inFlight.remove(key, mine);
+            }
+            if (e != null) {
+                mine.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+            } else {
+                mine.complete(r);
+            }
+        });
+        return mine;
     }
 
     private CompletableFuture<Map<String, InboxEntry>> advance(String conv, String userId, ReceiptKind kind, long upTo,
