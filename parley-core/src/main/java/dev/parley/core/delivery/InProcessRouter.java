@@ -5,7 +5,10 @@ import dev.parley.protocol.ServerFrame;
 import java.util.Collection;
 import java.util.Objects;
 
-/** The embedded router: every connection is in this process, so routing is a method call. */
+/**
+ * The embedded router: every connection is in this process, so routing is a method call. Before
+ * {@link #start} there are no sessions, so there is nothing to route to.
+ */
 public final class InProcessRouter implements MessageRouter {
     private volatile Handler handler;
 
@@ -16,19 +19,29 @@ public final class InProcessRouter implements MessageRouter {
 
     @Override
     public void inboxAppended(InboxEntry entry) {
-        handler.onInboxEntry(entry);
+        Handler h = handler;
+        if (h != null) {
+            h.onInboxEntry(entry);
+        }
     }
 
     @Override
     public void ephemeral(Collection<String> userIds, ServerFrame frame) {
+        Handler h = handler;
+        if (h == null) {
+            return;
+        }
         for (String user : userIds) {
-            handler.onEphemeral(user, frame);
+            h.onEphemeral(user, frame);
         }
     }
 
     @Override
     public void deviceRevoked(String userId, String deviceId) {
-        handler.onDeviceRevoked(userId, deviceId);
+        Handler h = handler;
+        if (h != null) {
+            h.onDeviceRevoked(userId, deviceId);
+        }
     }
 
     @Override
