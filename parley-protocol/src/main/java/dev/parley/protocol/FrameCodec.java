@@ -1,14 +1,23 @@
 package dev.parley.protocol;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,6 +35,7 @@ public final class FrameCodec {
 
     private static final Map<String, Class<? extends ClientFrame>> CLIENT_TYPES;
     private static final Map<Class<?>, String> SERVER_TYPES;
+    private static final Map<String, Class<? extends ServerFrame>> SERVER_CLASSES;
 
     static {
         Map<String, Class<? extends ClientFrame>> c = new HashMap<>();
@@ -68,9 +78,14 @@ public final class FrameCodec {
         s.put(ServerFrame.TypingEvent.class, "typing");
         s.put(ServerFrame.Reconnect.class, "reconnect");
         SERVER_TYPES = Collections.unmodifiableMap(s);
+        Map<String, Class<? extends ServerFrame>> byName = new HashMap<>();
+        s.forEach((cls, name) -> byName.put(name, cls.asSubclass(ServerFrame.class)));
+        SERVER_CLASSES = Collections.unmodifiableMap(byName);
     }
 
     private final ObjectMapper mapper;
+    private final ObjectWriter serverWriter;
+    private final Map<Class<? extends ClientFrame>, ObjectReader> clientReaders;
 
     public FrameCodec() {
         this.mapper = new ObjectMapper()
@@ -84,6 +99,10 @@ public final class FrameCodec {
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        this.serverWriter = mapper.writerFor(Typed.class);
+        Map<Class<? extends ClientFrame>, ObjectReader> readers = new HashMap<>();
+        CLIENT_TYPES.values().forEach(cls -> readers.put(cls, mapper.readerFor(cls)));
+        this.clientReaders = Collections.unmodifiableMap(readers);
     }
 
     /** The shared mapper, configured for the wire; do not reconfigure. */
@@ -97,33 +116,22 @@ public final class FrameCodec {
      * @throws FrameException with the request id (when readable) and a stable code
      */
     public ClientFrame decodeClient(String text) {
-        JsonNode tree;
-        try {
-            tree = mapper.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new FrameException(null, new ParleyException(ErrorCode.MALFORMED_FRAME,
-                    "frame is not valid JSON: " + e.getOriginalMessage()));
-        }
-        if (!(tree instanceof ObjectNode obj)) {
-            throw new FrameException(null, new ParleyException(ErrorCode.MALFORMED_FRAME, "frame must be a JSON object"));
-        }
-        JsonNode idNode = obj.get("id");
-        String id = idNode != null && idNode.isTextual() ? idNode.asText() : null;
-        JsonNode typeNode = obj.get("type");
-        if (typeNode == null || !typeNode.isTextual()) {
+        Envelope env = envelope(text);
+        String id = env.idIsText ? env.id : null;
+        if (env.type == null) {
             throw new FrameException(id, new ParleyException(ErrorCode.UNKNOWN_TYPE, "frame has no string field \"type\""));
         }
-        Class<? extends ClientFrame> cls = CLIENT_TYPES.get(typeNode.asText());
+        Class<? extends ClientFrame> cls = CLIENT_TYPES.get(env.type);
         if (cls == null) {
             throw new FrameException(id, new ParleyException(ErrorCode.UNKNOWN_TYPE,
-                    "unknown frame type \"" + truncate(typeNode.asText()) + "\""));
+                    "unknown frame type \"" + truncate(env.type) + "\""));
         }
-        if (idNode != null && !idNode.isTextual()) {
+        if (env.idPresent && !env.idIsText) {
             throw new FrameException(null, new ParleyException(ErrorCode.INVALID_FIELD, "id must be a string"));
         }
         ClientFrame frame;
         try {
-            frame = mapper.treeToValue(obj, cls);
+            frame = clientReaders.get(cls).readValue(text);
         } catch (MismatchedInputException e) {
             String field = e.getPath().isEmpty() ? "?" : e.getPath().get(0).getFieldName();
             throw new FrameException(id, new ParleyException(ErrorCode.INVALID_FIELD,
@@ -139,16 +147,67 @@ public final class FrameCodec {
         return frame;
     }
 
+    /** What a frame says about itself before its fields are bound: its id and its type. */
+    private static final class Envelope {
+        boolean idPresent;
+        boolean idIsText;
+        String id;
+        String type;
+    }
+
+    /**
+     * One streaming pass over the frame that checks it is a single well-formed JSON object and
+     * picks out {@code id} and {@code type} (nested values are skipped, not built); the fields are
+     * then bound from the text by the type's reader. Cheaper than a tree and a tree-to-record copy,
+     * and it keeps the id for an error reply when a field turns out bad.
+     */
+    private Envelope envelope(String text) {
+        Envelope env = new Envelope();
+        try (JsonParser p = mapper.getFactory().createParser(text)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new FrameException(null, new ParleyException(ErrorCode.MALFORMED_FRAME, "frame must be a JSON object"));
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("id".equals(name)) {
+                    env.idPresent = true;
+                    env.idIsText = value == JsonToken.VALUE_STRING;
+                    env.id = env.idIsText ? p.getText() : null;
+                } else if ("type".equals(name)) {
+                    env.type = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                }
+                p.skipChildren();
+            }
+            if (p.nextToken() != null) {
+                throw new FrameException(null, new ParleyException(ErrorCode.MALFORMED_FRAME,
+                        "frame is not valid JSON: trailing content after the object"));
+            }
+        } catch (JsonProcessingException e) {
+            throw new FrameException(null, new ParleyException(ErrorCode.MALFORMED_FRAME,
+                    "frame is not valid JSON: " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return env;
+    }
+
     /** Encodes a server frame with its {@code type} field first. */
     public String encode(ServerFrame frame) {
-        ObjectNode node = mapper.createObjectNode();
-        node.put("type", typeOf(frame));
-        node.setAll((ObjectNode) mapper.valueToTree(frame));
         try {
-            return mapper.writeValueAsString(node);
+            return serverWriter.writeValueAsString(new Typed(typeOf(frame), frame));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode " + frame.getClass().getSimpleName(), e);
         }
+    }
+
+    /**
+     * Encodes a server frame as UTF-8 into {@code out}, the hot path's variant: the generator
+     * streams the record's fields straight into the transport's buffer, with no intermediate tree
+     * or string.
+     */
+    public void encode(ServerFrame frame, OutputStream out) throws IOException {
+        serverWriter.writeValue(out, new Typed(typeOf(frame), frame));
     }
 
     /** Decodes a server frame (used by the Java SDK and tests). */
@@ -156,15 +215,19 @@ public final class FrameCodec {
         try {
             JsonNode tree = mapper.readTree(text);
             String type = tree.path("type").asText();
-            for (Map.Entry<Class<?>, String> e : SERVER_TYPES.entrySet()) {
-                if (e.getValue().equals(type)) {
-                    return (ServerFrame) mapper.treeToValue(tree, e.getKey());
-                }
+            Class<? extends ServerFrame> cls = SERVER_CLASSES.get(type);
+            if (cls == null) {
+                throw new IllegalArgumentException("unknown server frame type \"" + truncate(type) + "\"");
             }
-            throw new IllegalArgumentException("unknown server frame type \"" + truncate(type) + "\"");
+            return mapper.treeToValue(tree, cls);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("malformed server frame", e);
         }
+    }
+
+    /** A frame with its wire type in front; Jackson writes the frame's own fields after it. */
+    @JsonPropertyOrder({"type"})
+    private record Typed(String type, @JsonUnwrapped ServerFrame frame) {
     }
 
     /** Encodes a client frame with its {@code type} field (used by the Java SDK and tests). */

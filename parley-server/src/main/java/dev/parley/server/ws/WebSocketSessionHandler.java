@@ -9,6 +9,7 @@ import dev.parley.protocol.ParleyException;
 import dev.parley.protocol.ServerFrame;
 import dev.parley.server.ServerMetrics;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -431,10 +432,11 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
             if (closing || !ctx.channel().isActive()) {
                 return;
             }
-            String json;
+            ByteBuf json = ctx.alloc().buffer();
             try {
-                json = codec.encode(frame);
-            } catch (RuntimeException e) {
+                codec.encode(frame, new ByteBufOutputStream(json));
+            } catch (IOException | RuntimeException e) {
+                json.release();
                 log.error("cannot encode a {} frame; closing WebSocket {}", frame.getClass().getSimpleName(),
                         ctx.channel().id(), e);
                 closeWebSocket(1011, "internal error");
