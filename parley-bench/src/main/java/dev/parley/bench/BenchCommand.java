@@ -57,9 +57,13 @@ public final class BenchCommand implements Runnable {
 
     /** Options every scenario takes. */
     static final class Common {
-        @Option(names = "--server", paramLabel = "URL",
-                description = "An already running server (http://host:port). Default: start an embedded server in a child JVM with a temporary data directory.")
-        URI server;
+        @Option(names = "--server", paramLabel = "URL", split = ",",
+                description = "An already running server (http://host:port); repeat it (or separate with commas) for the chat servers of a scale-out deployment: connection i goes to server i mod N, so the two sides of a pair are on different servers. Default: start an embedded server in a child JVM with a temporary data directory.")
+        List<URI> servers = new ArrayList<>();
+
+        @Option(names = "--scale-out", paramLabel = "N", defaultValue = "0",
+                description = "Run against the scale-out mode started here: Redis, Kafka and Cassandra (dev services, free ports) and N chat servers as child JVMs; connection i goes to server i mod N. Default 0: one embedded server.")
+        int scaleOut;
 
         @Option(names = "--allow-remote", description = "Allow a --server that is not on this machine (loopback). Off by default so that a typo never loads someone else's host.")
         boolean allowRemote;
@@ -122,26 +126,62 @@ public final class BenchCommand implements Runnable {
      * The server a run talks to: embedded (started and stopped here) or given.
      */
     static final class Server implements AutoCloseable {
+        /** The first server: setup (registration, login) and the server probe go there. */
         final URI base;
-        final URI ws;
+        /** Every chat server's WebSocket address. */
+        final List<URI> ws;
+        /** The (first) server this bench started, or null for a given one; probed, profiled, watched. */
         final EmbeddedServer embedded;
+        /** The scale-out cluster this bench started, or null. */
+        final ScaleOutCluster cluster;
         final ServerProbe probe;
 
-        Server(URI base, EmbeddedServer embedded, long pid) {
-            this.base = base;
-            this.ws = URI.create((base.getScheme().equals("https") ? "wss" : "ws") + "://" + base.getHost() + ":"
-                    + (base.getPort() == -1 ? (base.getScheme().equals("https") ? 443 : 80) : base.getPort()) + "/ws");
+        Server(List<URI> bases, EmbeddedServer embedded, long pid) {
+            this(bases, embedded, pid, null);
+        }
+
+        Server(ScaleOutCluster cluster) {
+            this(cluster.baseUris(), cluster.servers().get(0), cluster.servers().get(0).pid(), cluster);
+        }
+
+        private Server(List<URI> bases, EmbeddedServer embedded, long pid, ScaleOutCluster cluster) {
+            this.base = bases.get(0);
+            this.ws = bases.stream().map(Server::wsOf).toList();
             this.embedded = embedded;
+            this.cluster = cluster;
             this.probe = new ServerProbe(base, pid);
         }
 
+        /** The first server this bench started that has died, or null. */
+        EmbeddedServer dead() {
+            if (cluster != null) {
+                return cluster.dead();
+            }
+            return embedded != null && !embedded.isAlive() ? embedded : null;
+        }
+
+        private static URI wsOf(URI base) {
+            boolean tls = base.getScheme().equals("https");
+            return URI.create((tls ? "wss" : "ws") + "://" + base.getHost() + ":"
+                    + (base.getPort() == -1 ? (tls ? 443 : 80) : base.getPort()) + "/ws");
+        }
+
         String describe() {
-            return (embedded != null ? "embedded (child JVM pid " + embedded.pid() + ")" : "given") + " at " + base;
+            String where = ws.size() == 1 ? "at " + base
+                    : ws.size() + " chat servers (" + String.join(", ", ws.stream().map(u -> u.getHost() + ":" + u.getPort()).toList())
+                    + ")";
+            if (cluster != null) {
+                return "scale-out (Kafka, Cassandra, Redis; chat servers are child JVMs, the first pid "
+                        + embedded.pid() + ") " + where;
+            }
+            return (embedded != null ? "embedded (child JVM pid " + embedded.pid() + ")" : "given") + " " + where;
         }
 
         @Override
         public void close() {
-            if (embedded != null) {
+            if (cluster != null) {
+                cluster.close();
+            } else if (embedded != null) {
                 embedded.close();
             }
         }
@@ -230,7 +270,7 @@ public final class BenchCommand implements Runnable {
                     units.add(creds.subList(at, at + u.size()));
                     at += u.size();
                 }
-                List<WorkerSpec> specs = partition(units, flat.size(), server.ws.toString());
+                List<WorkerSpec> specs = partition(units, flat.size(), server.ws.stream().map(URI::toString).toList());
                 boolean inProcess = specs.size() == 1 && common.workers <= 1;
                 List<String> workerOpts = List.of("-Xms64m", "-Xmx" + common.workerHeap, "-XX:+UseSerialGC",
                         "-Dio.netty.leakDetection.level=disabled");
@@ -247,9 +287,11 @@ public final class BenchCommand implements Runnable {
                 }
                 Report r = new Report(scenario());
                 r.row("scenario", scenario(), null, null);
-                r.row("server", server.describe() + (server.embedded != null ? ", fsync " + common.fsync : ""),
+                boolean embeddedStore = server.embedded != null && server.cluster == null;
+                r.row("server", server.describe() + (embeddedStore ? ", fsync " + common.fsync : ""),
                         "server", server.base.toString());
-                r.put("fsync", server.embedded != null ? common.fsync : null);
+                r.put("fsync", embeddedStore ? common.fsync : null);
+                r.put("chatServers", server.ws.size());
                 r.row("workers", specs.size() + (inProcess ? " (in process)" : " (child JVMs)") + ", transport "
                         + results.get(0).transport() + ", " + common.ioThreads + " event-loop thread(s) each",
                         "workers", specs.size());
@@ -271,8 +313,9 @@ public final class BenchCommand implements Runnable {
                         r.fail("problems reported by workers (see above)");
                     }
                 }
-                if (server.embedded != null && !server.embedded.isAlive()) {
-                    r.fail("the embedded server died; its log:\n" + EmbeddedServer.tail(server.embedded.log(), 20));
+                EmbeddedServer dead = server.dead();
+                if (dead != null) {
+                    r.fail("a server this bench started died; its log:\n" + EmbeddedServer.tail(dead.log(), 20));
                 }
                 if (server.embedded != null && common.serverJfr != null) {
                     server.close(); // the recording is written when the server exits
@@ -311,16 +354,23 @@ public final class BenchCommand implements Runnable {
         }
 
         private Server startServer(Path work) throws IOException, InterruptedException {
-            if (common.server != null) {
-                URI base = common.server;
-                if (base.getHost() == null || base.getScheme() == null) {
-                    throw new IllegalArgumentException("--server must look like http://127.0.0.1:8080");
+            if (!common.servers.isEmpty()) {
+                for (URI base : common.servers) {
+                    if (base.getHost() == null || base.getScheme() == null) {
+                        throw new IllegalArgumentException("--server must look like http://127.0.0.1:8080");
+                    }
+                    if (!common.allowRemote && !InetAddress.getByName(base.getHost()).isLoopbackAddress()) {
+                        throw new IllegalArgumentException("--server " + base + " is not a loopback address; "
+                                + "pass --allow-remote to load a remote host on purpose");
+                    }
                 }
-                if (!common.allowRemote && !InetAddress.getByName(base.getHost()).isLoopbackAddress()) {
-                    throw new IllegalArgumentException("--server " + base + " is not a loopback address; "
-                            + "pass --allow-remote to load a remote host on purpose");
-                }
-                return new Server(base, null, common.serverPid);
+                return new Server(common.servers, null, common.serverPid);
+            }
+            if (common.scaleOut > 0 && !common.servers.isEmpty()) {
+                throw new IllegalArgumentException("--scale-out starts its own servers; it does not go with --server");
+            }
+            if (common.scaleOut > 0 && common.serverJfr != null) {
+                throw new IllegalArgumentException("--server-jfr profiles the one embedded server; not with --scale-out");
             }
             List<String> jvm = new ArrayList<>();
             jvm.add("-Xmx" + common.serverHeap);
@@ -329,13 +379,18 @@ public final class BenchCommand implements Runnable {
                         + ",settings=profile,dumponexit=true");
             }
             jvm.addAll(common.serverJvmOpts);
+            if (common.scaleOut > 0) {
+                err.println("starting the scale-out mode: dev services and " + common.scaleOut + " chat server(s) ...");
+                return new Server(ScaleOutCluster.start(work.resolve("cluster"), common.scaleOut, jvm, maxGroupMembers(),
+                        common.keep));
+            }
             String yaml = EmbeddedServer.config(work.resolve("data"), common.fsync, maxGroupMembers(), 60);
             err.println("starting the embedded server ...");
             EmbeddedServer s = EmbeddedServer.start(work.resolve("server"), yaml, jvm, Duration.ofSeconds(90), true);
-            return new Server(s.baseUri(), s, s.pid());
+            return new Server(List.of(s.baseUri()), s, s.pid());
         }
 
-        private List<WorkerSpec> partition(List<List<Cred>> units, int connections, String ws) {
+        private List<WorkerSpec> partition(List<List<Cred>> units, int connections, List<String> ws) {
             int n = common.workers > 0 ? common.workers : Math.max(1, (connections + common.perWorker - 1) / common.perWorker);
             n = Math.min(n, units.size());
             List<WorkerSpec> specs = new ArrayList<>();

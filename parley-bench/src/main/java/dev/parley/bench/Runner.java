@@ -69,7 +69,7 @@ abstract class Runner implements Conn.Listener {
 
     /** Runs the scenario and returns (and reports) its result. */
     final WorkerEvent run() throws Exception {
-        client = new WsClient(URI.create(spec.wsUrl()), spec.ioThreads(), params.bindSource());
+        client = new WsClient(spec.wsUrls().stream().map(URI::create).toList(), spec.ioThreads(), params.bindSource());
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bench-progress-" + spec.worker());
             t.setDaemon(true);

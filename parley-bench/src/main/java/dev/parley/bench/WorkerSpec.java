@@ -8,12 +8,12 @@ import java.util.List;
  *
  * @param scenario  connections, throughput, latency, fanout or offline
  * @param worker    this worker's number, from 0
- * @param wsUrl     the server's WebSocket address
+ * @param wsUrls    the chat servers' WebSocket addresses; connection i goes to wsUrls[i mod n]
  * @param ioThreads event-loop threads of this worker
  * @param units     this worker's units of work: one connection, a pair (sender first) or a group (sender first)
  * @param params    the scenario's parameters
  */
-record WorkerSpec(String scenario, int worker, String wsUrl, int ioThreads, List<List<Cred>> units, Params params) {
+record WorkerSpec(String scenario, int worker, List<String> wsUrls, int ioThreads, List<List<Cred>> units, Params params) {
 
     /**
      * @param durationSec        measured time (connections: how long connections stay idle)

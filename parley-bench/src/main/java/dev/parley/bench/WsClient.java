@@ -24,6 +24,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,22 +42,29 @@ final class WsClient implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelClass;
-    private final URI wsUri;
-    private final InetSocketAddress remote;
+    private final List<URI> wsUris;
+    private final List<InetSocketAddress> remotes;
     private final boolean bindSource;
     private final String transport;
 
     /**
-     * @param wsUri      the server's {@code ws://host:port/ws} address
+     * @param wsUris     the servers' {@code ws://host:port/ws} addresses; connection {@code i} goes to
+     *                   server {@code i mod n}
      * @param ioThreads  event-loop threads
      * @param bindSource bind connection {@code i} to 127.0.0.(2 + i / {@link #PER_SOURCE_ADDRESS});
      *                   only for an IPv4 loopback server
      */
-    WsClient(URI wsUri, int ioThreads, boolean bindSource) throws UnknownHostException {
-        this.wsUri = wsUri;
-        InetAddress host = InetAddress.getByName(wsUri.getHost());
-        this.remote = new InetSocketAddress(host, wsUri.getPort() == -1 ? 80 : wsUri.getPort());
-        this.bindSource = bindSource && host.isLoopbackAddress() && host.getAddress().length == 4;
+    WsClient(List<URI> wsUris, int ioThreads, boolean bindSource) throws UnknownHostException {
+        this.wsUris = List.copyOf(wsUris);
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        boolean allLoopbackV4 = true;
+        for (URI uri : wsUris) {
+            InetAddress host = InetAddress.getByName(uri.getHost());
+            addresses.add(new InetSocketAddress(host, uri.getPort() == -1 ? 80 : uri.getPort()));
+            allLoopbackV4 &= host.isLoopbackAddress() && host.getAddress().length == 4;
+        }
+        this.remotes = List.copyOf(addresses);
+        this.bindSource = bindSource && allLoopbackV4;
         if (Epoll.isAvailable()) {
             group = new MultiThreadIoEventLoopGroup(ioThreads, EpollIoHandler.newFactory());
             channelClass = EpollSocketChannel.class;
@@ -89,10 +98,11 @@ final class WsClient implements AutoCloseable {
 
     /** Starts connecting {@code conn}; its listener hears how it went. */
     void connect(Conn conn) {
+        int server = conn.cred().index() % remotes.size();
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
         headers.add(HttpHeaderNames.AUTHORIZATION, "Bearer " + conn.cred().token());
         WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
-                .webSocketUri(wsUri)
+                .webSocketUri(wsUris.get(server))
                 .customHeaders(headers)
                 .maxFramePayloadLength(1 << 20)
                 .handshakeTimeoutMillis(30_000)
@@ -117,6 +127,7 @@ final class WsClient implements AutoCloseable {
                 });
         conn.connectStartMicros = Micros.now();
         InetSocketAddress local = sourceFor(conn.cred().index());
+        InetSocketAddress remote = remotes.get(server);
         ChannelFuture f = local == null ? b.connect(remote) : b.connect(remote, local);
         Channel ch = f.channel();
         conn.bind(ch);

@@ -1,0 +1,129 @@
+package dev.parley.bench;
+
+import dev.parley.devservices.DevServices;
+import dev.parley.devservices.Service;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+
+/**
+ * The scale-out mode on this machine for a bench run: Redis, Kafka and Cassandra from the
+ * project's dev services (free ports, a fresh data folder), and N chat servers as child JVMs
+ * with {@code store.type: cassandra}, {@code router.type: kafka}, {@code presence.type: redis}.
+ */
+final class ScaleOutCluster implements AutoCloseable {
+    private static final Duration SERVER_START = Duration.ofSeconds(120);
+
+    private final DevServices services;
+    private final List<EmbeddedServer> servers;
+
+    private ScaleOutCluster(DevServices services, List<EmbeddedServer> servers) {
+        this.services = services;
+        this.servers = servers;
+    }
+
+    /**
+     * Starts the services and {@code count} chat servers, and returns once every server consumes
+     * its Kafka topic (before that, notifications to it would wait for its next heartbeat check).
+     */
+    static ScaleOutCluster start(Path work, int count, List<String> jvmOpts, int maxGroupMembers, boolean keep)
+            throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        DevServices services = DevServices.start(work.resolve("services"),
+                EnumSet.of(Service.REDIS, Service.KAFKA, Service.CASSANDRA), DevServices.Ports.free());
+        System.err.printf("scale-out: Redis, Kafka and Cassandra up in %.1f s (%s)%n", (System.nanoTime() - t0) / 1e9,
+                services.ports());
+        List<EmbeddedServer> servers = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                String id = "bench-" + (i + 1);
+                Path dir = work.resolve("server-" + (i + 1));
+                EmbeddedServer s = EmbeddedServer.start(dir, config(services, id, maxGroupMembers), jvmOpts,
+                        SERVER_START, keep);
+                servers.add(s);
+                awaitLog(s.log(), "consuming parley.server." + id, SERVER_START);
+                System.err.printf("scale-out: chat server %s at %s (pid %d)%n", id, s.baseUri(), s.pid());
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            servers.forEach(EmbeddedServer::close);
+            services.close();
+            throw e;
+        }
+        return new ScaleOutCluster(services, List.copyOf(servers));
+    }
+
+    List<EmbeddedServer> servers() {
+        return servers;
+    }
+
+    /** The first dead server, or null. */
+    EmbeddedServer dead() {
+        return servers.stream().filter(s -> !s.isAlive()).findFirst().orElse(null);
+    }
+
+    List<URI> baseUris() {
+        return servers.stream().map(EmbeddedServer::baseUri).toList();
+    }
+
+    /** The bench's server settings (rate limits off, cheap password hashing for mass registration) in scale-out mode. */
+    static String config(DevServices services, String id, int maxGroupMembers) {
+        return """
+                server:
+                  id: %s
+                  host: 127.0.0.1
+                  port: 0
+                  idleTimeoutSeconds: 60
+                  shutdownGraceSeconds: 0
+                store:
+                  type: cassandra
+                  cassandra:
+                    contactPoints: "%s:%d"
+                    localDatacenter: %s
+                    keyspace: parley_bench
+                    replicationFactor: 1
+                router:
+                  type: kafka
+                  kafka:
+                    bootstrapServers: "%s"
+                    topicPrefix: "parley."
+                    replicationFactor: 1
+                    minInsyncReplicas: 1
+                presence:
+                  type: redis
+                  redis:
+                    uri: "%s"
+                limits:
+                  rateLimitPerSecond: 10000000
+                  rateLimitBurst: 10000000
+                  argon2MemoryKiB: 8
+                  argon2Iterations: 1
+                  maxGroupMembers: %d
+                """.formatted(id, services.cassandraContactPoint().getHostString(),
+                services.cassandraContactPoint().getPort(), services.cassandraLocalDatacenter(),
+                services.kafkaBootstrap(), services.redisUri(), Math.max(1024, maxGroupMembers));
+    }
+
+    private static void awaitLog(Path log, String text, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains(text)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new IOException("a chat server did not start consuming its topic within " + timeout + "; its log:\n"
+                + EmbeddedServer.tail(log, 30));
+    }
+
+    /** Stops the chat servers, then the services (their data goes with the bench's temporary folder). */
+    @Override
+    public void close() {
+        servers.forEach(EmbeddedServer::close);
+        services.close();
+    }
+}
