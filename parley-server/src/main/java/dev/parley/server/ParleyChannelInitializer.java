@@ -52,12 +52,16 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
     public static final int MAX_HTTP_BODY = 1 << 20;
     /** Time allowed for the WebSocket opening handshake. */
     public static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    /** Pipeline name of the REST handler, which a connection drops once it became a WebSocket. */
+    public static final String REST_HANDLER = "api";
 
     private final ServerConfig.Server config;
     private final SslContext ssl;
     private final ChannelGroup allChannels;
     private final Supplier<WebSocketSessionHandler> sessionHandlers;
     private final Supplier<HttpApiHandler> apiHandlers;
+    /** Immutable, so one instance serves every connection. */
+    private final WebSocketServerProtocolConfig webSocketConfig;
 
     /**
      * @param config          network settings
@@ -70,6 +74,7 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
                                     Supplier<WebSocketSessionHandler> sessionHandlers,
                                     Supplier<HttpApiHandler> apiHandlers) {
         this.config = Objects.requireNonNull(config, "config");
+        this.webSocketConfig = webSocketConfig(config);
         this.ssl = ssl;
         this.allChannels = Objects.requireNonNull(allChannels, "allChannels");
         this.sessionHandlers = Objects.requireNonNull(sessionHandlers, "sessionHandlers");
@@ -103,9 +108,9 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
         }
         p.addLast("http", new HttpServerCodec());
         p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_BODY));
-        p.addLast("ws", new WebSocketServerProtocolHandler(webSocketConfig(config)));
+        p.addLast("ws", new WebSocketServerProtocolHandler(webSocketConfig));
         p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.hardFrameLimit()));
         p.addLast("session", sessionHandlers.get());
-        p.addLast("api", apiHandlers.get());
+        p.addLast(REST_HANDLER, apiHandlers.get());
     }
 }

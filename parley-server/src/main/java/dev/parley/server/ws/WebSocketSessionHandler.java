@@ -7,9 +7,11 @@ import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.FrameCodec;
 import dev.parley.protocol.ParleyException;
 import dev.parley.protocol.ServerFrame;
+import dev.parley.server.ParleyChannelInitializer;
 import dev.parley.server.ServerMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,9 +30,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -94,10 +93,8 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
     private final int maxFrameBytes;
     private final Duration authTimeout;
     private final ChannelGroup webSockets;
-    private final ArrayDeque<WebSocketFrame> pending = new ArrayDeque<>();
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    /** Frames that arrived before the session could take them; allocated on first use (idle connections never need it). */
+    private ArrayDeque<WebSocketFrame> pending;
     private final ChannelTransport transport = new ChannelTransport();
 
     private ChannelHandlerContext ctx;
@@ -206,6 +203,10 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
 
     private void onHandshake(WebSocketServerProtocolHandler.HandshakeComplete hc) {
         upgraded = true;
+        // A WebSocket never carries REST requests again: its REST handler would only take memory.
+        if (ctx.pipeline().get(ParleyChannelInitializer.REST_HANDLER) != null) {
+            ctx.pipeline().remove(ParleyChannelInitializer.REST_HANDLER);
+        }
         metrics.connectionOpened();
         if (webSockets != null) {
             webSockets.add(ctx.channel());
@@ -235,6 +236,9 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
     private void handleFrame(WebSocketFrame frame) {
         switch (state) {
             case HTTP, AUTHENTICATING -> {
+                if (pending == null) {
+                    pending = new ArrayDeque<>(4);
+                }
                 if (pending.size() >= MAX_PENDING_FRAMES) {
                     frame.release();
                     sendError(null, new ParleyException(ErrorCode.RATE_LIMITED,
@@ -269,14 +273,13 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
                 }
                 return;
             }
-            String text;
-            try {
-                text = utf8.reset().decode(content.nioBuffer()).toString();
-            } catch (CharacterCodingException e) {
+            // Validated here rather than with a decoder per connection: idle connections cost memory.
+            if (!ByteBufUtil.isText(content, StandardCharsets.UTF_8)) {
                 sendError(null, new ParleyException(ErrorCode.INVALID_UTF8, "text frame is not valid UTF-8"));
                 closeWebSocket(1007, "INVALID_UTF8: text frame is not valid UTF-8");
                 return;
             }
+            String text = content.toString(StandardCharsets.UTF_8);
             ClientFrame decoded;
             try {
                 decoded = codec.decodeClient(text);
@@ -369,12 +372,18 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
     }
 
     private void drainPending() {
-        while (!pending.isEmpty() && (state == State.AWAITING_AUTH || state == State.OPEN)) {
+        while (pending != null && !pending.isEmpty() && (state == State.AWAITING_AUTH || state == State.OPEN)) {
             handleFrame(pending.poll());
+        }
+        if (pending != null && pending.isEmpty()) {
+            pending = null;
         }
     }
 
     private void releasePending() {
+        if (pending == null) {
+            return;
+        }
         WebSocketFrame f;
         while ((f = pending.poll()) != null) {
             ReferenceCountUtil.release(f);
