@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -125,6 +126,12 @@ final class WsClient implements AutoCloseable {
                                 conn);
                     }
                 });
+        if (bindSource && channelClass == EpollSocketChannel.class) {
+            // Bind picks the address only; the port is chosen at connect, per destination. A plain
+            // bind to port 0 searches the address's whole port space and slows down with every
+            // socket already open (connects fell from 1,300/s to 200/s by 10,000 connections).
+            b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+        }
         conn.connectStartMicros = Micros.now();
         InetSocketAddress local = sourceFor(conn.cred().index());
         InetSocketAddress remote = remotes.get(server);
