@@ -254,7 +254,10 @@ final class MessagingRunner extends Runner {
             return;
         }
         long now = Micros.now();
-        long dueTotal = (long) ((now - rateStart) * perSenderPerMicro);
+        // Message k is due at rateStart + k / rate: k = 0 at once, so floor(elapsed * rate) + 1 are
+        // due by now. (Counting floor(elapsed * rate) sent each one an interval late, stamped with
+        // its due time: a constant offset of 1 / rate per sender on every latency.)
+        long dueTotal = (long) ((now - rateStart) * perSenderPerMicro) + 1;
         for (Conn c : senders) {
             Group g = (Group) c.attachment;
             boolean wrote = false;
