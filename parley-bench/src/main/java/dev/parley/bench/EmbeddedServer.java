@@ -54,14 +54,24 @@ final class EmbeddedServer implements AutoCloseable {
                 store:
                   dataDir: "%s"
                   fsync: %s
+                """.formatted(idleTimeoutSeconds, dataDir.toString().replace("\\", "/"), fsync)
+                + limits(maxGroupMembers);
+    }
+
+    /**
+     * The limits of every server a bench run starts: no per-connection rate limit (it would cap a
+     * sender at 100 frames/s), the cheapest Argon2 (thousands of users register in seconds; logins
+     * are not measured), and groups as large as the run needs.
+     */
+    static String limits(int maxGroupMembers) {
+        return """
                 limits:
                   rateLimitPerSecond: 10000000
                   rateLimitBurst: 10000000
                   argon2MemoryKiB: 8
                   argon2Iterations: 1
                   maxGroupMembers: %d
-                """.formatted(idleTimeoutSeconds, dataDir.toString().replace("\\", "/"), fsync,
-                Math.max(1024, maxGroupMembers));
+                """.formatted(Math.max(1024, maxGroupMembers));
     }
 
     /**

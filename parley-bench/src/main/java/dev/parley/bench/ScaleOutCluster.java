@@ -70,7 +70,7 @@ final class ScaleOutCluster implements AutoCloseable {
         return servers.stream().map(EmbeddedServer::baseUri).toList();
     }
 
-    /** The bench's server settings (rate limits off, cheap password hashing for mass registration) in scale-out mode. */
+    /** A chat server of the bench in scale-out mode, with the bench's limits ({@link EmbeddedServer#limits}). */
     static String config(DevServices services, String id, int maxGroupMembers) {
         return """
                 server:
@@ -97,15 +97,9 @@ final class ScaleOutCluster implements AutoCloseable {
                   type: redis
                   redis:
                     uri: "%s"
-                limits:
-                  rateLimitPerSecond: 10000000
-                  rateLimitBurst: 10000000
-                  argon2MemoryKiB: 8
-                  argon2Iterations: 1
-                  maxGroupMembers: %d
                 """.formatted(id, services.cassandraContactPoint().getHostString(),
                 services.cassandraContactPoint().getPort(), services.cassandraLocalDatacenter(),
-                services.kafkaBootstrap(), services.redisUri(), Math.max(1024, maxGroupMembers));
+                services.kafkaBootstrap(), services.redisUri()) + EmbeddedServer.limits(maxGroupMembers);
     }
 
     private static void awaitLog(Path log, String text, Duration timeout) throws IOException, InterruptedException {
