@@ -48,9 +48,13 @@ final class ChatCommand implements Callable<Integer> {
         } else if (options.server != null && !options.server.equals(profile.get().server())) {
             out.println("* note: this profile was logged in at " + profile.get().server() + "; its token may not work on " + uri);
         }
-        ChatSession session = new ChatSession(options, profile.get(), uri, in, out,
-                Profile.cursorFile(Profile.home(), options.profileName()));
-        return session.run();
+        // A line editor on a real terminal (events above the input line, keystrokes become "typing");
+        // plain lines from a pipe.
+        try (ChatTerminal terminal = System.console() != null ? ChatTerminal.interactive() : ChatTerminal.plain(in, out)) {
+            ChatSession session = new ChatSession(options, profile.get(), uri, terminal,
+                    Profile.cursorFile(Profile.home(), options.profileName()));
+            return session.run();
+        }
     }
 
     /** Asks whether to register or log in, does it, and saves the profile. */

@@ -14,9 +14,7 @@ import dev.parley.protocol.ServerFrame.PresenceEvent;
 import dev.parley.protocol.ServerFrame.PresenceView;
 import dev.parley.protocol.ServerFrame.ReceiptEvent;
 import dev.parley.protocol.ServerFrame.TypingEvent;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -33,13 +31,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The interactive terminal chat: reads lines from {@code in} (commands start with '/', anything
- * else is sent to the open conversation) and prints what happens to {@code out}, one line per
- * event, so that it works both for a person and for a script driving it (tmux, a pipe).
+ * The interactive terminal chat: reads lines from its {@link ChatTerminal} (commands start with
+ * '/', anything else is sent to the open conversation) and prints what happens, one line per
+ * event, so that it works both for a person and for a script driving it (tmux, a pipe). On a real
+ * terminal, typing into the line tells the open conversation "typing".
  *
  * <p>Threading: input is read on the caller's thread; SDK events arrive on the SDK's listener
  * thread; replies on its callback threads. Shared state is guarded by {@code this}; printing by
- * {@code out}.
+ * the terminal.
  */
 final class ChatSession implements ParleyListener {
     static final String HELP = ""
@@ -58,6 +57,7 @@ final class ChatSession implements ParleyListener {
             + "       ✓✓ read: read by every recipient.";
 
     private static final DateTimeFormatter HM = DateTimeFormatter.ofPattern("HH:mm");
+    private static final long TYPING_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final DateTimeFormatter DAY_HM = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
 
     /** A parsed input line: a slash command with its words, or text to send. */
@@ -70,8 +70,7 @@ final class ChatSession implements ParleyListener {
     private final ClientOptions options;
     private final Profile profile;
     private final URI server;
-    private final BufferedReader in;
-    private final PrintWriter out;
+    private final ChatTerminal terminal;
     private final Path cursorFile;
     private final Ticks ticks;
 
@@ -83,15 +82,16 @@ final class ChatSession implements ParleyListener {
     private final Map<String, Long> typingShown = new ConcurrentHashMap<>();
     private final List<CompletableFuture<?>> inFlight = new ArrayList<>();
     private boolean wasConnected;
+    private long typingSentAt;
+    private String typingIn;
 
     private volatile ParleyClient client;
 
-    ChatSession(ClientOptions options, Profile profile, URI server, BufferedReader in, PrintWriter out, Path cursorFile) {
+    ChatSession(ClientOptions options, Profile profile, URI server, ChatTerminal terminal, Path cursorFile) {
         this.options = options;
         this.profile = profile;
         this.server = server;
-        this.in = in;
-        this.out = out;
+        this.terminal = terminal;
         this.cursorFile = cursorFile;
         this.ticks = new Ticks(profile.user());
     }
@@ -138,7 +138,8 @@ final class ChatSession implements ParleyListener {
                 // not fatal: the cache fills as conversations are opened
             }
             String line;
-            while ((line = in.readLine()) != null) {
+            terminal.onKeystroke(this::keystroke);
+            while ((line = terminal.readLine()) != null) {
                 Input input = parse(line);
                 if (input == null) {
                     continue;
@@ -273,6 +274,7 @@ final class ChatSession implements ParleyListener {
     }
 
     private void select(ConversationView v) throws InterruptedException {
+        stopTyping();
         synchronized (this) {
             current = v.conv();
         }
@@ -336,6 +338,7 @@ final class ChatSession implements ParleyListener {
     }
 
     private void sendText(String text) {
+        stopTyping();
         String conv;
         synchronized (this) {
             conv = current;
@@ -536,9 +539,37 @@ final class ChatSession implements ParleyListener {
     }
 
     private void say(String line) {
-        synchronized (out) {
-            out.println(line);
-            out.flush();
+        terminal.print(line);
+    }
+
+    /**
+     * Someone typed into the line: tell the open conversation, at most every few seconds (the
+     * other side shows "typing" until a message or a stop arrives, or for a few seconds).
+     */
+    private void keystroke() {
+        String conv;
+        long now = System.nanoTime();
+        synchronized (this) {
+            conv = current;
+            if (conv == null || client == null || (typingSentAt != 0 && now - typingSentAt < TYPING_EVERY_NANOS)) {
+                return;
+            }
+            typingSentAt = now;
+            typingIn = conv;
+        }
+        client.typing(conv, true);
+    }
+
+    /** After a line is sent or a conversation left: stop saying "typing" there. */
+    private void stopTyping() {
+        String conv;
+        synchronized (this) {
+            conv = typingIn;
+            typingIn = null;
+            typingSentAt = 0;
+        }
+        if (conv != null && client != null) {
+            client.typing(conv, false);
         }
     }
 }
