@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.client.CursorStore;
 import dev.parley.client.HistoryRequest;
-import dev.parley.client.ParleyAccounts;
 import dev.parley.client.ParleyAccounts.DeviceLogin;
+import dev.parley.client.ParleyAccounts;
 import dev.parley.client.ParleyClient;
 import dev.parley.protocol.ServerFrame.HistoryPage;
 import dev.parley.protocol.ServerFrame.MessageView;
 import dev.parley.protocol.ServerFrame.Sent;
 import dev.parley.testkit.ServerProcess;
+import dev.parley.testkit.Waits;
 import dev.parley.testkit.contract.RecordingListener;
 import dev.parley.testkit.contract.TestUsers;
 import java.io.IOException;
@@ -29,7 +30,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.LongStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -145,7 +145,7 @@ class CrashRecoveryTest {
             assertThat(cmidBySeq.put(e.getValue().seq(), e.getKey())).as("seq %s given twice", e.getValue().seq()).isNull();
         }
         assertThat(cmidBySeq.keySet()).as("every attempted message has one seq, 1..%s without gaps", n)
-                .containsExactlyInAnyOrderElementsOf(range(1, n));
+                .containsExactlyInAnyOrderElementsOf(Waits.range(1, n));
 
         // The recipient drains everything from the restarted server: each message once, in order.
         RecordingListener bEvents = new RecordingListener();
@@ -153,7 +153,7 @@ class CrashRecoveryTest {
         join(b.connect());
         Awaitility.await().atMost(WAIT).until(() -> bEvents.messages(conv).size() >= n);
         List<MessageView> got = bEvents.messages(conv);
-        assertThat(got).extracting(MessageView::seq).containsExactlyElementsOf(range(1, n));
+        assertThat(got).extracting(MessageView::seq).containsExactlyElementsOf(Waits.range(1, n));
         for (MessageView m : got) {
             Sent s = all.get(m.clientMsgId());
             assertThat(s).as("message %s has a client id that was sent", m.seq()).isNotNull();
@@ -243,7 +243,7 @@ class CrashRecoveryTest {
         List<Long> seqs = new ArrayList<>();
         durablyHandled.forEach(m -> seqs.add(m.message().seq()));
         b2Events.messages(conv).forEach(m -> seqs.add(m.seq()));
-        assertThat(seqs).as("every message exactly once, in order, across the crash").containsExactlyElementsOf(range(1, total));
+        assertThat(seqs).as("every message exactly once, in order, across the crash").containsExactlyElementsOf(Waits.range(1, total));
         assertThat(b2Events.all(RecordingListener.Message.class)).allSatisfy(m -> assertThat(m.cursor()).isGreaterThan(persisted));
         assertThat(restHistory(second.baseUri(), bob.token(), conv)).hasSize(total);
         System.out.printf("crash while draining: %d of %d durably handled before the kill, %d after the restart%n",
@@ -359,10 +359,6 @@ class CrashRecoveryTest {
         return "message " + i;
     }
 
-    private static List<Long> range(long from, long to) {
-        return LongStream.rangeClosed(from, to).boxed().toList();
-    }
-
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await();
@@ -372,13 +368,6 @@ class CrashRecoveryTest {
     }
 
     private static <T> T join(CompletableFuture<T> f) {
-        try {
-            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } catch (Exception e) {
-            throw new AssertionError("failed or timed out: " + e, e);
-        }
+        return Waits.join(f, WAIT);
     }
 }

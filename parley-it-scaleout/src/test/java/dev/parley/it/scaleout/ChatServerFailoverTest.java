@@ -9,9 +9,10 @@ import dev.parley.client.ParleyClient;
 import dev.parley.protocol.ServerFrame.HistoryPage;
 import dev.parley.protocol.ServerFrame.MessageView;
 import dev.parley.protocol.ServerFrame.Sent;
+import dev.parley.testkit.Waits;
 import dev.parley.testkit.contract.RecordingListener;
-import dev.parley.testkit.contract.TestUsers;
 import dev.parley.testkit.contract.TestUsers.Device;
+import dev.parley.testkit.contract.TestUsers;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -30,7 +31,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
-import java.util.stream.LongStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -311,16 +311,16 @@ class ChatServerFailoverTest {
             assertThat(cmidBySeq.put(e.getValue().seq(), e.getKey())).as("seq %s given to one message only",
                     e.getValue().seq()).isNull();
         }
-        assertThat(cmidBySeq.keySet()).as("1..%s without gaps", TOTAL).containsExactlyInAnyOrderElementsOf(range(1, TOTAL));
+        assertThat(cmidBySeq.keySet()).as("1..%s without gaps", TOTAL).containsExactlyInAnyOrderElementsOf(Waits.range(1, TOTAL));
         assertThat(all.values()).extracting(Sent::seq).as("Alice's messages keep the order she sent them in")
-                .containsExactlyElementsOf(range(1, TOTAL));
+                .containsExactlyElementsOf(Waits.range(1, TOTAL));
 
         Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(50))
                 .until(() -> bEvents.messages(conv).size() >= TOTAL);
-        sleep(500); // anything repeated would arrive now
+        Waits.sleep(Duration.ofMillis(500)); // anything repeated would arrive now
         List<MessageView> got = bEvents.messages(conv);
         assertThat(got).extracting(MessageView::seq).as("Bob saw every message once, in conversation order")
-                .containsExactlyElementsOf(range(1, TOTAL));
+                .containsExactlyElementsOf(Waits.range(1, TOTAL));
         for (MessageView m : got) {
             Sent s = all.get(m.clientMsgId());
             assertThat(s).as("message %s carries a client id Alice sent", m.seq()).isNotNull();
@@ -432,27 +432,7 @@ class ChatServerFailoverTest {
         return "message " + cmid;
     }
 
-    private static List<Long> range(long from, long to) {
-        return LongStream.rangeClosed(from, to).boxed().toList();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
     private static <T> T join(CompletableFuture<T> f) {
-        try {
-            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } catch (Exception e) {
-            throw new AssertionError("failed or timed out: " + e, e);
-        }
+        return Waits.join(f, WAIT);
     }
 }

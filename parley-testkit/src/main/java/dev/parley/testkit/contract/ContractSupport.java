@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.parley.client.ParleyClientException;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ServerFrame.Sent;
+import dev.parley.testkit.Waits;
 import dev.parley.testkit.contract.TestUsers.Client;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.LongStream;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -63,12 +63,7 @@ public abstract class ContractSupport {
 
     /** Waits {@link #QUIET} so that an event that must not come has had the chance to arrive. */
     protected static void quietPeriod() {
-        try {
-            Thread.sleep(QUIET.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        Waits.sleep(QUIET);
     }
 
     /** The future's value; fails the test if it fails or takes longer than {@link #TIMEOUT}. */
@@ -138,6 +133,6 @@ public abstract class ContractSupport {
 
     /** {@code from … to}, inclusive. */
     protected static List<Long> range(long from, long to) {
-        return LongStream.rangeClosed(from, to).boxed().toList();
+        return Waits.range(from, to);
     }
 }

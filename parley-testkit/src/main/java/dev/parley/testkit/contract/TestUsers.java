@@ -1,9 +1,10 @@
 package dev.parley.testkit.contract;
 
 import dev.parley.client.CursorStore;
-import dev.parley.client.ParleyAccounts;
 import dev.parley.client.ParleyAccounts.DeviceLogin;
+import dev.parley.client.ParleyAccounts;
 import dev.parley.client.ParleyClient;
+import dev.parley.testkit.Waits;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -205,15 +205,6 @@ public final class TestUsers implements AutoCloseable {
     }
 
     static <T> T await(java.util.concurrent.CompletableFuture<T> f) {
-        try {
-            return f.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new AssertionError("failed: " + e.getCause(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("no result within " + TIMEOUT, e);
-        }
+        return Waits.join(f, TIMEOUT);
     }
 }
