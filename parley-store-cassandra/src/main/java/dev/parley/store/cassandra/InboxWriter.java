@@ -24,11 +24,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Appends entries to one user's inbox. Requests from every conversation queue here and are
  * written together: one lightweight transaction per drain, a conditional batch on the inbox
- * partition that raises the static {@code head} from the value read (IF head = h) and inserts
- * the entries at h+1, h+2, … — so cursors are gap-free and an entry is visible only together with
- * every entry below it. The same batch records, per conversation, the highest message sequence
- * and the highest conversation version written ({@code conv_seq}, {@code conv_version}), which
- * makes every append idempotent: an entry already there is skipped, whoever wrote it.
+ * partition that raises the static {@code head} from the value read (IF head = h AND last_batch =
+ * b, the state's own batch id) and inserts the entries at h+1, h+2, … — so cursors are gap-free
+ * and an entry is visible only together with every entry below it. The same batch records, per
+ * conversation, the highest message sequence and the highest conversation version written
+ * ({@code conv_seq}, {@code conv_version}), which makes every append idempotent: an entry already
+ * there is skipped, whoever wrote it.
  *
  * <p>One drain runs at a time; other processes writing the same inbox make the condition fail,
  * and the drain re-reads at SERIAL and tries again. Thread-safe.
@@ -280,8 +281,10 @@ final class InboxWriter {
             }
             UUID batchId = UUID.randomUUID();
             BatchStatement batch = BatchStatement.newInstance(DefaultBatchType.UNLOGGED)
+                    // Not the head alone: after lost writes, another writer can bring the head back to
+                    // the cached value over other entries, and a stale conv_seq would skip real ones.
                     .add(env.bind(env.st.inboxClaim, plan.head, batchId, plan.seqUpdates, plan.versionUpdates, userId,
-                            s.head()))
+                            s.head(), s.lastBatch()))
                     .addAll(plan.inserts);
             return env.cql.cas(batch).thenCompose(r -> switch (r.outcome()) {
                 case APPLIED -> {

@@ -129,7 +129,7 @@ final class Statements {
                 + ".inbox WHERE user_id = ? LIMIT 1");
         inboxHead = idempotent(s, "SELECT head FROM " + ks + ".inbox WHERE user_id = ? LIMIT 1");
         inboxClaim = s.prepare("UPDATE " + ks + ".inbox SET head = ?, last_batch = ?, conv_seq = conv_seq + ?,"
-                + " conv_version = conv_version + ? WHERE user_id = ? IF head = ?");
+                + " conv_version = conv_version + ? WHERE user_id = ? IF head = ? AND last_batch = ?");
         inboxInsertMessage = s.prepare("INSERT INTO " + ks + ".inbox (user_id, cursor, ts, kind, conv_id, seq)"
                 + " VALUES (?, ?, ?, 1, ?, ?)");
         inboxInsertReceipt = s.prepare("INSERT INTO " + ks + ".inbox (user_id, cursor, ts, kind, conv_id,"

@@ -40,10 +40,14 @@
  *   <li><b>Idempotent, gap-free inboxes.</b> An inbox partition has a static {@code head} and, per
  *       conversation, the highest message seq ({@code conv_seq}) and conversation version
  *       ({@code conv_version}) already written to it. Entries are appended with one conditional
- *       batch: {@code UPDATE ... SET head = c + k, conv_seq = conv_seq + {...} IF head = c} plus the
- *       entry rows at c + 1 .. c + k. Entries at or below {@code conv_seq[conv]} are skipped, which
- *       makes a helper's or a retry's append a no-op. Each process batches all pending entries of a
- *       user into one such write.</li>
+ *       batch: {@code UPDATE ... SET head = c + k, last_batch = id, conv_seq = conv_seq + {...} IF
+ *       head = c AND last_batch = b} plus the entry rows at c + 1 .. c + k. Entries at or below
+ *       {@code conv_seq[conv]} are skipped, which makes a helper's or a retry's append a no-op. The
+ *       condition names the batch that wrote the state the skip was decided on, not only its head:
+ *       a head can come back to a value with other entries (a node that lost its last acknowledged
+ *       writes, then another writer), and a writer's cached {@code conv_seq} would then skip entries
+ *       that are not there. Each process batches all pending entries of a user into one such
+ *       write.</li>
  *   <li><b>Conversation changes in order.</b> Create and update are LWTs on the same static
  *       columns ({@code IF NOT EXISTS}; {@code IF version = v - 1 AND head = h}) that also record
  *       the change's entry (kind, actor, users, recipients, removed members, timestamp). An update
@@ -101,7 +105,7 @@
  * messages: state read before a compare-and-set          SERIAL read
  * messages: markers read after a failed claim            SERIAL read
  * messages: state, history, range and point reads        QUORUM
- * inbox: append batch (IF head = c)                      LWT: SERIAL, commit QUORUM
+ * inbox: append batch (IF head = c AND last_batch = b)   LWT: SERIAL, commit QUORUM
  * inbox: static state read before an append              SERIAL read
  * inbox: reads, head                                     QUORUM
  * inbox: prune (DELETE cursor range)                     QUORUM (rows no LWT touches)
