@@ -13,9 +13,10 @@ import dev.parley.devservices.Service;
 import dev.parley.protocol.ServerFrame.MessageView;
 import dev.parley.protocol.ServerFrame.PresenceView;
 import dev.parley.protocol.ServerFrame.Sent;
+import dev.parley.testkit.Waits;
 import dev.parley.testkit.contract.RecordingListener;
-import dev.parley.testkit.contract.TestUsers;
 import dev.parley.testkit.contract.TestUsers.Device;
+import dev.parley.testkit.contract.TestUsers;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,7 +37,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.LongStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -401,7 +401,7 @@ class DependencyOutageTest {
             sleepQuietly(500);
             List<MessageView> got = bobEvents.messages(conv);
             assertThat(got).extracting(MessageView::seq).as("Bob saw 1..%s once each, in order", maxSeq)
-                    .startsWith(range(1, maxSeq).toArray(Long[]::new));
+                    .startsWith(Waits.range(1, maxSeq).toArray(Long[]::new));
             assertThat(got).extracting(MessageView::seq).doesNotHaveDuplicates();
             Map<String, MessageView> byCmid = new LinkedHashMap<>();
             got.forEach(m -> byCmid.put(m.clientMsgId(), m));
@@ -586,10 +586,6 @@ class DependencyOutageTest {
         return c;
     }
 
-    private static List<Long> range(long from, long to) {
-        return LongStream.rangeClosed(from, to).boxed().toList();
-    }
-
     private static void sleepQuietly(long ms) {
         try {
             Thread.sleep(ms);
@@ -599,13 +595,6 @@ class DependencyOutageTest {
     }
 
     private static <T> T join(CompletableFuture<T> f) {
-        try {
-            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } catch (Exception e) {
-            throw new AssertionError("failed or timed out: " + e, e);
-        }
+        return Waits.join(f, WAIT);
     }
 }
