@@ -301,8 +301,11 @@ final class ConvPipeline {
             // Not applied, or unknown: the markers say which of our messages exist, and whose they are.
             return markers(batch).thenCompose(found -> {
                 Marker first = found.get(batch.get(0).key);
-                if (first != null && first.messageId().equals(batch.get(0).messageId)) {
-                    // Our batch applied (it is atomic) though the answer was lost.
+                if (first != null && first.messageId().equals(batch.get(0).messageId)
+                        && first.seq() == messages.get(0).seq()) {
+                    // Our batch applied (it is atomic) though the answer was lost. (Ours at another
+                    // seq means an earlier attempt applied: its messages are answered below, from
+                    // their markers, not at this attempt's numbers.)
                     claimed(st, batch, messages);
                     return CompletableFuture.completedFuture(null);
                 }
