@@ -423,9 +423,12 @@ final class ChatSession implements ParleyListener {
             remember(e.conversation());
         }
         String who = String.join(", ", e.users() == null ? List.of() : e.users());
-        String name = e.conversation() != null ? " \"" + e.conversation().name() + "\"" : "";
+        // Direct conversations have no name: "alice created with bob", not "alice created \"\" …".
+        String name = e.conversation() != null && e.conversation().name() != null && !e.conversation().name().isEmpty()
+                ? " \"" + e.conversation().name() + "\"" : "";
         String text = switch (e.change() == null ? "" : e.change()) {
-            case "created" -> e.actor() + " created" + name + (who.isEmpty() ? "" : " with " + who);
+            case "created" -> e.actor() + " created" + (name.isEmpty() ? " the conversation" : name)
+                    + (who.isEmpty() ? "" : " with " + who);
             case "renamed" -> e.actor() + " renamed the group to" + name;
             case "added" -> e.actor() + " added " + who;
             case "removed" -> e.actor() + " removed " + who;
