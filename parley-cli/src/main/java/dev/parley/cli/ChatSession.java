@@ -423,7 +423,7 @@ final class ChatSession implements ParleyListener {
             remember(e.conversation());
         }
         String who = String.join(", ", e.users() == null ? List.of() : e.users());
-        // Direct conversations have no name: "alice created with bob", not "alice created \"\" …".
+        // Direct conversations have no name: "alice created the conversation with bob", not "alice created \"\" …".
         String name = e.conversation() != null && e.conversation().name() != null && !e.conversation().name().isEmpty()
                 ? " \"" + e.conversation().name() + "\"" : "";
         String text = switch (e.change() == null ? "" : e.change()) {
@@ -547,9 +547,13 @@ final class ChatSession implements ParleyListener {
 
     /**
      * Someone typed into the line: tell the open conversation, at most every few seconds (the
-     * other side shows "typing" until a message or a stop arrives, or for a few seconds).
+     * other side shows "typing" until a message or a stop arrives, or for a few seconds). A
+     * command being typed (a line starting with '/') is not a message being written.
      */
-    private void keystroke() {
+    private void keystroke(String line) {
+        if (line.startsWith("/") && !line.startsWith("//")) {
+            return;
+        }
         String conv;
         long now = System.nanoTime();
         synchronized (this) {

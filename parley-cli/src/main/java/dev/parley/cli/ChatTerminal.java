@@ -3,6 +3,7 @@ package dev.parley.cli;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.function.Consumer;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -24,8 +25,11 @@ interface ChatTerminal extends AutoCloseable {
     /** Prints one event line without disturbing the line being typed. */
     void print(String line);
 
-    /** Calls {@code onKey} for every character typed into the line (interactive terminals only). */
-    default void onKeystroke(Runnable onKey) {
+    /**
+     * Calls {@code onKey} with the line as it stands after every character typed into it
+     * (interactive terminals only).
+     */
+    default void onKeystroke(Consumer<String> onKey) {
     }
 
     @Override
@@ -73,11 +77,12 @@ interface ChatTerminal extends AutoCloseable {
             }
 
             @Override
-            public void onKeystroke(Runnable onKey) {
+            public void onKeystroke(Consumer<String> onKey) {
                 Widget insert = reader.getBuiltinWidgets().get(LineReader.SELF_INSERT);
                 reader.getWidgets().put(LineReader.SELF_INSERT, () -> {
-                    onKey.run();
-                    return insert.apply();
+                    boolean done = insert.apply();
+                    onKey.accept(reader.getBuffer().toString());
+                    return done;
                 });
             }
 

@@ -83,6 +83,10 @@ class ChatSessionTest {
 
                 type(keys, "/open alice\r");
                 Awaitility.await().atMost(WAIT).until(() -> screen.toString(StandardCharsets.UTF_8).contains("now in " + conv));
+                type(keys, "/hel");
+                Thread.sleep(500);
+                assertThat(typing).as("typing a command is not typing a message").isEmpty();
+                type(keys, "\b\b\b\b");
                 type(keys, "hel");
                 Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(typing)
                         .anySatisfy(t -> assertThat(t).isEqualTo(new TypingEvent(conv, "bob", "start"))));
