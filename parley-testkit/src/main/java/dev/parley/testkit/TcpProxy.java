@@ -8,9 +8,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,11 +24,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client that does not read; with a small upstream receive buffer its writes back up quickly)
  * until {@link #unstall()}. Works for any TCP protocol; here, HTTP and WebSocket.
  *
+ * <p>In front of several servers it is a load balancer, as clients meet one in production: each
+ * new connection goes to the next backend round-robin, a backend that refuses the connection (a
+ * dead server) is skipped, and when none accepts, the client's connection is reset and it retries
+ * as after any network error. {@link #retarget} replaces the backends (a health check taking a
+ * server out); connections already open stay on their backend and die with it.
+ *
  * <p>Thread-safe. Uses two daemon threads per proxied connection.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket listener;
-    private final InetSocketAddress target;
+    private volatile List<InetSocketAddress> backends;
+    private int next; // accept thread only
+    private final List<URI> routed = new CopyOnWriteArrayList<>();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
     private final int upstreamReceiveBuffer;
@@ -33,9 +44,9 @@ public final class TcpProxy implements AutoCloseable {
     private boolean stalled;
     private volatile boolean closed;
 
-    private TcpProxy(ServerSocket listener, InetSocketAddress target, int upstreamReceiveBuffer) {
+    private TcpProxy(ServerSocket listener, List<URI> backends, int upstreamReceiveBuffer) {
         this.listener = listener;
-        this.target = target;
+        this.backends = addresses(backends);
         this.upstreamReceiveBuffer = upstreamReceiveBuffer;
     }
 
@@ -50,9 +61,17 @@ public final class TcpProxy implements AutoCloseable {
      * {@link #stall()} pushes back on the server after little data.
      */
     public static TcpProxy start(URI targetBase, int upstreamReceiveBuffer) throws IOException {
+        return start(List.of(targetBase), upstreamReceiveBuffer);
+    }
+
+    /** A load balancer on 127.0.0.1 (ephemeral port) in front of {@code backends} (HTTP base URIs). */
+    public static TcpProxy start(List<URI> backends) throws IOException {
+        return start(backends, 0);
+    }
+
+    private static TcpProxy start(List<URI> backends, int upstreamReceiveBuffer) throws IOException {
         ServerSocket ss = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
-        int port = targetBase.getPort() > 0 ? targetBase.getPort() : 80;
-        TcpProxy p = new TcpProxy(ss, new InetSocketAddress(targetBase.getHost(), port), upstreamReceiveBuffer);
+        TcpProxy p = new TcpProxy(ss, backends, upstreamReceiveBuffer);
         Thread t = new Thread(p::acceptLoop, "tcp-proxy-" + ss.getLocalPort());
         t.setDaemon(true);
         t.start();
@@ -62,6 +81,16 @@ public final class TcpProxy implements AutoCloseable {
     /** The proxy's address as an HTTP base URI. */
     public URI uri() {
         return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+    }
+
+    /** New connections go to these backends from now on. */
+    public void retarget(List<URI> newBackends) {
+        this.backends = addresses(newBackends);
+    }
+
+    /** The backend of every connection forwarded so far, in order of acceptance. */
+    public List<URI> routed() {
+        return List.copyOf(routed);
     }
 
     /** How many client connections the proxy has accepted so far. */
@@ -100,14 +129,13 @@ public final class TcpProxy implements AutoCloseable {
                 return; // closed
             }
             accepted.incrementAndGet();
-            Socket upstream = new Socket();
+            Socket upstream = connectToABackend();
+            if (upstream == null) {
+                reset(client);
+                continue;
+            }
             try {
-                if (upstreamReceiveBuffer > 0) {
-                    upstream.setReceiveBufferSize(upstreamReceiveBuffer); // before connect: fixes the window
-                }
-                upstream.connect(target, 5_000);
                 client.setTcpNoDelay(true);
-                upstream.setTcpNoDelay(true);
             } catch (IOException e) {
                 reset(client);
                 reset(upstream);
@@ -118,6 +146,38 @@ public final class TcpProxy implements AutoCloseable {
             pump(client, upstream, false);
             pump(upstream, client, true);
         }
+    }
+
+    /** Round-robin from the next backend; the first that accepts wins. Null when none does. */
+    private Socket connectToABackend() {
+        List<InetSocketAddress> all = backends;
+        for (int tried = 0; tried < all.size(); tried++) {
+            InetSocketAddress target = all.get(Math.floorMod(next++, all.size()));
+            Socket s = new Socket();
+            try {
+                if (upstreamReceiveBuffer > 0) {
+                    s.setReceiveBufferSize(upstreamReceiveBuffer); // before connect: fixes the window
+                }
+                s.connect(target, 5_000);
+                s.setTcpNoDelay(true);
+                routed.add(URI.create("http://" + target.getHostString() + ":" + target.getPort()));
+                return s;
+            } catch (IOException e) {
+                reset(s); // refused: that server is down; try the next
+            }
+        }
+        return null;
+    }
+
+    private static List<InetSocketAddress> addresses(List<URI> uris) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (URI u : Objects.requireNonNull(uris, "backends")) {
+            out.add(new InetSocketAddress(u.getHost(), u.getPort() > 0 ? u.getPort() : 80));
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("a proxy needs at least one backend");
+        }
+        return List.copyOf(out);
     }
 
     private void pump(Socket from, Socket to, boolean downstream) {

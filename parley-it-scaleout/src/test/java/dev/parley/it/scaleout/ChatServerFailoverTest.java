@@ -9,6 +9,7 @@ import dev.parley.client.ParleyClient;
 import dev.parley.protocol.ServerFrame.HistoryPage;
 import dev.parley.protocol.ServerFrame.MessageView;
 import dev.parley.protocol.ServerFrame.Sent;
+import dev.parley.testkit.TcpProxy;
 import dev.parley.testkit.Waits;
 import dev.parley.testkit.contract.RecordingListener;
 import dev.parley.testkit.contract.TestUsers.Device;
@@ -102,7 +103,7 @@ class ChatServerFailoverTest {
         Device alice = users.newDevice("alice");
         Device bob = users.newDevice("bob");
         // Both start on the victim: the balancer has no other backend yet.
-        LoadBalancer lb = track(LoadBalancer.start(List.of(fleet.uri(victim))));
+        TcpProxy lb = track(TcpProxy.start(List.of(fleet.uri(victim))));
         Stamps aStamps = new Stamps();
         Stamps bStamps = new Stamps();
         RecordingListener bEvents = bStamps.listener();
