@@ -2,6 +2,7 @@ package dev.parley.protocol;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -15,9 +16,11 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,8 +28,8 @@ import java.util.Map;
 /**
  * JSON text codec for {@link ClientFrame} and {@link ServerFrame}. Thread-safe and stateless.
  *
- * <p>Decoding reads the tree first so that a frame with a bad field still yields its {@code id}
- * for the error reply. Unknown fields are ignored (newer clients may send more); unknown types,
+ * <p>Decoding scans the frame once before binding its fields, so that a frame with a bad field
+ * still yields its {@code id} for the error reply. Unknown fields are ignored (newer clients may send more); unknown types,
  * wrong JSON types and missing required fields are errors with stable codes.
  */
 public final class FrameCodec {
@@ -87,7 +90,16 @@ public final class FrameCodec {
     private final ObjectWriter serverWriter;
     private final Map<Class<? extends ClientFrame>, ObjectReader> clientReaders;
 
+    /** Whether the hand-written {@link FrequentFrames} path is used; off only in tests that compare. */
+    private final boolean frequentFrames;
+
     public FrameCodec() {
+        this(true);
+    }
+
+    /** @param frequentFrames false to encode and decode every frame by data binding (for tests) */
+    FrameCodec(boolean frequentFrames) {
+        this.frequentFrames = frequentFrames;
         this.mapper = new ObjectMapper()
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                 .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
@@ -129,9 +141,11 @@ public final class FrameCodec {
         if (env.idPresent && !env.idIsText) {
             throw new FrameException(null, new ParleyException(ErrorCode.INVALID_FIELD, "id must be a string"));
         }
-        ClientFrame frame;
+        ClientFrame frame = frequentFrames ? env.fields.decode(env.type, id) : null;
         try {
-            frame = clientReaders.get(cls).readValue(text);
+            if (frame == null) {
+                frame = clientReaders.get(cls).readValue(text);
+            }
         } catch (MismatchedInputException e) {
             String field = e.getPath().isEmpty() ? "?" : e.getPath().get(0).getFieldName();
             throw new FrameException(id, new ParleyException(ErrorCode.INVALID_FIELD,
@@ -153,13 +167,15 @@ public final class FrameCodec {
         boolean idIsText;
         String id;
         String type;
+        final FrequentFrames.Scanned fields = new FrequentFrames.Scanned();
     }
 
     /**
      * One streaming pass over the frame that checks it is a single well-formed JSON object and
-     * picks out {@code id} and {@code type} (nested values are skipped, not built); the fields are
-     * then bound from the text by the type's reader. Cheaper than a tree and a tree-to-record copy,
-     * and it keeps the id for an error reply when a field turns out bad.
+     * picks out {@code id}, {@code type} and the fields of the frequent frames (nested values are
+     * skipped, not built). A frequent frame is then built from those fields; any other frame, or
+     * one with a field of an unexpected type, is bound from the text by the type's reader, which
+     * also words the error. Either way the id is known for an error reply.
      */
     private Envelope envelope(String text) {
         Envelope env = new Envelope();
@@ -176,6 +192,8 @@ public final class FrameCodec {
                     env.id = env.idIsText ? p.getText() : null;
                 } else if ("type".equals(name)) {
                     env.type = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                } else {
+                    env.fields.take(name, value, p);
                 }
                 p.skipChildren();
             }
@@ -195,8 +213,13 @@ public final class FrameCodec {
     /** Encodes a server frame with its {@code type} field first. */
     public String encode(ServerFrame frame) {
         try {
+            if (frequentFrames && FrequentFrames.handles(frame)) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+                encode(frame, out);
+                return out.toString(StandardCharsets.UTF_8);
+            }
             return serverWriter.writeValueAsString(new Typed(typeOf(frame), frame));
-        } catch (JsonProcessingException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot encode " + frame.getClass().getSimpleName(), e);
         }
     }
@@ -207,6 +230,12 @@ public final class FrameCodec {
      * or string.
      */
     public void encode(ServerFrame frame, OutputStream out) throws IOException {
+        if (frequentFrames && FrequentFrames.handles(frame)) {
+            try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+                FrequentFrames.write(frame, g);
+            }
+            return;
+        }
         serverWriter.writeValue(out, new Typed(typeOf(frame), frame));
     }
 

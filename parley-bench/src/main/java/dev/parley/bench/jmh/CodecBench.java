@@ -3,6 +3,8 @@ package dev.parley.bench.jmh;
 import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.FrameCodec;
 import dev.parley.protocol.ServerFrame;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,6 +36,7 @@ public class CodecBench {
     private String sendJson;
     private ServerFrame.MessageEvent event;
     private String eventJson;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
 
     @Setup
     public void setUp() {
@@ -52,10 +55,15 @@ public class CodecBench {
         return codec.decodeClient(sendJson);
     }
 
-    /** Server side of a delivery: a {@code message} event to text, once per recipient device. */
+    /**
+     * Server side of a delivery: a {@code message} event encoded into a buffer, once per recipient
+     * device (the server streams it into the connection's pooled buffer the same way).
+     */
     @Benchmark
-    public String encodeMessageEvent() {
-        return codec.encode(event);
+    public int encodeMessageEvent() throws IOException {
+        out.reset();
+        codec.encode(event, out);
+        return out.size();
     }
 
     /** Client side of a send. */

@@ -1,0 +1,135 @@
+package dev.parley.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hand-written frames against data binding: every frequent server frame must encode to the
+ * same bytes, and every client text must decode to the same frame or fail with the same error.
+ */
+class FrequentFramesTest {
+    private final FrameCodec fast = new FrameCodec();
+    private final FrameCodec dataBinding = new FrameCodec(false);
+
+    private static final List<String> AWKWARD_TEXT = List.of("", "plain", "quote \" and \\ backslash",
+            "line\nbreak\ttab\u0001control", "émoji 😀 and 中文", "</script>", "\u2028\u2029");
+
+    @Test
+    void serverFramesEncodeAsDataBindingDoes() throws Exception {
+        List<ServerFrame> frames = new ArrayList<>();
+        for (String t : AWKWARD_TEXT) {
+            frames.add(new ServerFrame.MessageEvent(7, new ServerFrame.MessageView("d:a:b", 3, "01J" + t, "alice",
+                    "dev1", "c-" + t, 1_733_000_000_000L, t, null)));
+            frames.add(new ServerFrame.MessageEvent(Long.MAX_VALUE, new ServerFrame.MessageView(t, -1, null, null, null,
+                    null, 0, null, "text/" + t)));
+            frames.add(new ServerFrame.Sent(t, "d:a:b", t, "01J", 42, 1_733_000_000_001L, true));
+            frames.add(new ServerFrame.Sent("1", t, null, null, 0, -5, false));
+            frames.add(new ServerFrame.Ok(t));
+            frames.add(new ServerFrame.ReceiptEvent(9, t, "bob", "delivered", 12, 99));
+            frames.add(new ServerFrame.Pong(t, Long.MIN_VALUE));
+            frames.add(new ServerFrame.Synced(t, 0, 10_000));
+        }
+        frames.add(new ServerFrame.MessageEvent(1, null));
+        frames.add(new ServerFrame.Ok(null));
+        frames.add(new ServerFrame.ReceiptEvent(1, null, null, null, 0, 0));
+        frames.add(new ServerFrame.Pong(null, 1));
+        frames.add(new ServerFrame.Synced(null, 1, 2));
+        ObjectMapper json = new ObjectMapper();
+        for (ServerFrame f : frames) {
+            assertThat(bytes(fast, f)).as("%s", f).isEqualTo(bytes(dataBinding, f));
+            // The text variant may escape differently (surrogate pairs), never mean something else.
+            assertThat(json.readTree(fast.encode(f))).as("%s", f).isEqualTo(json.readTree(dataBinding.encode(f)));
+        }
+    }
+
+    private static String bytes(FrameCodec codec, ServerFrame f) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        codec.encode(f, out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void otherServerFramesStillEncode() {
+        ServerFrame.TypingEvent typing = new ServerFrame.TypingEvent("c", "u", "start");
+        assertThat(fast.encode(typing)).isEqualTo(dataBinding.encode(typing));
+    }
+
+    @Test
+    void clientFramesDecodeAsDataBindingDoes() {
+        List<String> texts = new ArrayList<>(List.of(
+                // well-formed
+                "{\"type\":\"send\",\"id\":\"7\",\"conv\":\"d:a:b\",\"clientMsgId\":\"c1\",\"body\":\"hi\"}",
+                "{\"id\":\"7\",\"conv\":\"d:a:b\",\"clientMsgId\":\"c1\",\"body\":\"h\\u00e9\\n\",\"type\":\"send\","
+                        + "\"contentType\":\"text/plain\",\"extra\":{\"nested\":[1,2,{\"x\":null}]}}",
+                "{\"type\":\"send\",\"id\":\"7\",\"conv\":\"d:a:b\",\"clientMsgId\":\"c1\",\"body\":\"\"}",
+                "{\"type\":\"ack\",\"id\":\"a\",\"upTo\":0}",
+                "{\"type\":\"ack\",\"id\":\"a\",\"upTo\":9223372036854775807}",
+                "{\"type\":\"ack\",\"id\":\"a\",\"upTo\":5,\"conv\":{\"ignored\":true}}",
+                "{\"type\":\"ping\",\"id\":\"p\"}",
+                "{\"type\":\"ping\",\"id\":\"p\",\"upTo\":\"x\"}",
+                "{\"type\":\"typing\",\"id\":\"t\",\"conv\":\"c\",\"state\":\"stop\"}",
+                "{\"type\":\"read\",\"id\":\"r\",\"conv\":\"c\",\"upTo\":3}",
+                "{\"type\":\"sync\",\"id\":\"s\"}",
+                "{\"type\":\"sync\",\"id\":\"s\",\"after\":12}",
+                "{\"type\":\"sync\",\"id\":\"s\",\"after\":null}",
+                "{\"type\":\"send\",\"id\":\"d\",\"conv\":5,\"conv\":\"c\",\"clientMsgId\":\"k\",\"body\":\"b\"}",
+                "{\"type\":\"send\",\"id\":\"d\",\"conv\":\"x\",\"conv\":\"c\",\"clientMsgId\":\"k\",\"body\":\"b\"}",
+                // missing, null or out of range
+                "{\"type\":\"send\",\"id\":\"a\",\"conv\":\"c\",\"clientMsgId\":\"k\"}",
+                "{\"type\":\"send\",\"id\":\"a\",\"conv\":null,\"clientMsgId\":\"k\",\"body\":\"b\"}",
+                "{\"type\":\"send\",\"conv\":\"c\",\"clientMsgId\":\"k\",\"body\":\"b\"}",
+                "{\"type\":\"send\",\"id\":\"\",\"conv\":\"c\",\"clientMsgId\":\"k\",\"body\":\"b\"}",
+                "{\"type\":\"send\",\"id\":\"a\",\"conv\":\"c\",\"clientMsgId\":\"" + "k".repeat(65) + "\",\"body\":\"b\"}",
+                "{\"type\":\"ack\",\"id\":\"a\"}",
+                "{\"type\":\"ack\",\"id\":\"a\",\"upTo\":null}",
+                "{\"type\":\"ack\",\"id\":\"a\",\"upTo\":-1}",
+                "{\"type\":\"read\",\"id\":\"r\",\"conv\":\"c\",\"upTo\":0}",
+                "{\"type\":\"typing\",\"id\":\"t\",\"conv\":\"c\",\"state\":\"maybe\"}",
+                "{\"type\":\"ping\"}",
+                // wrong JSON types
+                "{\"type\":\"ack\",\"id\":\"b\",\"upTo\":\"7\"}",
+                "{\"type\":\"ack\",\"id\":\"b\",\"upTo\":7.0}",
+                "{\"type\":\"ack\",\"id\":\"b\",\"upTo\":7.5}",
+                "{\"type\":\"ack\",\"id\":\"b\",\"upTo\":1e3}",
+                "{\"type\":\"ack\",\"id\":\"b\",\"upTo\":true}",
+                "{\"type\":\"ack\",\"id\":\"b\",\"upTo\":[1]}",
+                "{\"type\":\"ack\",\"id\":\"b\",\"upTo\":99999999999999999999999}",
+                "{\"type\":\"send\",\"id\":\"c\",\"conv\":\"c\",\"clientMsgId\":\"k\",\"body\":5}",
+                "{\"type\":\"send\",\"id\":\"c\",\"conv\":\"c\",\"clientMsgId\":\"k\",\"body\":false}",
+                "{\"type\":\"send\",\"id\":\"c\",\"conv\":\"c\",\"clientMsgId\":\"k\",\"body\":{\"a\":1}}",
+                "{\"type\":\"send\",\"id\":\"c\",\"conv\":[\"c\"],\"clientMsgId\":\"k\",\"body\":\"b\"}",
+                "{\"type\":\"sync\",\"id\":\"s\",\"after\":\"3\"}",
+                "{\"type\":\"typing\",\"id\":\"t\",\"conv\":\"c\",\"state\":1}",
+                "{\"type\":\"send\",\"id\":7,\"conv\":\"c\",\"clientMsgId\":\"k\",\"body\":\"b\"}",
+                "{\"type\":\"send\",\"id\":null,\"conv\":\"c\",\"clientMsgId\":\"k\",\"body\":\"b\"}",
+                // not the frequent path at all
+                "{\"type\":\"open_direct\",\"id\":\"o\",\"user\":\"bob\"}",
+                "{\"type\":\"history\",\"id\":\"h\",\"conv\":\"c\",\"beforeSeq\":3,\"afterSeq\":1}",
+                "{\"type\":\"teleport\",\"id\":\"x\"}",
+                "{\"type\":\"send\",\"id\":\"x\"} trailing",
+                "{not json"));
+        for (String t : AWKWARD_TEXT) {
+            String escaped = t.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\t", "\\t")
+                    .replace("\u0001", "\\u0001");
+            texts.add("{\"type\":\"send\",\"id\":\"i\",\"conv\":\"d:a:b\",\"clientMsgId\":\"k\",\"body\":\"" + escaped + "\"}");
+        }
+        for (String text : texts) {
+            assertThat(outcome(fast, text)).as(text).isEqualTo(outcome(dataBinding, text));
+        }
+    }
+
+    /** The decoded frame, or the error as id, code and message. */
+    private static Object outcome(FrameCodec codec, String text) {
+        try {
+            return codec.decodeClient(text);
+        } catch (FrameCodec.FrameException e) {
+            return List.of(String.valueOf(e.requestId()), e.error().code(), e.error().getMessage());
+        }
+    }
+}
