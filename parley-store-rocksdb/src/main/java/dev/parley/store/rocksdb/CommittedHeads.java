@@ -1,5 +1,6 @@
 package dev.parley.store.rocksdb;
 
+import dev.parley.core.conversation.Conversation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.rocksdb.ReadOptions;
@@ -7,8 +8,8 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
 /**
- * The committer's cache of committed counters: each conversation's last sequence number and
- * timestamp, and each inbox's head cursor. Loaded lazily from RocksDB on first touch (the last
+ * The committer's cache of committed state: each conversation's last sequence number and
+ * timestamp, each inbox's head cursor, and recently used conversations, decoded. Loaded lazily from RocksDB on first touch (the last
  * key under the prefix; for inboxes also the head recorded in meta by pruning), kept in bounded
  * LRU maps, and safe only because the committer is the single writer. Committer thread only.
  */
@@ -19,6 +20,7 @@ final class CommittedHeads {
     private final ReadOptions readOptions;
     private final Map<String, Txn.ConvHead> convHeads = lru();
     private final Map<String, Long> inboxHeads = lru();
+    private final Map<String, Conversation> conversations = lru();
 
     CommittedHeads(Storage storage, ReadOptions readOptions) {
         this.storage = storage;
@@ -43,6 +45,28 @@ final class CommittedHeads {
         return h;
     }
 
+    /** The committed conversation, or null when there is none (absence is not cached). */
+    Conversation conversation(String conversationId) {
+        Conversation c = conversations.get(conversationId);
+        if (c == null) {
+            try {
+                byte[] v = storage.db.get(storage.handle(Cf.CONVERSATIONS), readOptions, Keys.conversation(conversationId));
+                if (v == null) {
+                    return null;
+                }
+                c = Codec.conversation(v);
+            } catch (RocksDBException e) {
+                throw Txn.unavailable("store read failed", e);
+            }
+            conversations.put(conversationId, c);
+        }
+        return c;
+    }
+
+    void putConversation(String conversationId, Conversation conversation) {
+        conversations.put(conversationId, conversation);
+    }
+
     void putConvHead(String conversationId, Txn.ConvHead head) {
         convHeads.put(conversationId, head);
     }
@@ -55,6 +79,7 @@ final class CommittedHeads {
     void clear() {
         convHeads.clear();
         inboxHeads.clear();
+        conversations.clear();
     }
 
     static Txn.ConvHead loadConvHead(Storage storage, ReadOptions ro, String conversationId) {

@@ -103,12 +103,11 @@ final class Writes {
     // ---- conversations
 
     ConversationWrite createConversation(Txn txn, Conversation conversation, String actorId) {
-        byte[] key = Keys.conversation(conversation.id());
-        byte[] existing = txn.get(Cf.CONVERSATIONS, key);
+        Conversation existing = txn.conversation(conversation.id());
         if (existing != null) {
-            return new ConversationWrite(Codec.conversation(existing), false, Map.of());
+            return new ConversationWrite(existing, false, Map.of());
         }
-        txn.put(Cf.CONVERSATIONS, key, Codec.conversation(conversation));
+        txn.putConversation(conversation);
         for (String member : conversation.members()) {
             txn.put(Cf.USER_CONVERSATIONS, Keys.userConversation(member, conversation.id()), new byte[0]);
         }
@@ -121,16 +120,14 @@ final class Writes {
 
     ConversationWrite updateConversation(Txn txn, Conversation updated, InboxEvent.MembershipChanged event,
                                List<String> notify) {
-        byte[] key = Keys.conversation(updated.id());
-        byte[] storedBytes = txn.get(Cf.CONVERSATIONS, key);
-        if (storedBytes == null) {
+        Conversation stored = txn.conversation(updated.id());
+        if (stored == null) {
             throw notFound();
         }
-        Conversation stored = Codec.conversation(storedBytes);
         if (stored.version() != updated.version() - 1) {
             return new ConversationWrite(stored, false, Map.of());
         }
-        txn.put(Cf.CONVERSATIONS, key, Codec.conversation(updated));
+        txn.putConversation(updated);
         Set<String> after = new HashSet<>(updated.members());
         for (String old : stored.members()) {
             if (!after.contains(old)) {
@@ -184,8 +181,7 @@ final class Writes {
 
     Map<String, InboxEntry> advanceWatermark(Txn txn, String conversationId, String userId, ReceiptKind kind,
                                              long upTo) {
-        byte[] convBytes = txn.get(Cf.CONVERSATIONS, Keys.conversation(conversationId));
-        Conversation conv = convBytes == null ? null : Codec.conversation(convBytes);
+        Conversation conv = txn.conversation(conversationId);
         if (conv == null || !conv.hasMember(userId)) {
             // A removed member may still acknowledge inbox entries of the conversation: nothing to do.
             return Map.of();
@@ -269,12 +265,8 @@ final class Writes {
     // ---- helpers
 
     private static Conversation member(Txn txn, String conversationId, String userId) {
-        byte[] v = txn.get(Cf.CONVERSATIONS, Keys.conversation(conversationId));
-        if (v == null) {
-            throw notFound();
-        }
-        Conversation conv = Codec.conversation(v);
-        if (!conv.hasMember(userId)) {
+        Conversation conv = txn.conversation(conversationId);
+        if (conv == null || !conv.hasMember(userId)) {
             throw notFound();
         }
         return conv;
