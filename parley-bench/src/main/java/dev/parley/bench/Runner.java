@@ -45,7 +45,11 @@ abstract class Runner implements Conn.Listener {
     private final Map<String, Recorder> recorders = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> problems = new ConcurrentHashMap<>();
     private volatile String phase = "starting";
+    /** Barriers the coordinator has released (every worker arrived). */
+    private final java.util.Set<String> released = new java.util.HashSet<>();
     private ScheduledExecutorService ticker;
+
+    private final List<io.netty.util.concurrent.ScheduledFuture<?>> heartbeats = new ArrayList<>();
 
     private Semaphore connectPermits;
     private volatile int firstIndex = -1;
@@ -60,7 +64,9 @@ abstract class Runner implements Conn.Listener {
     /** Creates the runner of {@code spec.scenario()}. */
     static Runner of(WorkerSpec spec, Consumer<WorkerEvent> sink) {
         return switch (spec.scenario()) {
-            case "connections" -> new ConnectionsRunner(spec, sink);
+            // With talking pairs (--pairs), the worker that has them runs them in rate mode.
+            case "connections" -> spec.units().stream().anyMatch(u -> u.size() > 1)
+                    ? new MessagingRunner(spec, sink) : new ConnectionsRunner(spec, sink);
             case "throughput", "latency", "fanout" -> new MessagingRunner(spec, sink);
             case "offline" -> new OfflineRunner(spec, sink);
             default -> throw new IllegalArgumentException("unknown scenario " + spec.scenario());
@@ -101,6 +107,39 @@ abstract class Runner implements Conn.Listener {
     protected final void phase(String name) {
         phase = name;
         sink.accept(snapshot("progress", null));
+    }
+
+    /**
+     * Enters phase {@code name} and waits until every worker of the run has reached it (the
+     * coordinator then calls {@link #release}), so that all workers hold their connections at the
+     * same time: one worker must not start sending, or close, while another is still connecting
+     * or sending.
+     *
+     * @return false when the barrier was not released within {@code timeoutSec} (counted as a problem)
+     */
+    protected final boolean barrier(String name, int timeoutSec) throws InterruptedException {
+        phase = name;
+        sink.accept(snapshot(WorkerEvent.BARRIER, null));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSec);
+        synchronized (released) {
+            while (!released.contains(name)) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    problem("the other workers did not reach '" + name + "' within " + timeoutSec + " s");
+                    return false;
+                }
+                released.wait(left);
+            }
+        }
+        return true;
+    }
+
+    /** Releases the workers waiting at barrier {@code name} (any thread). */
+    final void release(String name) {
+        synchronized (released) {
+            released.add(name);
+            released.notifyAll();
+        }
     }
 
     protected final String phase() {
@@ -229,6 +268,65 @@ abstract class Runner implements Conn.Listener {
 
     /** A connection became open (on its event loop), before the connect accounting. */
     protected void opened(Conn c) {
+    }
+
+    /**
+     * Pings {@code c} every heartbeat interval from now on, as a real client does: {@code
+     * --heartbeat} seconds, or a third of the welcome's {@code heartbeatSeconds} as the protocol
+     * asks. Starts right when a connection opens, because with thousands of connections the
+     * connecting phase can outlast the server's idle timeout, and connections that waited silently
+     * for the others would be closed by the server, rightly. Call on the connection's event loop.
+     */
+    protected final void startHeartbeat(Conn c) {
+        int hb = params.heartbeatSec();
+        if (hb <= 0) {
+            hb = c.heartbeatSeconds <= 0 ? 20 : Math.max(1, c.heartbeatSeconds / 3);
+        }
+        fix("heartbeatSec", hb);
+        long periodMicros = hb * 1_000_000L;
+        long first = java.util.concurrent.ThreadLocalRandom.current().nextLong(periodMicros);
+        io.netty.util.concurrent.ScheduledFuture<?> f = c.channel().eventLoop().scheduleAtFixedRate(() -> {
+            if (c.state() == Conn.State.OPEN) {
+                c.ping();
+                c.flush();
+                count("pings");
+            }
+        }, first, periodMicros, TimeUnit.MICROSECONDS);
+        synchronized (heartbeats) {
+            heartbeats.add(f);
+        }
+    }
+
+    /** Stops every heartbeat {@link #startHeartbeat} started. */
+    protected final void stopHeartbeats() {
+        synchronized (heartbeats) {
+            heartbeats.forEach(f -> f.cancel(false));
+            heartbeats.clear();
+        }
+    }
+
+    @Override
+    public void onPong(Conn c, long pingMicros, long nowMicros) {
+        count("pongs");
+        record("pong", nowMicros - pingMicros);
+    }
+
+    /**
+     * How long {@link #connectAll} may take for {@code n} connections: two minutes, or more when
+     * that would mean more than 50 connects a second (a scale-out run connects through Cassandra
+     * token lookups on a shared machine).
+     */
+    static int connectTimeoutSec(int n) {
+        return Math.max(120, n / 50);
+    }
+
+    /**
+     * How long a worker that has held its connections for the duration waits for the others
+     * before closing: a worker with talking pairs still has its warm-up, the drain and the setup
+     * of its conversations to go.
+     */
+    protected final int closingBarrierTimeoutSec() {
+        return params.warmupSec() + params.drainTimeoutSec() + 180;
     }
 
     @Override
