@@ -30,7 +30,7 @@ final class ConnectionsRunner extends Runner {
         phase("connecting");
         int connectTimeout = connectTimeoutSec(conns.size());
         connectAll(conns, connectTimeout);
-        barrier("holding", connectTimeout + 60);
+        barrier("holding", connectTimeout + 300);
         long holdStart = Micros.now();
         sleepUntil(holdStart + params.durationSec() * 1_000_000L);
         fix("holdMicros", Micros.now() - holdStart);

@@ -200,7 +200,8 @@ final class Coordinator {
             releasedBarriers.addAll(release);
             releases = release;
             String phase = commonPhase();
-            if (phaseHooks.containsKey(e.phase()) && seen.size() == latest.length
+            // A barrier's hook runs when the barrier is released (below), not here.
+            if (!barriers.containsKey(e.phase()) && phaseHooks.containsKey(e.phase()) && seen.size() == latest.length
                     && seen.values().stream().allMatch(s -> s.contains(e.phase()))) {
                 hook = phaseHooks.remove(e.phase());
             }
@@ -211,7 +212,25 @@ final class Coordinator {
             }
         }
         for (String name : releases) {
-            releasers.values().forEach(r -> r.accept(name));
+            Runnable barrierHook;
+            synchronized (this) {
+                barrierHook = phaseHooks.remove(name);
+            }
+            if (barrierHook == null) {
+                releasers.values().forEach(r -> r.accept(name));
+            } else {
+                // A hook of a barrier's phase runs before the workers go on (the server is measured
+                // while every connection holds and nothing else happens yet).
+                Thread t = new Thread(() -> {
+                    try {
+                        barrierHook.run();
+                    } finally {
+                        releasers.values().forEach(r -> r.accept(name));
+                    }
+                }, "bench-hook");
+                t.setDaemon(true);
+                t.start();
+            }
         }
         if (hook != null) {
             Thread t = new Thread(hook, "bench-hook");
@@ -285,7 +304,7 @@ final class Coordinator {
         if (c.getOrDefault(Runner.FAILED, 0L) > 0 || c.getOrDefault(Runner.LOST, 0L) > 0) {
             sb.append(String.format(" failed %,d lost %,d", c.getOrDefault(Runner.FAILED, 0L), c.getOrDefault(Runner.LOST, 0L)));
         }
-        if (!scenario.equals("connections")) {
+        if (!scenario.equals("connections") || c.getOrDefault(Runner.SENT, 0L) > 0) {
             sb.append(String.format(" | sent %,d/s delivered %,d/s",
                     Math.round((c.getOrDefault(Runner.SENT, 0L) - lastPrintCounters.getOrDefault(Runner.SENT, 0L)) / dt),
                     Math.round((c.getOrDefault(Runner.DELIVERED, 0L)
@@ -293,7 +312,8 @@ final class Coordinator {
         } else if (c.getOrDefault("pongs", 0L) > 0) {
             sb.append(String.format(" | pongs %,d", c.getOrDefault("pongs", 0L)));
         }
-        String key = scenario.equals("connections") ? (sincePrint.containsKey("pong") ? "pong" : "connect")
+        String key = sincePrint.containsKey("latency") ? "latency"
+                : scenario.equals("connections") ? (sincePrint.containsKey("pong") ? "pong" : "connect")
                 : scenario.equals("offline") ? "drain" : "latency";
         Histogram h = sincePrint.get(key);
         if (h != null && h.getTotalCount() > 0) {

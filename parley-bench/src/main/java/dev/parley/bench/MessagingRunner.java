@@ -146,7 +146,7 @@ final class MessagingRunner extends Runner {
             problem("sync did not complete within 120 s");
         }
         if (capacity) {
-            barrier("holding", connectTimeout + 60);
+            barrier("holding", connectTimeout + 300);
         }
 
         long start = Micros.now();

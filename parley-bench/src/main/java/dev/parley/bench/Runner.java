@@ -118,8 +118,10 @@ abstract class Runner implements Conn.Listener {
      * @return false when the barrier was not released within {@code timeoutSec} (counted as a problem)
      */
     protected final boolean barrier(String name, int timeoutSec) throws InterruptedException {
+        // The barrier event goes first: the coordinator must know the phase is a barrier before any
+        // progress event shows a worker in it.
+        sink.accept(snapshot(WorkerEvent.BARRIER, name, null));
         phase = name;
-        sink.accept(snapshot(WorkerEvent.BARRIER, null));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSec);
         synchronized (released) {
             while (!released.contains(name)) {
@@ -189,7 +191,11 @@ abstract class Runner implements Conn.Listener {
         problems.computeIfAbsent(reason, k -> new LongAdder()).increment();
     }
 
-    private synchronized WorkerEvent snapshot(String kind, Verification v) {
+    private WorkerEvent snapshot(String kind, Verification v) {
+        return snapshot(kind, phase, v);
+    }
+
+    private synchronized WorkerEvent snapshot(String kind, String phase, Verification v) {
         Map<String, Long> c = new TreeMap<>(fixed);
         counters.forEach((k, a) -> c.put(k, a.sum()));
         Map<String, String> h = new LinkedHashMap<>();

@@ -231,23 +231,31 @@ final class ScenarioCommands {
                 cluster = server.cluster.probe();
                 serversBefore = cluster.servers(true);
             }
-            before = probe.memory(true);
-            classesBefore = probe.classHistogram();
+            before = probe.memory(cluster == null);
+            if (cluster == null) {
+                classesBefore = probe.classHistogram();
+            }
+            // Runs before the workers are released from the "holding" barrier (Coordinator): the
+            // measurements (full GCs) are over before the hold, and before any message is sent.
             co.onPhase("holding", () -> {
                 try {
-                    // CPU first: the GCs below are the bench's doing, not the hold's.
+                    ClusterProbe c = cluster;
+                    if (c != null) {
+                        serversHolding = c.servers(true);
+                    }
+                    after = probe.memory(c == null);
+                    if (c == null) {
+                        // A class histogram costs another full GC and jcmd per server; one server's is enough.
+                        classesAfter = probe.classHistogram();
+                    }
+                    openFiles = probe.openFiles();
                     pongsAtHoldStart = co.counters().getOrDefault("pongs", 0L);
                     holdStartNanos = System.nanoTime();
                     cpuHoldStart = probe.cpuSeconds();
                     loadAtHoldStart = ClusterProbe.loadAverage();
-                    ClusterProbe c = cluster;
                     if (c != null) {
                         processesAtHoldStart = c.processes();
-                        serversHolding = c.servers(true);
                     }
-                    after = probe.memory(true);
-                    classesAfter = probe.classHistogram();
-                    openFiles = probe.openFiles();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -384,8 +392,8 @@ final class ScenarioCommands {
             }
             if (pairs > 0) {
                 r.row("talking", String.format("%,d pairs across servers at %,.0f msg/s offered (%d-byte bodies, %d s measured after %d s warm-up) while %,d connections idle",
-                        pairs, rate, size, duration, warmup, idleConnections()), "pairs", pairs);
-                r.put("offeredPerSec", rate).put("bodyBytes", size).put("durationSec", duration).put("warmupSec", warmup);
+                        pairs, this.rate, size, duration, warmup, idleConnections()), "pairs", pairs);
+                r.put("offeredPerSec", this.rate).put("bodyBytes", size).put("durationSec", duration).put("warmupSec", warmup);
                 messagingRows(r, results, duration);
                 r.latency("latency", "latency", hist(co, "latency"));
                 long behind = sum(results, "windowFull");

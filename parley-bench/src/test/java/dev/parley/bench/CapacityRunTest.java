@@ -140,6 +140,36 @@ class CapacityRunTest {
         assertThat(released).hasSize(3);
     }
 
+    @Test
+    void theHookOfABarrierRunsBeforeTheWorkersAreReleased(@TempDir Path dir) throws Exception {
+        WorkerSpec.Params p = new WorkerSpec.Params(1, 0, 1, 0, 1, 0, 0, 1, 1, false, false);
+        List<WorkerSpec> specs = List.of(
+                new WorkerSpec("connections", 0, List.of("ws://127.0.0.1:1/ws"), 1, List.of(), p),
+                new WorkerSpec("connections", 1, List.of("ws://127.0.0.1:1/ws"), 1, List.of(), p));
+        Coordinator co = new Coordinator("connections", specs, false, List.of(), dir, new PrintStream(PrintStream.nullOutputStream()));
+        List<String> order = new CopyOnWriteArrayList<>();
+        co.releaser(0, name -> order.add("release 0"));
+        co.releaser(1, name -> order.add("release 1"));
+        co.onPhase("holding", () -> {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            order.add("hook");
+        });
+        co.accept(event(WorkerEvent.BARRIER, 0, "holding"));
+        co.accept(event("progress", 0, "holding"));
+        co.accept(event(WorkerEvent.BARRIER, 1, "holding"));
+        co.accept(event("progress", 1, "holding"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (order.size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(order).hasSize(3);
+        assertThat(order.get(0)).isEqualTo("hook");
+    }
+
     private static WorkerEvent event(String kind, int worker, String phase) {
         return new WorkerEvent(kind, worker, phase, Map.of(), Map.of(), null, null, null);
     }
