@@ -28,9 +28,8 @@ final class ConnectionsRunner extends Runner {
             }
         }
         phase("connecting");
-        int connectTimeout = connectTimeoutSec(conns.size());
-        connectAll(conns, connectTimeout);
-        barrier("holding", connectTimeout + 300);
+        connectAll(conns, CONNECT_STALL_SEC, CONNECT_CAP_SEC);
+        barrier("holding", CONNECT_CAP_SEC + 300);
         long holdStart = Micros.now();
         sleepUntil(holdStart + params.durationSec() * 1_000_000L);
         fix("holdMicros", Micros.now() - holdStart);

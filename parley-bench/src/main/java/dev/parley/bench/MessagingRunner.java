@@ -107,8 +107,7 @@ final class MessagingRunner extends Runner {
             all.addAll(receivers);
         }
         phase("connecting");
-        int connectTimeout = connectTimeoutSec(all.size());
-        if (!connectAll(all, connectTimeout)) {
+        if (!connectAll(all, CONNECT_STALL_SEC, capacity ? CONNECT_CAP_SEC : 120)) {
             closeAll(all);
             return new Verification(0, 0, 0, 0, 0, 0, 0, 0, counter(FAILED));
         }
@@ -146,7 +145,7 @@ final class MessagingRunner extends Runner {
             problem("sync did not complete within 120 s");
         }
         if (capacity) {
-            barrier("holding", connectTimeout + 300);
+            barrier("holding", CONNECT_CAP_SEC + 300);
         }
 
         long start = Micros.now();

@@ -52,6 +52,9 @@ abstract class Runner implements Conn.Listener {
     private final List<io.netty.util.concurrent.ScheduledFuture<?>> heartbeats = new ArrayList<>();
 
     private Semaphore connectPermits;
+    /** When a connection last opened or failed while connecting ({@link System#nanoTime}). */
+    private volatile long lastConnectProgress;
+    private volatile boolean connectGaveUp;
     private volatile int firstIndex = -1;
     private CountDownLatch connectsPending;
 
@@ -226,39 +229,62 @@ abstract class Runner implements Conn.Listener {
      * @return true when every connection opened
      */
     protected final boolean connectAll(List<Conn> conns, int timeoutSec) throws InterruptedException {
+        return connectAll(conns, timeoutSec, timeoutSec);
+    }
+
+    /**
+     * As {@link #connectAll(List, int)}, but gives up only when no connection has opened or failed
+     * for {@code stallSec}, or after {@code capSec} in all: a hundred thousand connections through
+     * Cassandra token lookups on a shared two-core machine may take many minutes, and how long
+     * depends on the machine's load, not on anything the run should fail for.
+     */
+    protected final boolean connectAll(List<Conn> conns, int stallSec, int capSec) throws InterruptedException {
         connectPermits = new Semaphore(Math.max(1, params.connectConcurrency()));
         connectsPending = new CountDownLatch(conns.size());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSec);
+        long start = System.nanoTime();
+        long cap = start + TimeUnit.SECONDS.toNanos(capSec);
+        long stall = TimeUnit.SECONDS.toNanos(stallSec);
+        lastConnectProgress = start;
         // The first connection goes alone and is not timed for the rate: it pays for class loading
         // and cold code on both sides, which says nothing about how fast connects are.
         if (!conns.isEmpty()) {
             firstIndex = conns.get(0).cred().index();
             connectPermits.acquire();
             client.connect(conns.get(0));
-            while (connectsPending.getCount() == conns.size() && System.nanoTime() < deadline) {
+            while (connectsPending.getCount() == conns.size() && System.nanoTime() < Math.min(cap, lastConnectProgress + stall)) {
                 Thread.sleep(1);
             }
         }
         fix("connectStartMs", System.currentTimeMillis());
+        outer:
         for (Conn c : conns.subList(Math.min(1, conns.size()), conns.size())) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || !connectPermits.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-                break;
+            while (!connectPermits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                if (System.nanoTime() >= Math.min(cap, lastConnectProgress + stall)) {
+                    break outer;
+                }
             }
             client.connect(c);
         }
-        boolean all = connectsPending.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        boolean all;
+        while (!(all = connectsPending.await(200, TimeUnit.MILLISECONDS))
+                && System.nanoTime() < Math.min(cap, lastConnectProgress + stall)) {
+            // waiting while connections keep completing
+        }
         fix("connectEndMs", System.currentTimeMillis());
         if (!all) {
+            // Those still pending are failed now; their own failure later must not count them twice.
+            connectGaveUp = true;
             long missing = connectsPending.getCount();
             count(FAILED, missing);
-            problem("connect: no answer within " + timeoutSec + " s");
+            problem(System.nanoTime() >= cap ? "connect: not all answered within " + capSec + " s"
+                    : "connect: no connection completed for " + stallSec + " s");
         }
         return all && counter(FAILED) == 0;
     }
 
     @Override
     public void onOpen(Conn c) {
+        lastConnectProgress = System.nanoTime();
         count(CONNECTED);
         if (c.cred().index() != firstIndex) {
             record("connect", c.openMicros - c.connectStartMicros);
@@ -317,14 +343,10 @@ abstract class Runner implements Conn.Listener {
         record("pong", nowMicros - pingMicros);
     }
 
-    /**
-     * How long {@link #connectAll} may take for {@code n} connections: two minutes, or more when
-     * that would mean more than 50 connects a second (a scale-out run connects through Cassandra
-     * token lookups on a shared machine).
-     */
-    static int connectTimeoutSec(int n) {
-        return Math.max(120, n / 50);
-    }
+    /** A capacity run's workers give up connecting when nothing completed for this long. */
+    static final int CONNECT_STALL_SEC = 120;
+    /** ... or after this long in all. */
+    static final int CONNECT_CAP_SEC = 3600;
 
     /**
      * How long a worker that has held its connections for the duration waits for the others
@@ -337,6 +359,10 @@ abstract class Runner implements Conn.Listener {
 
     @Override
     public void onFailed(Conn c, String reason) {
+        lastConnectProgress = System.nanoTime();
+        if (connectGaveUp) {
+            return; // counted when connecting gave up
+        }
         count(FAILED);
         problem(reason);
         if (connectPermits != null) {

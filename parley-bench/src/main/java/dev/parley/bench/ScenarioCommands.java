@@ -219,9 +219,8 @@ final class ScenarioCommands {
 
         @Override
         int timeoutSec() {
-            // Connecting (bounded per worker by Runner.connectTimeoutSec), the barriers, conversations and sync, the hold.
-            int perWorker = Math.min(connections, common.perWorker);
-            return Runner.connectTimeoutSec(perWorker) + 60 + 240 + warmup + duration + drainTimeout + 180 + 90;
+            // Connecting (bounded per worker, Runner.CONNECT_CAP_SEC), the barriers, conversations and sync, the hold.
+            return Runner.CONNECT_CAP_SEC + 300 + 240 + warmup + duration + drainTimeout + 180 + 90;
         }
 
         @Override

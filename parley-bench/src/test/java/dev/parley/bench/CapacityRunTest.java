@@ -230,9 +230,47 @@ class CapacityRunTest {
         assertThat(cpu).containsEntry("bench-1", 5.0).containsEntry("cassandra", 60.0);
     }
 
+
     @Test
-    void connectTimeoutGrowsWithTheConnectionsOfAWorker() {
-        assertThat(Runner.connectTimeoutSec(1000)).isEqualTo(120);
-        assertThat(Runner.connectTimeoutSec(18_000)).isEqualTo(360);
+    void connectingGivesUpWhenNothingCompletesForTheStallTimeNotTheCap() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            // Accepts TCP and never answers the upgrade: no connection ever completes.
+            List<java.net.Socket> accepted = new CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            WorkerSpec.Params p = new WorkerSpec.Params(1, 0, 1, 0, 1, 0, 0, 10, 1, false, false);
+            List<List<Cred>> units = List.of(List.of(new Cred("a", "t0", 0)), List.of(new Cred("b", "t1", 1)));
+            WorkerSpec spec = new WorkerSpec("connections", 0, List.of("ws://127.0.0.1:" + silent.getLocalPort() + "/ws"),
+                    1, units, p);
+            boolean[] connected = new boolean[1];
+            long[] took = new long[1];
+            Runner runner = new Runner(spec, e -> { }) {
+                @Override
+                protected Verification scenario() throws Exception {
+                    List<Conn> conns = List.of(new Conn(units.get(0).get(0), this), new Conn(units.get(1).get(0), this));
+                    long start = System.nanoTime();
+                    connected[0] = connectAll(conns, 1, 60);
+                    took[0] = System.nanoTime() - start;
+                    return Verification.EMPTY;
+                }
+            };
+            WorkerEvent result = runner.run();
+            assertThat(connected[0]).isFalse();
+            assertThat(took[0]).isLessThan(TimeUnit.SECONDS.toNanos(20));
+            assertThat(result.counters()).containsEntry(Runner.FAILED, 2L);
+            assertThat(result.problems()).containsKey("connect: no connection completed for 1 s");
+            for (java.net.Socket s : accepted) {
+                s.close();
+            }
+        }
     }
 }
