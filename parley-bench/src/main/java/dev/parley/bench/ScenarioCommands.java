@@ -382,7 +382,11 @@ final class ScenarioCommands {
                 double wall = (holdEndNanos - holdStartNanos) / 1e9;
                 double cpu = cpuHoldEnd - cpuHoldStart;
                 long beats = pongsAtHoldEnd - pongsAtHoldStart;
-                r.row("server CPU idle", String.format("%.1f%% of one core over %.1f s of holding (%,d heartbeats: %s µs CPU each)",
+                if (server.cluster != null && open > 0) {
+                    beats = Math.round(beats * (double) onServer / open); // the first server's share
+                }
+                r.row(server.cluster != null ? "first server CPU" : "server CPU idle",
+                        String.format("%.1f%% of one core over %.1f s of holding (%,d heartbeats: %s µs CPU each)",
                         100 * cpu / wall, wall, beats, beats > 0 ? String.format("%.1f", cpu * 1e6 / beats) : "n/a"),
                         "serverCpuCoresWhileHolding", cpu / wall);
             }
