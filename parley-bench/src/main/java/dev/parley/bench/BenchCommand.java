@@ -126,8 +126,10 @@ public final class BenchCommand implements Runnable {
      * The server a run talks to: embedded (started and stopped here) or given.
      */
     static final class Server implements AutoCloseable {
-        /** The first server: setup (registration, login) and the server probe go there. */
+        /** The first server: the server probe goes there. */
         final URI base;
+        /** Every chat server's base address: setup (registration, login) is spread over them. */
+        final List<URI> bases;
         /** Every chat server's WebSocket address. */
         final List<URI> ws;
         /** The (first) server this bench started, or null for a given one; probed, profiled, watched. */
@@ -146,6 +148,7 @@ public final class BenchCommand implements Runnable {
 
         private Server(List<URI> bases, EmbeddedServer embedded, long pid, ScaleOutCluster cluster) {
             this.base = bases.get(0);
+            this.bases = List.copyOf(bases);
             this.ws = bases.stream().map(Server::wsOf).toList();
             this.embedded = embedded;
             this.cluster = cluster;
@@ -240,6 +243,7 @@ public final class BenchCommand implements Runnable {
             }
             Path work = Files.createTempDirectory("parley-bench-");
             Server server;
+            long startNanos = System.nanoTime();
             try {
                 server = startServer(work);
             } catch (IOException | IllegalArgumentException e) {
@@ -255,10 +259,13 @@ public final class BenchCommand implements Runnable {
                 List<List<String>> names = units(prefix);
                 List<String> flat = new ArrayList<>();
                 names.forEach(flat::addAll);
-                Setup setup = new Setup(server.base, common.setupConcurrency, err);
+                double serverStartSecs = (System.nanoTime() - startNanos) / 1e9;
+                Setup setup = new Setup(server.bases, common.setupConcurrency, err);
                 List<Cred> creds;
+                List<String> distinct = new ArrayList<>(new LinkedHashSet<>(flat));
+                double registerSecs;
                 try {
-                    setup.register(new ArrayList<>(new LinkedHashSet<>(flat)));
+                    registerSecs = setup.register(distinct);
                     creds = setup.login(flat);
                 } catch (IOException e) {
                     err.println("bench " + scenario() + ": " + e.getMessage());
@@ -292,6 +299,12 @@ public final class BenchCommand implements Runnable {
                         "server", server.base.toString());
                 r.put("fsync", embeddedStore ? common.fsync : null);
                 r.put("chatServers", server.ws.size());
+                r.row("setup", String.format("%s started in %.1f s; %,d users registered in %.1f s (%,.0f/s); %,d devices logged in in %.1f s (%,.0f/s); setup concurrency %d",
+                        server.cluster != null ? "services and chat servers" : "server", serverStartSecs, distinct.size(),
+                        registerSecs, distinct.size() / Math.max(1e-3, registerSecs), flat.size(), setup.loginSeconds,
+                        flat.size() / Math.max(1e-3, setup.loginSeconds), common.setupConcurrency),
+                        "setupSeconds", Map.of("serverStart", serverStartSecs, "register", registerSecs,
+                                "login", setup.loginSeconds));
                 r.row("workers", specs.size() + (inProcess ? " (in process)" : " (child JVMs)") + ", transport "
                         + results.get(0).transport() + ", " + common.ioThreads + " event-loop thread(s) each",
                         "workers", specs.size());
@@ -390,7 +403,8 @@ public final class BenchCommand implements Runnable {
             return new Server(List.of(s.baseUri()), s, s.pid());
         }
 
-        private List<WorkerSpec> partition(List<List<Cred>> units, int connections, List<String> ws) {
+        /** Splits the units over worker specs (a unit never spans two workers). */
+        List<WorkerSpec> partition(List<List<Cred>> units, int connections, List<String> ws) {
             int n = common.workers > 0 ? common.workers : Math.max(1, (connections + common.perWorker - 1) / common.perWorker);
             n = Math.min(n, units.size());
             List<WorkerSpec> specs = new ArrayList<>();
@@ -404,7 +418,8 @@ public final class BenchCommand implements Runnable {
                 int workersLeft = n - specs.size() - 1;
                 int unitsLeft = units.size() - i - 1;
                 if ((count >= target && workersLeft > 0 && unitsLeft >= workersLeft) || i == units.size() - 1) {
-                    double rate = totalRate() * current.size() / units.size();
+                    // The rate is shared by the units that talk (idle connections of a capacity run do not).
+                    double rate = talking(units) == 0 ? 0 : totalRate() * talking(current) / talking(units);
                     WorkerSpec.Params wp = new WorkerSpec.Params(p.durationSec(), p.warmupSec(), p.window(), rate,
                             p.bodyBytes(), p.messages(), p.heartbeatSec(), common.connectConcurrency,
                             p.drainTimeoutSec(), p.senderSync(), common.sourceAddresses);
@@ -414,6 +429,11 @@ public final class BenchCommand implements Runnable {
                 }
             }
             return specs;
+        }
+
+        /** Units with a sender and at least one receiver. */
+        static long talking(List<List<Cred>> units) {
+            return units.stream().filter(u -> u.size() > 1).count();
         }
 
         /** A rate over the measured window, summed over workers (each measures its own window). */

@@ -44,6 +44,11 @@ final class Coordinator {
     private long lastPrintNanos = startNanos;
     private Map<String, Long> lastPrintCounters = Map.of();
     private String lastPhase = "";
+    /** Workers waiting at each barrier; a worker that has its result counts as arrived everywhere. */
+    private final Map<String, java.util.Set<Integer>> barriers = new HashMap<>();
+    private final java.util.Set<String> releasedBarriers = new java.util.HashSet<>();
+    /** How to release a worker from a barrier: the in-process runner, or a child's stdin. */
+    private final Map<Integer, java.util.function.Consumer<String>> releasers = new java.util.concurrent.ConcurrentHashMap<>();
 
     Coordinator(String scenario, List<WorkerSpec> specs, boolean inProcess, List<String> workerJvmOpts, Path workDir,
                 PrintStream err) {
@@ -55,6 +60,11 @@ final class Coordinator {
         this.err = err;
         this.latest = new WorkerEvent[specs.size()];
         this.results = new WorkerEvent[specs.size()];
+    }
+
+    /** How worker {@code worker} is released from a barrier (set by {@link #run}). */
+    void releaser(int worker, java.util.function.Consumer<String> release) {
+        releasers.put(worker, release);
     }
 
     /** Runs {@code hook} once, on its own thread, when every worker has reached {@code phase}. */
@@ -70,9 +80,11 @@ final class Coordinator {
     List<WorkerEvent> run(int timeoutSec) throws IOException, InterruptedException {
         if (inProcess) {
             WorkerSpec spec = specs.get(0);
+            Runner runner = Runner.of(spec, this::accept);
+            releaser(spec.worker(), runner::release);
             Thread t = new Thread(() -> {
                 try {
-                    Runner.of(spec, this::accept).run();
+                    runner.run();
                 } catch (Exception e) {
                     e.printStackTrace(err);
                 }
@@ -113,6 +125,17 @@ final class Coordinator {
                     .redirectError(workDir.resolve("worker-" + spec.worker() + ".err").toFile())
                     .start();
             procs.add(p);
+            java.io.Writer stdin = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
+            releaser(spec.worker(), name -> {
+                try {
+                    synchronized (stdin) {
+                        stdin.write(WorkerMain.RELEASE + name + "\n");
+                        stdin.flush();
+                    }
+                } catch (IOException e) {
+                    // the worker is gone; its missing result fails the run
+                }
+            });
             Thread reader = new Thread(() -> read(p, spec.worker(), readers), "bench-worker-reader-" + spec.worker());
             reader.setDaemon(true);
             reader.start();
@@ -156,6 +179,7 @@ final class Coordinator {
     /** Merges one worker event; prints progress when the leading worker reports. */
     void accept(WorkerEvent e) {
         Runnable hook = null;
+        List<String> releases;
         synchronized (this) {
             if (e.histograms() != null) {
                 e.histograms().forEach((name, enc) -> {
@@ -169,8 +193,15 @@ final class Coordinator {
             }
             latest[e.worker()] = e;
             seen.computeIfAbsent(e.worker(), k -> new java.util.HashSet<>()).add(e.phase());
+            if (WorkerEvent.BARRIER.equals(e.kind())) {
+                barriers.computeIfAbsent(e.phase(), k -> new java.util.HashSet<>()).add(e.worker());
+            }
+            List<String> release = releasable();
+            releasedBarriers.addAll(release);
+            releases = release;
             String phase = commonPhase();
-            if (phaseHooks.containsKey(e.phase()) && seen.size() == latest.length
+            // A barrier's hook runs when the barrier is released (below), not here.
+            if (!barriers.containsKey(e.phase()) && phaseHooks.containsKey(e.phase()) && seen.size() == latest.length
                     && seen.values().stream().allMatch(s -> s.contains(e.phase()))) {
                 hook = phaseHooks.remove(e.phase());
             }
@@ -180,11 +211,49 @@ final class Coordinator {
                 printProgress(phase);
             }
         }
+        for (String name : releases) {
+            Runnable barrierHook;
+            synchronized (this) {
+                barrierHook = phaseHooks.remove(name);
+            }
+            if (barrierHook == null) {
+                releasers.values().forEach(r -> r.accept(name));
+            } else {
+                // A hook of a barrier's phase runs before the workers go on (the server is measured
+                // while every connection holds and nothing else happens yet).
+                Thread t = new Thread(() -> {
+                    try {
+                        barrierHook.run();
+                    } finally {
+                        releasers.values().forEach(r -> r.accept(name));
+                    }
+                }, "bench-hook");
+                t.setDaemon(true);
+                t.start();
+            }
+        }
         if (hook != null) {
             Thread t = new Thread(hook, "bench-hook");
             t.setDaemon(true);
             t.start();
         }
+    }
+
+    /** Barriers that every worker has reached (or finished without) and that are not released yet. */
+    private List<String> releasable() {
+        List<String> out = new ArrayList<>();
+        barriers.forEach((name, arrived) -> {
+            if (releasedBarriers.contains(name)) {
+                return;
+            }
+            for (int w = 0; w < results.length; w++) {
+                if (!arrived.contains(w) && results[w] == null) {
+                    return;
+                }
+            }
+            out.add(name);
+        });
+        return out;
     }
 
     /** The phase every worker is in, or null while they differ. */
@@ -235,7 +304,7 @@ final class Coordinator {
         if (c.getOrDefault(Runner.FAILED, 0L) > 0 || c.getOrDefault(Runner.LOST, 0L) > 0) {
             sb.append(String.format(" failed %,d lost %,d", c.getOrDefault(Runner.FAILED, 0L), c.getOrDefault(Runner.LOST, 0L)));
         }
-        if (!scenario.equals("connections")) {
+        if (!scenario.equals("connections") || c.getOrDefault(Runner.SENT, 0L) > 0) {
             sb.append(String.format(" | sent %,d/s delivered %,d/s",
                     Math.round((c.getOrDefault(Runner.SENT, 0L) - lastPrintCounters.getOrDefault(Runner.SENT, 0L)) / dt),
                     Math.round((c.getOrDefault(Runner.DELIVERED, 0L)
@@ -243,7 +312,8 @@ final class Coordinator {
         } else if (c.getOrDefault("pongs", 0L) > 0) {
             sb.append(String.format(" | pongs %,d", c.getOrDefault("pongs", 0L)));
         }
-        String key = scenario.equals("connections") ? (sincePrint.containsKey("pong") ? "pong" : "connect")
+        String key = sincePrint.containsKey("latency") ? "latency"
+                : scenario.equals("connections") ? (sincePrint.containsKey("pong") ? "pong" : "connect")
                 : scenario.equals("offline") ? "drain" : "latency";
         Histogram h = sincePrint.get(key);
         if (h != null && h.getTotalCount() > 0) {

@@ -34,6 +34,12 @@ import org.HdrHistogram.Recorder;
  * receiver has reached its sender's last sequence number (bounded by the drain timeout), then
  * each receiver's (and each syncing sender's) {@link SeqVerifier} must account for sequence
  * numbers 1 to the last one exactly once, in order.
+ *
+ * <p><b>Capacity mode</b> ({@code connections --pairs}): units of one are idle connections that
+ * only heartbeat, pairs talk in rate mode, every connection pings from the moment it is open
+ * (connecting a hundred thousand takes longer than the server's idle timeout), and the worker
+ * holds at the {@code holding} and {@code closing} barriers with the other workers, so that
+ * messages flow while every connection of the run is open.
  */
 final class MessagingRunner extends Runner {
     /** A group (or pair) of this worker. */
@@ -53,6 +59,8 @@ final class MessagingRunner extends Runner {
     }
 
     private final boolean rateMode;
+    private final boolean capacity;
+    private final List<Conn> idle = new ArrayList<>();
     private final LongAdder sent = adder(SENT);
     private final LongAdder measuredSent = adder("measuredSent");
     private final LongAdder delivered = adder(DELIVERED);
@@ -73,12 +81,19 @@ final class MessagingRunner extends Runner {
 
     MessagingRunner(WorkerSpec spec, Consumer<WorkerEvent> sink) {
         super(spec, sink);
-        this.rateMode = spec.scenario().equals("latency");
+        this.capacity = spec.scenario().equals("connections");
+        this.rateMode = spec.scenario().equals("latency") || capacity;
     }
 
     @Override
     protected Verification scenario() throws Exception {
         for (List<Cred> unit : spec.units()) {
+            if (unit.size() == 1) {
+                Conn c = new Conn(unit.get(0), this);
+                idle.add(c);
+                all.add(c);
+                continue;
+            }
             Conn sender = new Conn(unit.get(0), this);
             List<Conn> receivers = new ArrayList<>();
             for (Cred c : unit.subList(1, unit.size())) {
@@ -92,7 +107,7 @@ final class MessagingRunner extends Runner {
             all.addAll(receivers);
         }
         phase("connecting");
-        if (!connectAll(all, 120)) {
+        if (!connectAll(all, CONNECT_STALL_SEC, capacity ? CONNECT_CAP_SEC : 120)) {
             closeAll(all);
             return new Verification(0, 0, 0, 0, 0, 0, 0, 0, counter(FAILED));
         }
@@ -109,8 +124,8 @@ final class MessagingRunner extends Runner {
                 g.sender.flush();
             });
         }
-        if (!conversations.await(60, TimeUnit.SECONDS) || counter(ERRORS) > 0) {
-            problem("conversations were not created within 60 s");
+        if (!conversations.await(120, TimeUnit.SECONDS) || counter(ERRORS) > 0) {
+            problem("conversations were not created within 120 s");
             closeAll(all);
             return connectionChecks(all);
         }
@@ -126,8 +141,11 @@ final class MessagingRunner extends Runner {
             c.sync();
             c.flush();
         }, 30);
-        if (!synced.await(60, TimeUnit.SECONDS)) {
-            problem("sync did not complete within 60 s");
+        if (!synced.await(120, TimeUnit.SECONDS)) {
+            problem("sync did not complete within 120 s");
+        }
+        if (capacity) {
+            barrier("holding", CONNECT_CAP_SEC + 300);
         }
 
         long start = Micros.now();
@@ -135,7 +153,7 @@ final class MessagingRunner extends Runner {
         sending = true;
         if (rateMode) {
             rateStart = start;
-            perSenderPerMicro = params.ratePerSec() / groups.size() / 1e6;
+            perSenderPerMicro = groups.isEmpty() ? 0 : params.ratePerSec() / groups.size() / 1e6;
             for (Map.Entry<EventLoop, List<Conn>> e : byLoop(groups.stream().map(g -> g.sender).toList()).entrySet()) {
                 List<Conn> senders = e.getValue();
                 ticks.add(e.getKey().scheduleAtFixedRate(() -> tick(senders), 0, 1, TimeUnit.MILLISECONDS));
@@ -171,6 +189,10 @@ final class MessagingRunner extends Runner {
         fix("drainMicros", Micros.now() - until);
         if (!drained()) {
             problem("not drained within " + params.drainTimeoutSec() + " s after sending stopped");
+        }
+        if (capacity) {
+            barrier("closing", closingBarrierTimeoutSec());
+            stopHeartbeats();
         }
         Verification v = verify();
         closeAll(all);
@@ -278,6 +300,13 @@ final class MessagingRunner extends Runner {
     }
 
     // ---- connection events (event loops) ------------------------------------------------------
+
+    @Override
+    protected void opened(Conn c) {
+        if (capacity) {
+            startHeartbeat(c);
+        }
+    }
 
     @Override
     public void onConversation(Conn c, ConvSlot slot) {

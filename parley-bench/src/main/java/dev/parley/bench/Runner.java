@@ -45,9 +45,16 @@ abstract class Runner implements Conn.Listener {
     private final Map<String, Recorder> recorders = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> problems = new ConcurrentHashMap<>();
     private volatile String phase = "starting";
+    /** Barriers the coordinator has released (every worker arrived). */
+    private final java.util.Set<String> released = new java.util.HashSet<>();
     private ScheduledExecutorService ticker;
 
+    private final List<io.netty.util.concurrent.ScheduledFuture<?>> heartbeats = new ArrayList<>();
+
     private Semaphore connectPermits;
+    /** When a connection last opened or failed while connecting ({@link System#nanoTime}). */
+    private volatile long lastConnectProgress;
+    private volatile boolean connectGaveUp;
     private volatile int firstIndex = -1;
     private CountDownLatch connectsPending;
 
@@ -60,7 +67,9 @@ abstract class Runner implements Conn.Listener {
     /** Creates the runner of {@code spec.scenario()}. */
     static Runner of(WorkerSpec spec, Consumer<WorkerEvent> sink) {
         return switch (spec.scenario()) {
-            case "connections" -> new ConnectionsRunner(spec, sink);
+            // With talking pairs (--pairs), the worker that has them runs them in rate mode.
+            case "connections" -> spec.units().stream().anyMatch(u -> u.size() > 1)
+                    ? new MessagingRunner(spec, sink) : new ConnectionsRunner(spec, sink);
             case "throughput", "latency", "fanout" -> new MessagingRunner(spec, sink);
             case "offline" -> new OfflineRunner(spec, sink);
             default -> throw new IllegalArgumentException("unknown scenario " + spec.scenario());
@@ -101,6 +110,41 @@ abstract class Runner implements Conn.Listener {
     protected final void phase(String name) {
         phase = name;
         sink.accept(snapshot("progress", null));
+    }
+
+    /**
+     * Enters phase {@code name} and waits until every worker of the run has reached it (the
+     * coordinator then calls {@link #release}), so that all workers hold their connections at the
+     * same time: one worker must not start sending, or close, while another is still connecting
+     * or sending.
+     *
+     * @return false when the barrier was not released within {@code timeoutSec} (counted as a problem)
+     */
+    protected final boolean barrier(String name, int timeoutSec) throws InterruptedException {
+        // The barrier event goes first: the coordinator must know the phase is a barrier before any
+        // progress event shows a worker in it.
+        sink.accept(snapshot(WorkerEvent.BARRIER, name, null));
+        phase = name;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSec);
+        synchronized (released) {
+            while (!released.contains(name)) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    problem("the other workers did not reach '" + name + "' within " + timeoutSec + " s");
+                    return false;
+                }
+                released.wait(left);
+            }
+        }
+        return true;
+    }
+
+    /** Releases the workers waiting at barrier {@code name} (any thread). */
+    final void release(String name) {
+        synchronized (released) {
+            released.add(name);
+            released.notifyAll();
+        }
     }
 
     protected final String phase() {
@@ -150,7 +194,11 @@ abstract class Runner implements Conn.Listener {
         problems.computeIfAbsent(reason, k -> new LongAdder()).increment();
     }
 
-    private synchronized WorkerEvent snapshot(String kind, Verification v) {
+    private WorkerEvent snapshot(String kind, Verification v) {
+        return snapshot(kind, phase, v);
+    }
+
+    private synchronized WorkerEvent snapshot(String kind, String phase, Verification v) {
         Map<String, Long> c = new TreeMap<>(fixed);
         counters.forEach((k, a) -> c.put(k, a.sum()));
         Map<String, String> h = new LinkedHashMap<>();
@@ -181,39 +229,62 @@ abstract class Runner implements Conn.Listener {
      * @return true when every connection opened
      */
     protected final boolean connectAll(List<Conn> conns, int timeoutSec) throws InterruptedException {
+        return connectAll(conns, timeoutSec, timeoutSec);
+    }
+
+    /**
+     * As {@link #connectAll(List, int)}, but gives up only when no connection has opened or failed
+     * for {@code stallSec}, or after {@code capSec} in all: a hundred thousand connections through
+     * Cassandra token lookups on a shared two-core machine may take many minutes, and how long
+     * depends on the machine's load, not on anything the run should fail for.
+     */
+    protected final boolean connectAll(List<Conn> conns, int stallSec, int capSec) throws InterruptedException {
         connectPermits = new Semaphore(Math.max(1, params.connectConcurrency()));
         connectsPending = new CountDownLatch(conns.size());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSec);
+        long start = System.nanoTime();
+        long cap = start + TimeUnit.SECONDS.toNanos(capSec);
+        long stall = TimeUnit.SECONDS.toNanos(stallSec);
+        lastConnectProgress = start;
         // The first connection goes alone and is not timed for the rate: it pays for class loading
         // and cold code on both sides, which says nothing about how fast connects are.
         if (!conns.isEmpty()) {
             firstIndex = conns.get(0).cred().index();
             connectPermits.acquire();
             client.connect(conns.get(0));
-            while (connectsPending.getCount() == conns.size() && System.nanoTime() < deadline) {
+            while (connectsPending.getCount() == conns.size() && System.nanoTime() < Math.min(cap, lastConnectProgress + stall)) {
                 Thread.sleep(1);
             }
         }
         fix("connectStartMs", System.currentTimeMillis());
+        outer:
         for (Conn c : conns.subList(Math.min(1, conns.size()), conns.size())) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || !connectPermits.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-                break;
+            while (!connectPermits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                if (System.nanoTime() >= Math.min(cap, lastConnectProgress + stall)) {
+                    break outer;
+                }
             }
             client.connect(c);
         }
-        boolean all = connectsPending.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        boolean all;
+        while (!(all = connectsPending.await(200, TimeUnit.MILLISECONDS))
+                && System.nanoTime() < Math.min(cap, lastConnectProgress + stall)) {
+            // waiting while connections keep completing
+        }
         fix("connectEndMs", System.currentTimeMillis());
         if (!all) {
+            // Those still pending are failed now; their own failure later must not count them twice.
+            connectGaveUp = true;
             long missing = connectsPending.getCount();
             count(FAILED, missing);
-            problem("connect: no answer within " + timeoutSec + " s");
+            problem(System.nanoTime() >= cap ? "connect: not all answered within " + capSec + " s"
+                    : "connect: no connection completed for " + stallSec + " s");
         }
         return all && counter(FAILED) == 0;
     }
 
     @Override
     public void onOpen(Conn c) {
+        lastConnectProgress = System.nanoTime();
         count(CONNECTED);
         if (c.cred().index() != firstIndex) {
             record("connect", c.openMicros - c.connectStartMicros);
@@ -231,8 +302,67 @@ abstract class Runner implements Conn.Listener {
     protected void opened(Conn c) {
     }
 
+    /**
+     * Pings {@code c} every heartbeat interval from now on, as a real client does: {@code
+     * --heartbeat} seconds, or a third of the welcome's {@code heartbeatSeconds} as the protocol
+     * asks. Starts right when a connection opens, because with thousands of connections the
+     * connecting phase can outlast the server's idle timeout, and connections that waited silently
+     * for the others would be closed by the server, rightly. Call on the connection's event loop.
+     */
+    protected final void startHeartbeat(Conn c) {
+        int hb = params.heartbeatSec();
+        if (hb <= 0) {
+            hb = c.heartbeatSeconds <= 0 ? 20 : Math.max(1, c.heartbeatSeconds / 3);
+        }
+        fix("heartbeatSec", hb);
+        long periodMicros = hb * 1_000_000L;
+        long first = java.util.concurrent.ThreadLocalRandom.current().nextLong(periodMicros);
+        io.netty.util.concurrent.ScheduledFuture<?> f = c.channel().eventLoop().scheduleAtFixedRate(() -> {
+            if (c.state() == Conn.State.OPEN) {
+                c.ping();
+                c.flush();
+                count("pings");
+            }
+        }, first, periodMicros, TimeUnit.MICROSECONDS);
+        synchronized (heartbeats) {
+            heartbeats.add(f);
+        }
+    }
+
+    /** Stops every heartbeat {@link #startHeartbeat} started. */
+    protected final void stopHeartbeats() {
+        synchronized (heartbeats) {
+            heartbeats.forEach(f -> f.cancel(false));
+            heartbeats.clear();
+        }
+    }
+
+    @Override
+    public void onPong(Conn c, long pingMicros, long nowMicros) {
+        count("pongs");
+        record("pong", nowMicros - pingMicros);
+    }
+
+    /** A capacity run's workers give up connecting when nothing completed for this long. */
+    static final int CONNECT_STALL_SEC = 120;
+    /** ... or after this long in all. */
+    static final int CONNECT_CAP_SEC = 3600;
+
+    /**
+     * How long a worker that has held its connections for the duration waits for the others
+     * before closing: a worker with talking pairs still has its warm-up, the drain and the setup
+     * of its conversations to go.
+     */
+    protected final int closingBarrierTimeoutSec() {
+        return params.warmupSec() + params.drainTimeoutSec() + 180;
+    }
+
     @Override
     public void onFailed(Conn c, String reason) {
+        lastConnectProgress = System.nanoTime();
+        if (connectGaveUp) {
+            return; // counted when connecting gave up
+        }
         count(FAILED);
         problem(reason);
         if (connectPermits != null) {

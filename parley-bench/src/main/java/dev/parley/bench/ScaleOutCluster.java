@@ -33,26 +33,60 @@ final class ScaleOutCluster implements AutoCloseable {
      */
     static ScaleOutCluster start(Path work, int count, List<String> jvmOpts, int maxGroupMembers, boolean keep)
             throws IOException, InterruptedException {
-        long t0 = System.nanoTime();
+        long t00 = System.nanoTime();
         DevServices services = DevServices.start(work.resolve("services"),
                 EnumSet.of(Service.REDIS, Service.KAFKA, Service.CASSANDRA), DevServices.Ports.free());
-        System.err.printf("scale-out: Redis, Kafka and Cassandra up in %.1f s (%s)%n", (System.nanoTime() - t0) / 1e9,
+        System.err.printf("scale-out: Redis, Kafka and Cassandra up in %.1f s (%s)%n", (System.nanoTime() - t00) / 1e9,
                 services.ports());
+        long t0 = System.nanoTime();
+        // The servers start at the same time: each spends most of its start waiting (Cassandra
+        // schema, Kafka topic and group), so one after the other took 6 x 40 s on a busy machine.
         List<EmbeddedServer> servers = new ArrayList<>();
+        List<java.util.concurrent.Future<EmbeddedServer>> starting = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(count);
         try {
             for (int i = 0; i < count; i++) {
                 String id = "bench-" + (i + 1);
                 Path dir = work.resolve("server-" + (i + 1));
-                EmbeddedServer s = EmbeddedServer.start(dir, config(services, id, maxGroupMembers), jvmOpts,
-                        SERVER_START, keep);
-                servers.add(s);
-                awaitLog(s.log(), "consuming parley.server." + id, SERVER_START);
-                System.err.printf("scale-out: chat server %s at %s (pid %d)%n", id, s.baseUri(), s.pid());
+                starting.add(pool.submit(() -> {
+                    EmbeddedServer s = EmbeddedServer.start(dir, config(services, id, maxGroupMembers), jvmOpts,
+                            SERVER_START, keep);
+                    try {
+                        awaitLog(s.log(), "consuming parley.server." + id, SERVER_START);
+                    } catch (IOException | InterruptedException | RuntimeException e) {
+                        s.close();
+                        throw e;
+                    }
+                    System.err.printf("scale-out: chat server %s at %s (pid %d), %.1f s after the services%n", id,
+                            s.baseUri(), s.pid(), (System.nanoTime() - t0) / 1e9);
+                    return s;
+                }));
+            }
+            Exception failure = null;
+            for (java.util.concurrent.Future<EmbeddedServer> f : starting) {
+                try {
+                    servers.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failure = failure != null ? failure : (e.getCause() instanceof Exception x ? x : e);
+                }
+            }
+            if (failure != null) {
+                throw failure instanceof IOException io ? io : new IOException(failure.getMessage(), failure);
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
-            servers.forEach(EmbeddedServer::close);
+            pool.shutdownNow();
+            for (java.util.concurrent.Future<EmbeddedServer> f : starting) {
+                try {
+                    // A start still in progress is bounded by SERVER_START; close what it started.
+                    f.get(SERVER_START.toSeconds() * 2, java.util.concurrent.TimeUnit.SECONDS).close();
+                } catch (Exception ignored) {
+                    // that one failed, it closed itself
+                }
+            }
             services.close();
             throw e;
+        } finally {
+            pool.shutdown();
         }
         return new ScaleOutCluster(services, List.copyOf(servers));
     }
@@ -64,6 +98,16 @@ final class ScaleOutCluster implements AutoCloseable {
     /** The first dead server, or null. */
     EmbeddedServer dead() {
         return servers.stream().filter(s -> !s.isAlive()).findFirst().orElse(null);
+    }
+
+    /** A probe of every chat server and of the services' processes. */
+    ClusterProbe probe() {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < servers.size(); i++) {
+            names.add("bench-" + (i + 1));
+        }
+        return new ClusterProbe(names, baseUris(), servers.stream().map(EmbeddedServer::pid).toList(),
+                ClusterProbe.servicePids(services.workDir()));
     }
 
     List<URI> baseUris() {

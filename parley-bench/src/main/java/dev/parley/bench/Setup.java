@@ -22,20 +22,22 @@ import java.util.function.Function;
 /**
  * Creates the benchmark's users and devices over the REST API: {@code POST /v1/users}, then
  * {@code POST /v1/sessions} for each connection's device token, a bounded number of requests in
- * flight, with progress on stderr. Usernames carry a random run id so that runs against the same
- * server never collide.
+ * flight, with progress on stderr. With several chat servers the requests are spread over them
+ * (the device of connection i logs in at server i mod n, the one it will connect to), as a load
+ * balancer would. Usernames carry a random run id so that runs against the same server never
+ * collide.
  */
 final class Setup {
     static final String PASSWORD = "bench-password-1";
 
-    private final URI base;
+    private final List<URI> bases;
     private final int concurrency;
     private final PrintStream progress;
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper();
 
-    Setup(URI base, int concurrency, PrintStream progress) {
-        this.base = base;
+    Setup(List<URI> bases, int concurrency, PrintStream progress) {
+        this.bases = List.copyOf(bases);
         this.concurrency = concurrency;
         this.progress = progress;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -51,11 +53,24 @@ final class Setup {
         return names;
     }
 
-    /** Registers every user. */
-    void register(List<String> users) throws IOException, InterruptedException {
-        forEach("registering users", users, u -> post("/v1/users", Map.of("username", u, "password", PASSWORD))
-                .thenApply(r -> expect(r, "register " + u)));
+    /** Registers every user; returns how long it took in seconds. */
+    double register(List<String> users) throws IOException, InterruptedException {
+        List<Integer> idx = indexes(users.size());
+        return forEach("registering users", idx, i -> post(i, "/v1/users",
+                Map.of("username", users.get(i), "password", PASSWORD))
+                .thenApply(r -> expect(r, "register " + users.get(i))));
     }
+
+    private static List<Integer> indexes(int n) {
+        List<Integer> idx = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            idx.add(i);
+        }
+        return idx;
+    }
+
+    /** Seconds the last {@link #login} took. */
+    double loginSeconds;
 
     /**
      * Logs in one device per entry of {@code users} (a user may appear several times for several
@@ -63,11 +78,8 @@ final class Setup {
      */
     List<Cred> login(List<String> users) throws IOException, InterruptedException {
         Cred[] out = new Cred[users.size()];
-        List<Integer> idx = new ArrayList<>(users.size());
-        for (int i = 0; i < users.size(); i++) {
-            idx.add(i);
-        }
-        forEach("logging in devices", idx, i -> post("/v1/sessions",
+        List<Integer> idx = indexes(users.size());
+        loginSeconds = forEach("logging in devices", idx, i -> post(i, "/v1/sessions",
                 Map.of("username", users.get(i), "password", PASSWORD, "deviceName", "bench-" + i))
                 .thenApply(r -> {
                     JsonNode body = expect(r, "login " + users.get(i));
@@ -77,7 +89,7 @@ final class Setup {
         return List.of(out);
     }
 
-    private <T> void forEach(String what, List<T> items, Function<T, CompletableFuture<JsonNode>> call)
+    private <T> double forEach(String what, List<T> items, Function<T, CompletableFuture<JsonNode>> call)
             throws IOException, InterruptedException {
         Semaphore permits = new Semaphore(concurrency);
         AtomicInteger done = new AtomicInteger();
@@ -110,6 +122,7 @@ final class Setup {
         }
         double secs = (System.nanoTime() - start) / 1e9;
         progress.printf("setup: %s: %,d in %.1f s (%,.0f/s)%n", what, items.size(), secs, items.size() / secs);
+        return secs;
     }
 
     private long print(String what, int done, int total, long start, long last) {
@@ -135,9 +148,14 @@ final class Setup {
         }).thenCompose(Function.identity());
     }
 
-    private CompletableFuture<HttpResponse<String>> post(String path, Map<String, String> body) {
+    /** The server that request {@code i} goes to. */
+    URI baseFor(int i) {
+        return bases.get(i % bases.size());
+    }
+
+    private CompletableFuture<HttpResponse<String>> post(int i, String path, Map<String, String> body) {
         try {
-            HttpRequest req = HttpRequest.newBuilder(base.resolve(path))
+            HttpRequest req = HttpRequest.newBuilder(baseFor(i).resolve(path))
                     .timeout(Duration.ofSeconds(60))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))

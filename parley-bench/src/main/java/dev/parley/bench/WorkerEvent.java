@@ -8,7 +8,8 @@ import java.util.Map;
  * change) or its final result. Workers in child processes write these as JSON lines on stdout
  * prefixed with {@link #PREFIX}; workers in the coordinator's process hand them over directly.
  *
- * @param kind         {@code progress} or {@code result}
+ * @param kind         {@code progress}, {@code barrier} (the worker waits in {@code phase} until the
+ *                     coordinator releases it, once every worker has arrived) or {@code result}
  * @param worker       the worker's number
  * @param phase        the phase the worker is in (connecting, holding, measuring, ...)
  * @param counters     cumulative counts since the worker started, by name
@@ -21,6 +22,8 @@ import java.util.Map;
 record WorkerEvent(String kind, int worker, String phase, Map<String, Long> counters, Map<String, String> histograms,
                    Verification verification, Map<String, Long> problems, String transport) {
     static final String PREFIX = "@@bench ";
+
+    static final String BARRIER = "barrier";
 
     boolean isResult() {
         return "result".equals(kind);

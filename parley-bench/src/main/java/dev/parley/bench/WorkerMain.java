@@ -12,6 +12,9 @@ import java.nio.file.Path;
  * Exits 0 when it produced a result (whatever the result says), 3 when it could not run.
  */
 public final class WorkerMain {
+    /** The line prefix on stdin by which the coordinator releases a barrier ({@link Runner#barrier}). */
+    static final String RELEASE = "release ";
+
     private WorkerMain() {
     }
 
@@ -27,7 +30,7 @@ public final class WorkerMain {
                 StandardCharsets.UTF_8);
         Object lock = new Object();
         try {
-            Runner.of(spec, e -> {
+            Runner runner = Runner.of(spec, e -> {
                 try {
                     String line = WorkerEvent.PREFIX + json.writeValueAsString(e);
                     synchronized (lock) {
@@ -37,11 +40,28 @@ public final class WorkerMain {
                 } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
                     throw new IllegalStateException(x);
                 }
-            }).run();
+            });
+            Thread releases = new Thread(() -> readReleases(runner), "bench-releases");
+            releases.setDaemon(true);
+            releases.start();
+            runner.run();
         } catch (Exception e) {
             e.printStackTrace();
             System.exit(3);
         }
         System.exit(0);
+    }
+
+    private static void readReleases(Runner runner) {
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith(RELEASE)) {
+                    runner.release(line.substring(RELEASE.length()));
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the coordinator is gone; barriers time out
+        }
     }
 }
