@@ -69,7 +69,7 @@ public final class ParleyServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ChannelGroup allChannels;
-    private final ChannelGroup webSockets;
+    private final IdleSweep idleSweep;
     private final Channel serverChannel;
     private final int port;
     private final String listenUrl;
@@ -109,14 +109,13 @@ public final class ParleyServer implements AutoCloseable {
                     new DefaultThreadFactory("parley-io"), io);
             opened.push(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
             this.allChannels = new DefaultChannelGroup("parley-connections", GlobalEventExecutor.INSTANCE);
-            this.webSockets = new DefaultChannelGroup("parley-websockets", GlobalEventExecutor.INSTANCE);
 
             FrameCodec codec = new FrameCodec();
             SessionGateway gateway = SessionGateway.of(parley);
             ServerConfig.Server net = config.server();
             ParleyChannelInitializer initializer = new ParleyChannelInitializer(net, ssl, allChannels,
                     () -> new WebSocketSessionHandler(gateway, codec, metrics, net.maxFrameBytes(),
-                            WebSocketSessionHandler.AUTH_TIMEOUT, webSockets),
+                            WebSocketSessionHandler.AUTH_TIMEOUT),
                     () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown));
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -128,6 +127,8 @@ public final class ParleyServer implements AutoCloseable {
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                             Math.max(1, config.limits().maxOutboundBytes() / 8), config.limits().maxOutboundBytes()))
                     .childHandler(initializer);
+            this.idleSweep = IdleSweep.start(workers, allChannels, Duration.ofSeconds(net.idleTimeoutSeconds()));
+            opened.push(idleSweep);
             try {
                 this.serverChannel = bootstrap.bind(net.host(), net.port()).sync().channel();
             } catch (Exception e) {
@@ -212,9 +213,12 @@ public final class ParleyServer implements AutoCloseable {
             serverChannel.close().awaitUninterruptibly();
             parley.shutdown(grace);
             // The core sends "reconnect" and closes each WebSocket at once; wait for the closes to go out.
-            if (!webSockets.newCloseFuture().awaitUninterruptibly(grace.toMillis() + 2_000)) {
-                log.warn("{} WebSocket connections did not close in time; closing them now", webSockets.size());
+            if (!allChannels.newCloseFuture(WebSocketSessionHandler::isWebSocket)
+                    .awaitUninterruptibly(grace.toMillis() + 2_000)) {
+                log.warn("{} WebSocket connections did not close in time; closing them now",
+                        allChannels.stream().filter(WebSocketSessionHandler::isWebSocket).count());
             }
+            idleSweep.close();
             allChannels.close().awaitUninterruptibly(2_000);
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
