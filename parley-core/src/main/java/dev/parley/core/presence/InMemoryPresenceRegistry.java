@@ -20,8 +20,19 @@ import org.slf4j.LoggerFactory;
 public final class InMemoryPresenceRegistry implements PresenceRegistry {
     private static final Logger log = LoggerFactory.getLogger(InMemoryPresenceRegistry.class);
 
-    /** devices: device id → the server it is connected to. */
-    private record Entry(Map<String, String> devices, Instant lastSeen) {
+    /**
+     * devices: device id → the server it is connected to, an immutable map (one device, the usual
+     * case, is a single small object); lastSeen as nanoseconds since the epoch, not an
+     * {@code Instant}. Replaced, never changed. Compact because every online user has one.
+     */
+    private record Entry(Map<String, String> devices, long lastSeenEpochNanos) {
+        Entry(Map<String, String> devices, Instant lastSeen) {
+            this(Map.copyOf(devices), lastSeen.getEpochSecond() * 1_000_000_000L + lastSeen.getNano());
+        }
+
+        Instant lastSeen() {
+            return Instant.ofEpochSecond(0, lastSeenEpochNanos);
+        }
     }
 
     private final Clock clock;
