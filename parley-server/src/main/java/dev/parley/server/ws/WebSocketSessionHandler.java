@@ -78,7 +78,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: every method runs on the channel's event loop; core results are continued there,
  * so the handler's state needs no locks and the event loop never waits.
  */
-public final class WebSocketSessionHandler extends ChannelDuplexHandler {
+public final class WebSocketSessionHandler extends ChannelDuplexHandler implements Transport {
     private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
 
     /** Time allowed between the upgrade and a successful authentication. */
@@ -107,7 +107,8 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler {
     private final Duration authTimeout;
     /** Frames that arrived before the session could take them; allocated on first use (idle connections never need it). */
     private ArrayDeque<WebSocketFrame> pending;
-    private final ChannelTransport transport = new ChannelTransport();
+    /** A close frame was sent (or the connection failed): nothing more is written. */
+    private boolean closing;
 
     private ChannelHandlerContext ctx;
     private State state = State.HTTP;
@@ -191,7 +192,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler {
     /** Control frames and fragments, as Netty's protocol handler and frame aggregator did; takes ownership. */
     private void onWireFrame(WebSocketFrame frame) {
         if (frame instanceof PingWebSocketFrame) {
-            if (!transport.closing && ctx.channel().isActive()) {
+            if (!closing && ctx.channel().isActive()) {
                 ctx.writeAndFlush(new PongWebSocketFrame(frame.content()), ctx.voidPromise());
             } else {
                 frame.release();
@@ -200,11 +201,11 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler {
             frame.release();
         } else if (frame instanceof CloseWebSocketFrame) {
             // The peer's closing handshake: echo its frame, then close (RFC 6455 5.5.1).
-            if (transport.closing || !ctx.channel().isActive()) {
+            if (closing || !ctx.channel().isActive()) {
                 frame.release();
                 return;
             }
-            transport.closing = true;
+            closing = true;
             state = State.CLOSED;
             cancelAuthTimer();
             releasePending();
@@ -256,8 +257,8 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler {
      */
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
-        if (upgraded && !transport.closing && ctx.channel().isActive()) {
-            transport.closing = true;
+        if (upgraded && !closing && ctx.channel().isActive()) {
+            closing = true;
             state = State.CLOSED;
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE), ctx.voidPromise());
         }
@@ -309,7 +310,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler {
             // The decoder has already sent its close frame; a reset peer needs no reply.
             log.debug("WebSocket {} failed: {}", ctx.channel().id(), cause.toString());
             state = State.CLOSED;
-            transport.closing = true;
+            closing = true;
             ctx.close();
         } else {
             log.warn("unexpected error on WebSocket {}; closing it", ctx.channel().id(), cause);
@@ -463,7 +464,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler {
         }
         cancelAuthTimer();
         try {
-            session = gateway.open(device, transport);
+            session = gateway.open(device, this);
         } catch (RuntimeException e) {
             ParleyException pe = ParleyException.from(e);
             log.error("could not open the session of device {} on WebSocket {}", device.deviceId(), ctx.channel().id(), e);
@@ -518,15 +519,15 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler {
 
     private void sendError(String requestId, ParleyException e) {
         metrics.error(e.code());
-        transport.send(ServerFrame.Error.of(requestId, e));
+        send(ServerFrame.Error.of(requestId, e));
     }
 
     /** Sends a close frame with {@code code} and closes once it is written. Idempotent. */
     private void closeWebSocket(int code, String reason) {
-        if (transport.closing || !ctx.channel().isActive()) {
+        if (closing || !ctx.channel().isActive()) {
             return;
         }
-        transport.closing = true;
+        closing = true;
         state = State.CLOSED;
         cancelAuthTimer();
         releasePending();
@@ -546,51 +547,48 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** The connection as the core's session sees it. */
-    private final class ChannelTransport implements Transport {
-        boolean closing;
+    // ---- Transport: the connection as the core's session sees it (no separate object) -----
 
-        @Override
-        public void send(ServerFrame frame) {
-            if (!ctx.executor().inEventLoop()) {
-                ctx.executor().execute(() -> send(frame));
-                return;
-            }
-            if (closing || !ctx.channel().isActive()) {
-                return;
-            }
-            ByteBuf json = ctx.alloc().buffer();
-            try {
-                codec.encode(frame, new ByteBufOutputStream(json));
-            } catch (IOException | RuntimeException e) {
-                json.release();
-                log.error("cannot encode a {} frame; closing WebSocket {}", frame.getClass().getSimpleName(),
-                        ctx.channel().id(), e);
-                closeWebSocket(1011, "internal error");
-                return;
-            }
-            ctx.write(new TextWebSocketFrame(json), ctx.voidPromise());
-            metrics.frameOut();
-            scheduleFlush();
+    @Override
+    public void send(ServerFrame frame) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> send(frame));
+            return;
         }
-
-        @Override
-        public boolean isWritable() {
-            return ctx.channel().isWritable();
+        if (closing || !ctx.channel().isActive()) {
+            return;
         }
-
-        @Override
-        public Executor executor() {
-            return ctx.executor();
+        ByteBuf json = ctx.alloc().buffer();
+        try {
+            codec.encode(frame, new ByteBufOutputStream(json));
+        } catch (IOException | RuntimeException e) {
+            json.release();
+            log.error("cannot encode a {} frame; closing WebSocket {}", frame.getClass().getSimpleName(),
+                    ctx.channel().id(), e);
+            closeWebSocket(1011, "internal error");
+            return;
         }
+        ctx.write(new TextWebSocketFrame(json), ctx.voidPromise());
+        metrics.frameOut();
+        scheduleFlush();
+    }
 
-        @Override
-        public void close(int statusCode, String reason) {
-            if (ctx.executor().inEventLoop()) {
-                closeWebSocket(statusCode, reason == null ? "" : reason);
-            } else {
-                ctx.executor().execute(() -> close(statusCode, reason));
-            }
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public Executor executor() {
+        return ctx.executor();
+    }
+
+    @Override
+    public void close(int statusCode, String reason) {
+        if (ctx.executor().inEventLoop()) {
+            closeWebSocket(statusCode, reason == null ? "" : reason);
+        } else {
+            ctx.executor().execute(() -> close(statusCode, reason));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.parley.server.ws;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -11,7 +12,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
@@ -79,6 +82,11 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
                 protected WebSocketFrameDecoder newWebsocketDecoder() {
                     return new ActivityDecoder(decoderConfig, session);
                 }
+
+                @Override
+                protected WebSocketFrameEncoder newWebSocketEncoder() {
+                    return SharedEncoder.INSTANCE;
+                }
             };
             // Removed before the response is written, so that no frame can reach this handler.
             ctx.pipeline().remove(this);
@@ -117,6 +125,16 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
         ctx.channel().writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
                         Unpooled.copiedBuffer(String.valueOf(e.getMessage()), StandardCharsets.UTF_8)))
                 .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The server's frame encoder (no masking) keeps no per-connection state: one for all. */
+    @ChannelHandler.Sharable
+    static final class SharedEncoder extends WebSocket13FrameEncoder {
+        static final SharedEncoder INSTANCE = new SharedEncoder();
+
+        private SharedEncoder() {
+            super(false);
+        }
     }
 
     /** The version 13 frame decoder, telling the session about each read before decoding it. */
