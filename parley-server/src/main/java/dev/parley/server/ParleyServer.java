@@ -114,9 +114,10 @@ public final class ParleyServer implements AutoCloseable {
             FrameCodec codec = new FrameCodec();
             SessionGateway gateway = SessionGateway.of(parley);
             ServerConfig.Server net = config.server();
+            WebSocketSessionHandler.Settings sessionSettings = new WebSocketSessionHandler.Settings(gateway, codec,
+                    metrics, net.maxFrameBytes(), WebSocketSessionHandler.AUTH_TIMEOUT);
             ParleyChannelInitializer initializer = new ParleyChannelInitializer(net, ssl, allChannels,
-                    () -> new WebSocketSessionHandler(gateway, codec, metrics, net.maxFrameBytes(),
-                            WebSocketSessionHandler.AUTH_TIMEOUT),
+                    () -> new WebSocketSessionHandler(sessionSettings),
                     () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown));
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)

@@ -100,11 +100,28 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         CLOSED
     }
 
-    private final SessionGateway gateway;
-    private final FrameCodec codec;
-    private final ServerMetrics metrics;
-    private final int maxFrameBytes;
-    private final Duration authTimeout;
+    /** What every connection's handler shares (one reference per connection instead of five). */
+    public record Settings(SessionGateway gateway, FrameCodec codec, ServerMetrics metrics, int maxFrameBytes,
+                           Duration authTimeout) {
+        /**
+         * @param gateway       authenticates and opens sessions
+         * @param codec         the shared, thread-safe frame codec
+         * @param metrics       where frames, errors and connections are counted
+         * @param maxFrameBytes largest accepted text frame in bytes
+         * @param authTimeout   time allowed to authenticate after the upgrade
+         */
+        public Settings {
+            Objects.requireNonNull(gateway, "gateway");
+            Objects.requireNonNull(codec, "codec");
+            Objects.requireNonNull(metrics, "metrics");
+            if (maxFrameBytes < 1) {
+                throw new IllegalArgumentException("maxFrameBytes must be positive, was " + maxFrameBytes);
+            }
+            Objects.requireNonNull(authTimeout, "authTimeout");
+        }
+    }
+
+    private final Settings settings;
     /** Frames that arrived before the session could take them; allocated on first use (idle connections never need it). */
     private ArrayDeque<WebSocketFrame> pending;
     /** A close frame was sent (or the connection failed): nothing more is written. */
@@ -123,23 +140,15 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
     private CompositeByteBuf fragments;
     private boolean fragmentsAreText;
 
-    /**
-     * @param gateway       authenticates and opens sessions
-     * @param codec         the shared, thread-safe frame codec
-     * @param metrics       where frames, errors and connections are counted
-     * @param maxFrameBytes largest accepted text frame in bytes
-     * @param authTimeout   time allowed to authenticate after the upgrade
-     */
+    /** A handler for one connection; see {@link Settings} for the parameters. */
     public WebSocketSessionHandler(SessionGateway gateway, FrameCodec codec, ServerMetrics metrics, int maxFrameBytes,
                                    Duration authTimeout) {
-        this.gateway = Objects.requireNonNull(gateway, "gateway");
-        this.codec = Objects.requireNonNull(codec, "codec");
-        this.metrics = Objects.requireNonNull(metrics, "metrics");
-        if (maxFrameBytes < 1) {
-            throw new IllegalArgumentException("maxFrameBytes must be positive, was " + maxFrameBytes);
-        }
-        this.maxFrameBytes = maxFrameBytes;
-        this.authTimeout = Objects.requireNonNull(authTimeout, "authTimeout");
+        this(new Settings(gateway, codec, metrics, maxFrameBytes, authTimeout));
+    }
+
+    /** A handler for one connection, with settings shared by all. */
+    public WebSocketSessionHandler(Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
     }
 
     /** Whether {@code channel} is an upgraded WebSocket (for shutdown). */
@@ -229,10 +238,10 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
 
     private void appendFragment(WebSocketFrame frame) {
         ByteBuf content = frame.content();
-        if (content.readableBytes() > 4L * maxFrameBytes - fragments.readableBytes()) {
+        if (content.readableBytes() > 4L * settings.maxFrameBytes() - fragments.readableBytes()) {
             frame.release();
             releaseFragments();
-            closeWebSocket(1009, "FRAME_TOO_LARGE: message above " + (4L * maxFrameBytes) + " bytes");
+            closeWebSocket(1009, "FRAME_TOO_LARGE: message above " + (4L * settings.maxFrameBytes()) + " bytes");
             return;
         }
         boolean last = frame.isFinalFragment();
@@ -289,7 +298,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         releasePending();
         releaseFragments();
         if (upgraded) {
-            metrics.connectionClosed();
+            settings.metrics().connectionClosed();
         }
         if (session != null && !sessionClosed) {
             sessionClosed = true;
@@ -305,7 +314,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             return;
         }
         if (cause instanceof TooLongFrameException) {
-            closeWebSocket(1009, "FRAME_TOO_LARGE: message above " + (4L * maxFrameBytes) + " bytes");
+            closeWebSocket(1009, "FRAME_TOO_LARGE: message above " + (4L * settings.maxFrameBytes()) + " bytes");
         } else if (cause instanceof CorruptedWebSocketFrameException || cause instanceof IOException) {
             // The decoder has already sent its close frame; a reset peer needs no reply.
             log.debug("WebSocket {} failed: {}", ctx.channel().id(), cause.toString());
@@ -328,7 +337,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         if (ctx.pipeline().get(ParleyChannelInitializer.ACTIVITY_HANDLER) != null) {
             ctx.pipeline().remove(ParleyChannelInitializer.ACTIVITY_HANDLER);
         }
-        metrics.connectionOpened();
+        settings.metrics().connectionOpened();
         QueryStringDecoder query = new QueryStringDecoder(hc.requestUri());
         String version = first(query, "v");
         if (version != null && !version.equals(Integer.toString(FrameCodec.PROTOCOL_VERSION))) {
@@ -337,7 +346,8 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             closeWebSocket(1002, "unsupported protocol version");
             return;
         }
-        authTimer = ctx.executor().schedule(this::authTimedOut, authTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        authTimer = ctx.executor().schedule(this::authTimedOut, settings.authTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
         String token = bearer(hc.requestHeaders());
         if (token == null) {
             token = first(query, "token");
@@ -378,12 +388,13 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
     }
 
     private void process(WebSocketFrame frame) {
-        metrics.frameIn();
+        settings.metrics().frameIn();
         if (frame instanceof TextWebSocketFrame) {
             ByteBuf content = frame.content();
-            if (content.readableBytes() > maxFrameBytes) {
+            if (content.readableBytes() > settings.maxFrameBytes()) {
                 ParleyException tooLarge = new ParleyException(ErrorCode.FRAME_TOO_LARGE, "frame of "
-                        + content.readableBytes() + " bytes exceeds the limit of " + maxFrameBytes + " bytes");
+                        + content.readableBytes() + " bytes exceeds the limit of " + settings.maxFrameBytes()
+                        + " bytes");
                 if (state == State.AWAITING_AUTH) {
                     rejectUnauthenticated(null, "the first frame must be an auth frame; " + tooLarge.getMessage());
                 } else {
@@ -400,7 +411,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             String text = content.toString(StandardCharsets.UTF_8);
             ClientFrame decoded;
             try {
-                decoded = codec.decodeClient(text);
+                decoded = settings.codec().decodeClient(text);
             } catch (FrameCodec.FrameException e) {
                 if (state == State.AWAITING_AUTH) {
                     rejectUnauthenticated(e.requestId(), "the first frame must be {\"type\":\"auth\",\"id\":..,"
@@ -438,7 +449,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         ctx.channel().config().setAutoRead(false);
         CompletionStage<Device> check;
         try {
-            check = gateway.authenticate(token);
+            check = settings.gateway().authenticate(token);
         } catch (RuntimeException e) {
             check = CompletableFuture.failedFuture(e);
         }
@@ -464,7 +475,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         }
         cancelAuthTimer();
         try {
-            session = gateway.open(device, this);
+            session = settings.gateway().open(device, this);
         } catch (RuntimeException e) {
             ParleyException pe = ParleyException.from(e);
             log.error("could not open the session of device {} on WebSocket {}", device.deviceId(), ctx.channel().id(), e);
@@ -480,7 +491,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
 
     private void authTimedOut() {
         if (state == State.AWAITING_AUTH || state == State.AUTHENTICATING) {
-            rejectUnauthenticated(null, "not authenticated within " + authTimeout.toSeconds() + " s");
+            rejectUnauthenticated(null, "not authenticated within " + settings.authTimeout().toSeconds() + " s");
         }
     }
 
@@ -518,7 +529,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
     // ---- outbound --------------------------------------------------------------------------
 
     private void sendError(String requestId, ParleyException e) {
-        metrics.error(e.code());
+        settings.metrics().error(e.code());
         send(ServerFrame.Error.of(requestId, e));
     }
 
@@ -560,7 +571,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         }
         ByteBuf json = ctx.alloc().buffer();
         try {
-            codec.encode(frame, new ByteBufOutputStream(json));
+            settings.codec().encode(frame, new ByteBufOutputStream(json));
         } catch (IOException | RuntimeException e) {
             json.release();
             log.error("cannot encode a {} frame; closing WebSocket {}", frame.getClass().getSimpleName(),
@@ -569,7 +580,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             return;
         }
         ctx.write(new TextWebSocketFrame(json), ctx.voidPromise());
-        metrics.frameOut();
+        settings.metrics().frameOut();
         scheduleFlush();
     }
 
