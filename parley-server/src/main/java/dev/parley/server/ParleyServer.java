@@ -15,6 +15,7 @@ import dev.parley.server.ws.SessionGateway;
 import dev.parley.server.ws.WebSocketSessionHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -69,7 +70,7 @@ public final class ParleyServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ChannelGroup allChannels;
-    private final ChannelGroup webSockets;
+    private final IdleSweep idleSweep;
     private final Channel serverChannel;
     private final int port;
     private final String listenUrl;
@@ -109,14 +110,14 @@ public final class ParleyServer implements AutoCloseable {
                     new DefaultThreadFactory("parley-io"), io);
             opened.push(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
             this.allChannels = new DefaultChannelGroup("parley-connections", GlobalEventExecutor.INSTANCE);
-            this.webSockets = new DefaultChannelGroup("parley-websockets", GlobalEventExecutor.INSTANCE);
 
             FrameCodec codec = new FrameCodec();
             SessionGateway gateway = SessionGateway.of(parley);
             ServerConfig.Server net = config.server();
+            WebSocketSessionHandler.Settings sessionSettings = new WebSocketSessionHandler.Settings(gateway, codec,
+                    metrics, net.maxFrameBytes(), WebSocketSessionHandler.AUTH_TIMEOUT);
             ParleyChannelInitializer initializer = new ParleyChannelInitializer(net, ssl, allChannels,
-                    () -> new WebSocketSessionHandler(gateway, codec, metrics, net.maxFrameBytes(),
-                            WebSocketSessionHandler.AUTH_TIMEOUT, webSockets),
+                    () -> new WebSocketSessionHandler(sessionSettings),
                     () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown));
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
@@ -125,9 +126,13 @@ public final class ParleyServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    // Shared: it only makes per-channel handles; the default is an instance per channel.
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator())
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                             Math.max(1, config.limits().maxOutboundBytes() / 8), config.limits().maxOutboundBytes()))
                     .childHandler(initializer);
+            this.idleSweep = IdleSweep.start(workers, allChannels, Duration.ofSeconds(net.idleTimeoutSeconds()));
+            opened.push(idleSweep);
             try {
                 this.serverChannel = bootstrap.bind(net.host(), net.port()).sync().channel();
             } catch (Exception e) {
@@ -212,9 +217,12 @@ public final class ParleyServer implements AutoCloseable {
             serverChannel.close().awaitUninterruptibly();
             parley.shutdown(grace);
             // The core sends "reconnect" and closes each WebSocket at once; wait for the closes to go out.
-            if (!webSockets.newCloseFuture().awaitUninterruptibly(grace.toMillis() + 2_000)) {
-                log.warn("{} WebSocket connections did not close in time; closing them now", webSockets.size());
+            if (!allChannels.newCloseFuture(WebSocketSessionHandler::isWebSocket)
+                    .awaitUninterruptibly(grace.toMillis() + 2_000)) {
+                log.warn("{} WebSocket connections did not close in time; closing them now",
+                        allChannels.stream().filter(WebSocketSessionHandler::isWebSocket).count());
             }
+            idleSweep.close();
             allChannels.close().awaitUninterruptibly(2_000);
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);

@@ -21,6 +21,8 @@ public final class Sessions implements MessageRouter.Handler {
     private final ParleySettings settings;
     private final DeviceSession.Services services;
     private final PresenceRegistry presence;
+    /** One instance for every session (a method reference per session would be an object each). */
+    private final java.util.function.Consumer<DeviceSession> onClose = this::closed;
 
     public Sessions(ParleySettings settings, DeviceSession.Services services, PresenceRegistry presence) {
         this.settings = settings;
@@ -30,14 +32,15 @@ public final class Sessions implements MessageRouter.Handler {
 
     /** Opens a session for an authenticated device; a session of the same device is replaced. */
     public DeviceSession open(Device device, Transport transport) {
-        DeviceSession session = new DeviceSession(device, transport, services, settings.syncBatchSize(),
+        Device kept = identityOnly(device);
+        DeviceSession session = new DeviceSession(kept, transport, services, settings.syncBatchSize(),
                 new RateLimiter(settings.rateLimitPerSecond(), settings.rateLimitBurst(), System.nanoTime()),
-                this::closed);
+                onClose);
         DeviceSession replaced = registry.add(session);
         if (replaced != null) {
             replaced.closeWith(null, 4001, "replaced by a newer connection of this device");
         }
-        presence.connected(device.userId(), device.deviceId(), settings.serverId()).exceptionally(e -> {
+        presence.connected(kept.userId(), device.deviceId(), settings.serverId()).exceptionally(e -> {
             log.warn("presence update failed", e);
             return null;
         });
@@ -48,6 +51,19 @@ public final class Sessions implements MessageRouter.Handler {
                         "rateLimitPerSecond", (long) settings.rateLimitPerSecond(),
                         "rateLimitBurst", (long) settings.rateLimitBurst())));
         return session;
+    }
+
+    /**
+     * The device as its session keeps it for the connection's life: a session uses only the user
+     * and device ids, so name, token hash and creation time are left out (empty, epoch), which saves
+     * about 170 bytes per idle connection.
+     */
+    static Device identityOnly(Device device) {
+        if (device.tokenHash().isEmpty() && device.name().isEmpty() && device.createdAt() == java.time.Instant.EPOCH) {
+            return device;
+        }
+        return new Device(device.userId(), device.deviceId(), "", "", java.time.Instant.EPOCH, device.pushProvider(),
+                device.pushTarget());
     }
 
     private void closed(DeviceSession session) {

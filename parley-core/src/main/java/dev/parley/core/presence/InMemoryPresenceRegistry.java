@@ -20,8 +20,29 @@ import org.slf4j.LoggerFactory;
 public final class InMemoryPresenceRegistry implements PresenceRegistry {
     private static final Logger log = LoggerFactory.getLogger(InMemoryPresenceRegistry.class);
 
-    /** devices: device id → the server it is connected to. */
-    private record Entry(Map<String, String> devices, Instant lastSeen) {
+    /**
+     * A user's devices (device id → the server it is connected to) and when the user was last seen
+     * (nanoseconds since the epoch). One device, the usual case, is held inline ({@code device},
+     * {@code server}); several, or none, in the immutable {@code others}. Replaced, never changed.
+     * Compact because every online user has one: 32 bytes, against 200 for a HashMap and an Instant.
+     */
+    private record Entry(String device, String server, Map<String, String> others, long lastSeenEpochNanos) {
+        static Entry of(Map<String, String> devices, Instant lastSeen) {
+            long nanos = lastSeen.getEpochSecond() * 1_000_000_000L + lastSeen.getNano();
+            if (devices.size() == 1) {
+                Map.Entry<String, String> only = devices.entrySet().iterator().next();
+                return new Entry(only.getKey(), only.getValue(), null, nanos);
+            }
+            return new Entry(null, null, Map.copyOf(devices), nanos);
+        }
+
+        Map<String, String> devices() {
+            return others != null ? others : Map.of(device, server);
+        }
+
+        Instant lastSeen() {
+            return Instant.ofEpochSecond(0, lastSeenEpochNanos);
+        }
     }
 
     private final Clock clock;
@@ -39,7 +60,7 @@ public final class InMemoryPresenceRegistry implements PresenceRegistry {
             Map<String, String> devices = e == null ? new HashMap<>() : new HashMap<>(e.devices());
             cameOnline[0] = devices.isEmpty();
             devices.put(deviceId, serverId);
-            return new Entry(devices, clock.instant());
+            return Entry.of(devices, clock.instant());
         });
         if (cameOnline[0]) {
             fire(new PresenceState(userId, true, clock.instant()));
@@ -55,7 +76,7 @@ public final class InMemoryPresenceRegistry implements PresenceRegistry {
             Map<String, String> devices = new HashMap<>(e.devices());
             boolean removed = devices.remove(deviceId) != null;
             wentOffline[0] = removed && devices.isEmpty();
-            return new Entry(devices, now);
+            return Entry.of(devices, now);
         });
         if (wentOffline[0]) {
             fire(new PresenceState(userId, false, now));

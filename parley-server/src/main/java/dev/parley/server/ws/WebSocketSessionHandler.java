@@ -12,21 +12,26 @@ import dev.parley.server.ServerMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -60,12 +65,20 @@ import org.slf4j.LoggerFactory;
  * {@code maxFrameBytes} gets {@code FRAME_TOO_LARGE}, undecodable JSON and unknown types get the
  * codec's error, a binary frame gets {@code UNKNOWN_TYPE}. Invalid UTF-8 closes with 1007 after
  * an {@code INVALID_UTF8} error frame (RFC 6455 requires failing the connection); a message above
- * the hard limit (4x) is refused by Netty's decoder or aggregator and closes with 1009.
+ * the hard limit (4x) is refused by Netty's decoder (one frame) or here (fragments) and closes with
+ * 1009.
+ *
+ * <p>Once upgraded it is the WebSocket's only handler besides Netty's frame decoder and encoder: it
+ * answers pings, drops pongs, echoes a peer's close frame and closes, joins fragments into one
+ * message (the aggregator's job, merged here to save a handler per connection), and sends a
+ * normal-closure frame (1000) when the channel is closed without one. It also keeps the time of
+ * the connection's last read ({@link #onRead()}, called by the first handler), which
+ * {@link dev.parley.server.IdleSweep} checks instead of a timer per connection.
  *
  * <p>Threading: every method runs on the channel's event loop; core results are continued there,
  * so the handler's state needs no locks and the event loop never waits.
  */
-public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter {
+public final class WebSocketSessionHandler extends ChannelDuplexHandler implements Transport {
     private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
 
     /** Time allowed between the upgrade and a successful authentication. */
@@ -87,15 +100,32 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
         CLOSED
     }
 
-    private final SessionGateway gateway;
-    private final FrameCodec codec;
-    private final ServerMetrics metrics;
-    private final int maxFrameBytes;
-    private final Duration authTimeout;
-    private final ChannelGroup webSockets;
+    /** What every connection's handler shares (one reference per connection instead of five). */
+    public record Settings(SessionGateway gateway, FrameCodec codec, ServerMetrics metrics, int maxFrameBytes,
+                           Duration authTimeout) {
+        /**
+         * @param gateway       authenticates and opens sessions
+         * @param codec         the shared, thread-safe frame codec
+         * @param metrics       where frames, errors and connections are counted
+         * @param maxFrameBytes largest accepted text frame in bytes
+         * @param authTimeout   time allowed to authenticate after the upgrade
+         */
+        public Settings {
+            Objects.requireNonNull(gateway, "gateway");
+            Objects.requireNonNull(codec, "codec");
+            Objects.requireNonNull(metrics, "metrics");
+            if (maxFrameBytes < 1) {
+                throw new IllegalArgumentException("maxFrameBytes must be positive, was " + maxFrameBytes);
+            }
+            Objects.requireNonNull(authTimeout, "authTimeout");
+        }
+    }
+
+    private final Settings settings;
     /** Frames that arrived before the session could take them; allocated on first use (idle connections never need it). */
     private ArrayDeque<WebSocketFrame> pending;
-    private final ChannelTransport transport = new ChannelTransport();
+    /** A close frame was sent (or the connection failed): nothing more is written. */
+    private boolean closing;
 
     private ChannelHandlerContext ctx;
     private State state = State.HTTP;
@@ -104,26 +134,52 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
     private boolean sessionClosed;
     private ScheduledFuture<?> authTimer;
     private boolean flushScheduled;
+    /** {@link System#nanoTime()} of the last read from the peer. */
+    private long lastReadNanos = System.nanoTime();
+    /** The fragments of a message being received, or null. */
+    private CompositeByteBuf fragments;
+    private boolean fragmentsAreText;
+
+    /** A handler for one connection; see {@link Settings} for the parameters. */
+    public WebSocketSessionHandler(SessionGateway gateway, FrameCodec codec, ServerMetrics metrics, int maxFrameBytes,
+                                   Duration authTimeout) {
+        this(new Settings(gateway, codec, metrics, maxFrameBytes, authTimeout));
+    }
+
+    /** A handler for one connection, with settings shared by all. */
+    public WebSocketSessionHandler(Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /** Whether {@code channel} is an upgraded WebSocket (for shutdown). */
+    public static boolean isWebSocket(Channel channel) {
+        return channel.pipeline().get(ParleyChannelInitializer.SESSION_HANDLER) instanceof WebSocketSessionHandler h
+                && h.upgraded;
+    }
+
+    // ---- idle detection --------------------------------------------------------------------
+
+    /** The peer sent something (any bytes, before decoding). Called on the event loop. */
+    public void onRead() {
+        lastReadNanos = System.nanoTime();
+    }
 
     /**
-     * @param gateway       authenticates and opens sessions
-     * @param codec         the shared, thread-safe frame codec
-     * @param metrics       where frames, errors and connections are counted
-     * @param maxFrameBytes largest accepted text frame in bytes
-     * @param authTimeout   time allowed to authenticate after the upgrade
-     * @param webSockets    group that upgraded channels join (for shutdown); may be null
+     * Closes the connection when nothing was read for {@code timeoutNanos}: a WebSocket with 1001
+     * {@code heartbeat timeout}, a keep-alive HTTP connection at once. Call on the event loop.
+     *
+     * @return true when it closed the connection
      */
-    public WebSocketSessionHandler(SessionGateway gateway, FrameCodec codec, ServerMetrics metrics, int maxFrameBytes,
-                                   Duration authTimeout, ChannelGroup webSockets) {
-        this.gateway = Objects.requireNonNull(gateway, "gateway");
-        this.codec = Objects.requireNonNull(codec, "codec");
-        this.metrics = Objects.requireNonNull(metrics, "metrics");
-        if (maxFrameBytes < 1) {
-            throw new IllegalArgumentException("maxFrameBytes must be positive, was " + maxFrameBytes);
+    public boolean closeIfIdle(long nowNanos, long timeoutNanos) {
+        if (nowNanos - lastReadNanos < timeoutNanos || ctx == null || !ctx.channel().isActive()) {
+            return false;
         }
-        this.maxFrameBytes = maxFrameBytes;
-        this.authTimeout = Objects.requireNonNull(authTimeout, "authTimeout");
-        this.webSockets = webSockets;
+        if (upgraded) {
+            closeWebSocket(1001, "heartbeat timeout");
+        } else {
+            ctx.close();
+        }
+        return true;
     }
 
     @Override
@@ -136,22 +192,92 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof WebSocketFrame frame) {
-            handleFrame(frame);
+            onWireFrame(frame);
         } else {
             ctx.fireChannelRead(msg);
         }
+    }
+
+    /** Control frames and fragments, as Netty's protocol handler and frame aggregator did; takes ownership. */
+    private void onWireFrame(WebSocketFrame frame) {
+        if (frame instanceof PingWebSocketFrame) {
+            if (!closing && ctx.channel().isActive()) {
+                ctx.writeAndFlush(new PongWebSocketFrame(frame.content()), ctx.voidPromise());
+            } else {
+                frame.release();
+            }
+        } else if (frame instanceof PongWebSocketFrame) {
+            frame.release();
+        } else if (frame instanceof CloseWebSocketFrame) {
+            // The peer's closing handshake: echo its frame, then close (RFC 6455 5.5.1).
+            if (closing || !ctx.channel().isActive()) {
+                frame.release();
+                return;
+            }
+            closing = true;
+            state = State.CLOSED;
+            cancelAuthTimer();
+            releasePending();
+            releaseFragments();
+            ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+        } else if (frame instanceof ContinuationWebSocketFrame) {
+            if (fragments == null) {
+                frame.release(); // after a refused message; the decoder enforces the order otherwise
+                return;
+            }
+            appendFragment(frame);
+        } else if (!frame.isFinalFragment()) {
+            releaseFragments();
+            fragmentsAreText = frame instanceof TextWebSocketFrame;
+            fragments = ctx.alloc().compositeBuffer(1024);
+            appendFragment(frame);
+        } else {
+            handleFrame(frame);
+        }
+    }
+
+    private void appendFragment(WebSocketFrame frame) {
+        ByteBuf content = frame.content();
+        if (content.readableBytes() > 4L * settings.maxFrameBytes() - fragments.readableBytes()) {
+            frame.release();
+            releaseFragments();
+            closeWebSocket(1009, "FRAME_TOO_LARGE: message above " + (4L * settings.maxFrameBytes()) + " bytes");
+            return;
+        }
+        boolean last = frame.isFinalFragment();
+        fragments.addComponent(true, content); // takes over the frame's reference
+        if (last) {
+            CompositeByteBuf whole = fragments;
+            fragments = null;
+            handleFrame(fragmentsAreText ? new TextWebSocketFrame(whole) : new BinaryWebSocketFrame(whole));
+        }
+    }
+
+    private void releaseFragments() {
+        if (fragments != null) {
+            fragments.release();
+            fragments = null;
+        }
+    }
+
+    /**
+     * A close of an open WebSocket that did not send a close frame first (shutdown, for example)
+     * sends a normal-closure frame before the TCP close, as Netty's protocol handler did.
+     */
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+        if (upgraded && !closing && ctx.channel().isActive()) {
+            closing = true;
+            state = State.CLOSED;
+            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE), ctx.voidPromise());
+        }
+        ctx.close(promise);
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete hc) {
             onHandshake(hc);
-        } else if (evt instanceof IdleStateEvent) {
-            if (upgraded) {
-                closeWebSocket(1001, "heartbeat timeout");
-            } else {
-                ctx.close(); // an idle keep-alive HTTP connection
-            }
         } else {
             super.userEventTriggered(ctx, evt);
         }
@@ -170,8 +296,9 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
         state = State.CLOSED;
         cancelAuthTimer();
         releasePending();
+        releaseFragments();
         if (upgraded) {
-            metrics.connectionClosed();
+            settings.metrics().connectionClosed();
         }
         if (session != null && !sessionClosed) {
             sessionClosed = true;
@@ -187,13 +314,12 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
             return;
         }
         if (cause instanceof TooLongFrameException) {
-            // The aggregator refused a fragmented message above the hard limit.
-            closeWebSocket(1009, "FRAME_TOO_LARGE: message above " + (4L * maxFrameBytes) + " bytes");
+            closeWebSocket(1009, "FRAME_TOO_LARGE: message above " + (4L * settings.maxFrameBytes()) + " bytes");
         } else if (cause instanceof CorruptedWebSocketFrameException || cause instanceof IOException) {
             // The decoder has already sent its close frame; a reset peer needs no reply.
             log.debug("WebSocket {} failed: {}", ctx.channel().id(), cause.toString());
             state = State.CLOSED;
-            transport.closing = true;
+            closing = true;
             ctx.close();
         } else {
             log.warn("unexpected error on WebSocket {}; closing it", ctx.channel().id(), cause);
@@ -207,10 +333,11 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
         if (ctx.pipeline().get(ParleyChannelInitializer.REST_HANDLER) != null) {
             ctx.pipeline().remove(ParleyChannelInitializer.REST_HANDLER);
         }
-        metrics.connectionOpened();
-        if (webSockets != null) {
-            webSockets.add(ctx.channel());
+        // From now on the frame decoder reports reads (WebSocketUpgradeHandler.ActivityDecoder).
+        if (ctx.pipeline().get(ParleyChannelInitializer.ACTIVITY_HANDLER) != null) {
+            ctx.pipeline().remove(ParleyChannelInitializer.ACTIVITY_HANDLER);
         }
+        settings.metrics().connectionOpened();
         QueryStringDecoder query = new QueryStringDecoder(hc.requestUri());
         String version = first(query, "v");
         if (version != null && !version.equals(Integer.toString(FrameCodec.PROTOCOL_VERSION))) {
@@ -219,7 +346,8 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
             closeWebSocket(1002, "unsupported protocol version");
             return;
         }
-        authTimer = ctx.executor().schedule(this::authTimedOut, authTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        authTimer = ctx.executor().schedule(this::authTimedOut, settings.authTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
         String token = bearer(hc.requestHeaders());
         if (token == null) {
             token = first(query, "token");
@@ -260,12 +388,13 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
     }
 
     private void process(WebSocketFrame frame) {
-        metrics.frameIn();
+        settings.metrics().frameIn();
         if (frame instanceof TextWebSocketFrame) {
             ByteBuf content = frame.content();
-            if (content.readableBytes() > maxFrameBytes) {
+            if (content.readableBytes() > settings.maxFrameBytes()) {
                 ParleyException tooLarge = new ParleyException(ErrorCode.FRAME_TOO_LARGE, "frame of "
-                        + content.readableBytes() + " bytes exceeds the limit of " + maxFrameBytes + " bytes");
+                        + content.readableBytes() + " bytes exceeds the limit of " + settings.maxFrameBytes()
+                        + " bytes");
                 if (state == State.AWAITING_AUTH) {
                     rejectUnauthenticated(null, "the first frame must be an auth frame; " + tooLarge.getMessage());
                 } else {
@@ -282,7 +411,7 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
             String text = content.toString(StandardCharsets.UTF_8);
             ClientFrame decoded;
             try {
-                decoded = codec.decodeClient(text);
+                decoded = settings.codec().decodeClient(text);
             } catch (FrameCodec.FrameException e) {
                 if (state == State.AWAITING_AUTH) {
                     rejectUnauthenticated(e.requestId(), "the first frame must be {\"type\":\"auth\",\"id\":..,"
@@ -310,7 +439,7 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
                         "binary frames are not supported; send JSON text frames"));
             }
         }
-        // Control frames are answered by the protocol handler and never get here.
+        // Control frames are handled on arrival (onWireFrame) and never get here.
     }
 
     // ---- authentication --------------------------------------------------------------------
@@ -320,7 +449,7 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
         ctx.channel().config().setAutoRead(false);
         CompletionStage<Device> check;
         try {
-            check = gateway.authenticate(token);
+            check = settings.gateway().authenticate(token);
         } catch (RuntimeException e) {
             check = CompletableFuture.failedFuture(e);
         }
@@ -346,7 +475,7 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
         }
         cancelAuthTimer();
         try {
-            session = gateway.open(device, transport);
+            session = settings.gateway().open(device, this);
         } catch (RuntimeException e) {
             ParleyException pe = ParleyException.from(e);
             log.error("could not open the session of device {} on WebSocket {}", device.deviceId(), ctx.channel().id(), e);
@@ -362,7 +491,7 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
 
     private void authTimedOut() {
         if (state == State.AWAITING_AUTH || state == State.AUTHENTICATING) {
-            rejectUnauthenticated(null, "not authenticated within " + authTimeout.toSeconds() + " s");
+            rejectUnauthenticated(null, "not authenticated within " + settings.authTimeout().toSeconds() + " s");
         }
     }
 
@@ -400,19 +529,20 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
     // ---- outbound --------------------------------------------------------------------------
 
     private void sendError(String requestId, ParleyException e) {
-        metrics.error(e.code());
-        transport.send(ServerFrame.Error.of(requestId, e));
+        settings.metrics().error(e.code());
+        send(ServerFrame.Error.of(requestId, e));
     }
 
     /** Sends a close frame with {@code code} and closes once it is written. Idempotent. */
     private void closeWebSocket(int code, String reason) {
-        if (transport.closing || !ctx.channel().isActive()) {
+        if (closing || !ctx.channel().isActive()) {
             return;
         }
-        transport.closing = true;
+        closing = true;
         state = State.CLOSED;
         cancelAuthTimer();
         releasePending();
+        releaseFragments();
         ctx.writeAndFlush(new CloseWebSocketFrame(code, truncate(reason, MAX_CLOSE_REASON)))
                 .addListener(ChannelFutureListener.CLOSE);
     }
@@ -428,51 +558,48 @@ public final class WebSocketSessionHandler extends ChannelInboundHandlerAdapter 
         }
     }
 
-    /** The connection as the core's session sees it. */
-    private final class ChannelTransport implements Transport {
-        boolean closing;
+    // ---- Transport: the connection as the core's session sees it (no separate object) -----
 
-        @Override
-        public void send(ServerFrame frame) {
-            if (!ctx.executor().inEventLoop()) {
-                ctx.executor().execute(() -> send(frame));
-                return;
-            }
-            if (closing || !ctx.channel().isActive()) {
-                return;
-            }
-            ByteBuf json = ctx.alloc().buffer();
-            try {
-                codec.encode(frame, new ByteBufOutputStream(json));
-            } catch (IOException | RuntimeException e) {
-                json.release();
-                log.error("cannot encode a {} frame; closing WebSocket {}", frame.getClass().getSimpleName(),
-                        ctx.channel().id(), e);
-                closeWebSocket(1011, "internal error");
-                return;
-            }
-            ctx.write(new TextWebSocketFrame(json), ctx.voidPromise());
-            metrics.frameOut();
-            scheduleFlush();
+    @Override
+    public void send(ServerFrame frame) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> send(frame));
+            return;
         }
-
-        @Override
-        public boolean isWritable() {
-            return ctx.channel().isWritable();
+        if (closing || !ctx.channel().isActive()) {
+            return;
         }
-
-        @Override
-        public Executor executor() {
-            return ctx.executor();
+        ByteBuf json = ctx.alloc().buffer();
+        try {
+            settings.codec().encode(frame, new ByteBufOutputStream(json));
+        } catch (IOException | RuntimeException e) {
+            json.release();
+            log.error("cannot encode a {} frame; closing WebSocket {}", frame.getClass().getSimpleName(),
+                    ctx.channel().id(), e);
+            closeWebSocket(1011, "internal error");
+            return;
         }
+        ctx.write(new TextWebSocketFrame(json), ctx.voidPromise());
+        settings.metrics().frameOut();
+        scheduleFlush();
+    }
 
-        @Override
-        public void close(int statusCode, String reason) {
-            if (ctx.executor().inEventLoop()) {
-                closeWebSocket(statusCode, reason == null ? "" : reason);
-            } else {
-                ctx.executor().execute(() -> close(statusCode, reason));
-            }
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public Executor executor() {
+        return ctx.executor();
+    }
+
+    @Override
+    public void close(int statusCode, String reason) {
+        if (ctx.executor().inEventLoop()) {
+            closeWebSocket(statusCode, reason == null ? "" : reason);
+        } else {
+            ctx.executor().execute(() -> close(statusCode, reason));
         }
     }
 

@@ -26,7 +26,9 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,7 +50,7 @@ class WebSocketSessionHandlerTest {
     private final ServerMetrics metrics = ServerMetrics.inMemory();
     private final List<Object> passedOn = new ArrayList<>();
     private final EmbeddedChannel ch = new EmbeddedChannel(
-            new WebSocketSessionHandler(gateway, new FrameCodec(), metrics, MAX_FRAME, Duration.ofSeconds(10), null),
+            new WebSocketSessionHandler(gateway, new FrameCodec(), metrics, MAX_FRAME, Duration.ofSeconds(10)),
             new ChannelInboundHandlerAdapter() {
                 @Override
                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -291,9 +293,115 @@ class WebSocketSessionHandlerTest {
     @Test
     void readerIdleCloses1001() {
         open();
-        ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+        WebSocketSessionHandler h = handler();
+        long timeout = TimeUnit.SECONDS.toNanos(60);
+        assertThat(h.closeIfIdle(System.nanoTime() + timeout / 2, timeout)).isFalse();
+        assertThat(outbound()).isEmpty();
+        assertThat(h.closeIfIdle(System.nanoTime() + timeout, timeout)).isTrue();
         Close close = assertClose(single(), 1001);
         assertThat(close.reasonText()).isEqualTo("heartbeat timeout");
+        assertThat(ch.isActive()).isFalse();
+    }
+
+    @Test
+    void aReadResetsTheIdleClock() throws Exception {
+        open();
+        WebSocketSessionHandler h = handler();
+        long timeout = TimeUnit.MILLISECONDS.toNanos(50);
+        Thread.sleep(60);
+        h.onRead();
+        assertThat(h.closeIfIdle(System.nanoTime(), timeout)).isFalse();
+        assertThat(ch.isActive()).isTrue();
+    }
+
+    @Test
+    void anIdleHttpConnectionIsClosedWithoutAFrame() {
+        WebSocketSessionHandler h = handler();
+        assertThat(h.closeIfIdle(System.nanoTime() + TimeUnit.SECONDS.toNanos(61), TimeUnit.SECONDS.toNanos(60)))
+                .isTrue();
+        assertThat(outbound()).isEmpty();
+        assertThat(ch.isActive()).isFalse();
+    }
+
+    // ---- control frames and fragments (Netty's protocol handler and aggregator, merged) -------
+
+    @Test
+    void aPingIsAnsweredWithAPongCarryingItsPayload() {
+        open();
+        ch.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("hb", StandardCharsets.UTF_8)));
+        Object pong = single();
+        assertThat(pong).isInstanceOf(PongWebSocketFrame.class);
+        assertThat(((PongWebSocketFrame) pong).content().toString(StandardCharsets.UTF_8)).isEqualTo("hb");
+        ((PongWebSocketFrame) pong).release();
+        assertThat(gateway.session.frames).isEmpty();
+        assertThat(ch.isActive()).isTrue();
+    }
+
+    @Test
+    void pongsAreDropped() {
+        open();
+        ch.writeInbound(new PongWebSocketFrame());
+        assertThat(outbound()).isEmpty();
+        assertThat(gateway.session.frames).isEmpty();
+    }
+
+    @Test
+    void aCloseFrameIsEchoedAndClosesTheConnection() {
+        open();
+        ch.writeInbound(new CloseWebSocketFrame(1000, "bye"));
+        Close close = assertClose(single(), 1000);
+        assertThat(close.reasonText()).isEqualTo("bye");
+        assertThat(ch.isActive()).isFalse();
+        assertThat(gateway.session.closed).isEqualTo(1);
+    }
+
+    @Test
+    void closingTheChannelSendsANormalClosureFrame() {
+        open();
+        ch.close();
+        assertClose(single(), 1000);
+        assertThat(ch.isActive()).isFalse();
+    }
+
+    @Test
+    void fragmentsAreJoinedIntoOneMessage() {
+        open();
+        ch.writeInbound(new TextWebSocketFrame(false, 0, "{\"type\":\"pi"));
+        ch.writeInbound(new PingWebSocketFrame()); // control frames may come between fragments
+        ch.writeInbound(new ContinuationWebSocketFrame(false, 0, "ng\",\"id\""));
+        ch.writeInbound(new ContinuationWebSocketFrame(true, 0, ":\"p1\"}"));
+        ch.runPendingTasks();
+        assertThat(gateway.session.frames).containsExactly(new ClientFrame.Ping("p1"));
+        List<Object> out = outbound();
+        assertThat(out).hasSize(2); // the WebSocket pong, then the session's reply to the ping frame
+        assertThat(out.get(0)).isInstanceOf(PongWebSocketFrame.class);
+        ((PongWebSocketFrame) out.get(0)).release();
+        assertThat(json(out.get(1)).get("type").asText()).isEqualTo("pong");
+    }
+
+    @Test
+    void fragmentsAboveTheLimitAreRefusedWithAnError() {
+        open();
+        String part = "x".repeat(MAX_FRAME);
+        ch.writeInbound(new TextWebSocketFrame(false, 0, part));
+        ch.writeInbound(new ContinuationWebSocketFrame(true, 0, "y"));
+        assertError(single(), null, ErrorCode.FRAME_TOO_LARGE);
+        assertThat(ch.isActive()).isTrue();
+    }
+
+    @Test
+    void fragmentsAboveTheHardLimitClose1009() {
+        open();
+        String part = "x".repeat(MAX_FRAME);
+        ch.writeInbound(new TextWebSocketFrame(false, 0, part));
+        for (int i = 0; i < 3; i++) {
+            ch.writeInbound(new ContinuationWebSocketFrame(false, 0, part));
+        }
+        assertThat(outbound()).isEmpty();
+        ch.writeInbound(new ContinuationWebSocketFrame(true, 0, "y"));
+        assertClose(single(), 1009);
+        assertThat(ch.isActive()).isFalse();
+        assertThat(gateway.session.frames).isEmpty();
     }
 
     @Test
@@ -331,6 +439,10 @@ class WebSocketSessionHandlerTest {
     }
 
     // ---- helpers --------------------------------------------------------------------------
+
+    private WebSocketSessionHandler handler() {
+        return ch.pipeline().get(WebSocketSessionHandler.class);
+    }
 
     private void open() {
         handshake("/ws", "Bearer good");

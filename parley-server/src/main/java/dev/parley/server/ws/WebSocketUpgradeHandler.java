@@ -1,0 +1,155 @@
+package dev.parley.server.ws;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker13;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Answers the WebSocket opening handshake (RFC 6455, version 13) on {@code path} and then removes
+ * itself, so that an open WebSocket keeps only the frame decoder, the frame encoder and its
+ * {@link WebSocketSessionHandler}. Used instead of Netty's {@code WebSocketServerProtocolHandler},
+ * which stays in the pipeline for the connection's life and keeps its handshaker in a channel
+ * attribute: at tens of thousands of idle connections every retained object counts.
+ *
+ * <p>The frame decoder it installs tells the session handler about every read (see
+ * {@link WebSocketSessionHandler#onRead()}), so that idle detection sees every byte, control
+ * frames and parts of frames included.
+ *
+ * <p>As Netty's handler: requests on other paths pass on; a handshake that is not version 13 gets
+ * 426 with {@code Sec-WebSocket-Version: 13}; a malformed one (not GET, no upgrade headers, no key)
+ * gets 400 and is closed; a handshake whose response is not written within the timeout is closed.
+ * On success the session handler gets a {@link WebSocketServerProtocolHandler.HandshakeComplete}.
+ */
+public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter {
+    private final String path;
+    private final WebSocketDecoderConfig decoderConfig;
+    private final long handshakeTimeoutMillis;
+    private final WebSocketSessionHandler session;
+
+    /**
+     * @param path                   the WebSocket endpoint; {@code path?query} matches too
+     * @param decoderConfig          frame limits and checks
+     * @param handshakeTimeoutMillis time allowed to write the handshake response
+     * @param session                the connection's session handler, told about every read
+     */
+    public WebSocketUpgradeHandler(String path, WebSocketDecoderConfig decoderConfig, long handshakeTimeoutMillis,
+                                   WebSocketSessionHandler session) {
+        this.path = Objects.requireNonNull(path, "path");
+        this.decoderConfig = Objects.requireNonNull(decoderConfig, "decoderConfig");
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        this.session = Objects.requireNonNull(session, "session");
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest req) || !isWebSocketPath(req.uri())) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            String version = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
+            if (!WebSocketVersion.V13.toHttpHeaderValue().equals(version)) {
+                WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+                return;
+            }
+            String location = (ctx.pipeline().get(SslHandler.class) != null ? "wss://" : "ws://")
+                    + req.headers().get(HttpHeaderNames.HOST) + path;
+            WebSocketServerHandshaker13 handshaker = new WebSocketServerHandshaker13(location, null, decoderConfig) {
+                @Override
+                protected WebSocketFrameDecoder newWebsocketDecoder() {
+                    return new ActivityDecoder(decoderConfig, session);
+                }
+
+                @Override
+                protected WebSocketFrameEncoder newWebSocketEncoder() {
+                    return SharedEncoder.INSTANCE;
+                }
+            };
+            // Removed before the response is written, so that no frame can reach this handler.
+            ctx.pipeline().remove(this);
+            String uri = req.uri();
+            var headers = req.headers();
+            var done = handshaker.handshake(ctx.channel(), req);
+            ScheduledFuture<?> timeout = ctx.executor().schedule(() -> {
+                if (!done.isDone()) {
+                    ctx.flush();
+                    ctx.close();
+                }
+            }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
+            done.addListener(f -> {
+                timeout.cancel(false);
+                if (f.isSuccess()) {
+                    ctx.fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(uri, headers, null));
+                } else if (f.cause() instanceof WebSocketHandshakeException e) {
+                    badRequest(ctx, e);
+                } else {
+                    ctx.fireExceptionCaught(f.cause());
+                }
+            });
+        } catch (WebSocketHandshakeException e) {
+            badRequest(ctx, e);
+        } finally {
+            ReferenceCountUtil.release(req);
+        }
+    }
+
+    private boolean isWebSocketPath(String uri) {
+        return uri.startsWith(path) && (uri.length() == path.length() || uri.charAt(path.length()) == '?'
+                || uri.charAt(path.length()) == '/');
+    }
+
+    private static void badRequest(ChannelHandlerContext ctx, WebSocketHandshakeException e) {
+        ctx.channel().writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
+                        Unpooled.copiedBuffer(String.valueOf(e.getMessage()), StandardCharsets.UTF_8)))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The server's frame encoder (no masking) keeps no per-connection state: one for all. */
+    @ChannelHandler.Sharable
+    static final class SharedEncoder extends WebSocket13FrameEncoder {
+        static final SharedEncoder INSTANCE = new SharedEncoder();
+
+        private SharedEncoder() {
+            super(false);
+        }
+    }
+
+    /** The version 13 frame decoder, telling the session about each read before decoding it. */
+    static final class ActivityDecoder extends WebSocket13FrameDecoder {
+        private final WebSocketSessionHandler session;
+
+        ActivityDecoder(WebSocketDecoderConfig config, WebSocketSessionHandler session) {
+            super(config);
+            this.session = session;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            session.onRead();
+            super.channelRead(ctx, msg);
+        }
+    }
+}
