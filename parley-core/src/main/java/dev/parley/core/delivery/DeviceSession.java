@@ -64,6 +64,8 @@ public final class DeviceSession {
     private String pendingSyncId;
     private long syncFrom;
     private long syncHead;
+    /** Messages of others sent and not yet acknowledged; created with the first entry sent. */
+    private DeliveredLedger ledger;
     /** Acks that arrived while the sync's first reads were in flight; answered once they finish. */
     private java.util.List<ClientFrame.Ack> acksDuringSync = new java.util.ArrayList<>();
 
@@ -204,8 +206,7 @@ public final class DeviceSession {
             return;
         }
         if (!catchingUp && entry.cursor() == sentUpTo + 1 && transport.isWritable()) {
-            transport.send(Views.inboxFrame(entry));
-            sentUpTo = entry.cursor();
+            deliver(entry);
         } else if (entry.cursor() > sentUpTo) {
             catchUp();
         }
@@ -231,7 +232,8 @@ public final class DeviceSession {
     /** Connection became writable again: resume delivery from the store. */
     public void onWritable() {
         transport.executor().execute(() -> {
-            if (!closed && syncing && knownHead > sentUpTo) {
+            // A sync paused at the end of its backlog still owes its synced reply.
+            if (!closed && syncing && (knownHead > sentUpTo || pendingSyncId != null)) {
                 catchUp();
             }
         });
@@ -245,34 +247,75 @@ public final class DeviceSession {
             return; // onWritable resumes
         }
         catchingUp = true;
-        services.store().readInbox(device.userId(), sentUpTo, syncBatchSize).whenCompleteAsync((entries, e) -> {
+        readBatch(sentUpTo);
+    }
+
+    /**
+     * Reads the batch after {@code after}. While a full batch is being sent, the next one is
+     * already read (one read ahead), so the store and the event loop work at the same time.
+     */
+    private void readBatch(long after) {
+        services.store().readInbox(device.userId(), after, syncBatchSize)
+                .whenCompleteAsync((entries, e) -> onBatch(entries, e), transport.executor());
+    }
+
+    private void onBatch(List<InboxEntry> entries, Throwable e) {
+        if (closed) {
             catchingUp = false;
-            if (closed) {
-                return;
+            return;
+        }
+        if (e != null) {
+            catchingUp = false;
+            log.warn("inbox read failed for device {}; closing so the client resyncs", device.deviceId(), e);
+            transport.close(1011, "inbox unavailable, reconnect");
+            return;
+        }
+        if (!entries.isEmpty()) {
+            knownHead = Math.max(knownHead, entries.get(entries.size() - 1).cursor());
+        }
+        if (!transport.isWritable()) {
+            // A read ahead found the connection congested: drop it, onWritable reads it again.
+            catchingUp = false;
+            return;
+        }
+        boolean readingAhead = entries.size() >= syncBatchSize;
+        if (readingAhead) {
+            readBatch(entries.get(entries.size() - 1).cursor());
+        }
+        for (InboxEntry entry : entries) {
+            if (entry.cursor() > sentUpTo) {
+                deliver(entry);
             }
-            if (e != null) {
-                log.warn("inbox read failed for device {}; closing so the client resyncs", device.deviceId(), e);
-                transport.close(1011, "inbox unavailable, reconnect");
-                return;
-            }
-            for (InboxEntry entry : entries) {
-                if (entry.cursor() > sentUpTo) {
-                    transport.send(Views.inboxFrame(entry));
-                    sentUpTo = entry.cursor();
-                }
-            }
-            knownHead = Math.max(knownHead, sentUpTo);
-            if (entries.size() >= syncBatchSize || (!entries.isEmpty() && knownHead > sentUpTo)) {
-                catchUp();
-            } else if (pendingSyncId != null && sentUpTo >= syncHead) {
-                transport.send(new ServerFrame.Synced(pendingSyncId, syncFrom, Math.max(syncHead, sentUpTo)));
-                pendingSyncId = null;
-            } else if (pendingSyncId != null) {
-                // The head moved below what this device claims to have (pruned inbox): nothing more to send.
-                transport.send(new ServerFrame.Synced(pendingSyncId, syncFrom, sentUpTo));
-                pendingSyncId = null;
-            }
-        }, transport.executor());
+        }
+        if (readingAhead) {
+            return; // the read ahead continues
+        }
+        catchingUp = false;
+        knownHead = Math.max(knownHead, sentUpTo);
+        if (!entries.isEmpty() && knownHead > sentUpTo) {
+            catchUp();
+        } else if (pendingSyncId != null && sentUpTo >= syncHead) {
+            transport.send(new ServerFrame.Synced(pendingSyncId, syncFrom, Math.max(syncHead, sentUpTo)));
+            pendingSyncId = null;
+        } else if (pendingSyncId != null) {
+            // The head moved below what this device claims to have (pruned inbox): nothing more to send.
+            transport.send(new ServerFrame.Synced(pendingSyncId, syncFrom, sentUpTo));
+            pendingSyncId = null;
+        }
+    }
+
+    /** Sends one inbox entry and remembers what it delivered for the acknowledgement. */
+    private void deliver(InboxEntry entry) {
+        transport.send(Views.inboxFrame(entry));
+        if (ledger == null) {
+            ledger = new DeliveredLedger(sentUpTo);
+        }
+        if (entry.event() instanceof InboxEvent.MessageAdded m && !m.message().senderId().equals(device.userId())) {
+            ledger.sent(entry.cursor(), m.message().conversationId(), m.message().seq());
+        } else {
+            ledger.sent(entry.cursor(), null, 0);
+        }
+        sentUpTo = entry.cursor();
     }
 
     private void replayAcksDuringSync() {
@@ -302,13 +345,24 @@ public final class DeviceSession {
         MessageStore store = services.store();
         // Receipts first: if saving the cursor then fails, the client acks again and the
         // watermarks (idempotent) are raised again; the other order could lose receipts.
-        CompletionStage<Void> done = deliveredReceipts(from, upTo, new HashMap<>())
+        Map<String, Long> maxSeq = new HashMap<>();
+        List<DeliveredLedger.Range> fromStore = ledger == null ? List.of(new DeliveredLedger.Range(from, upTo))
+                : ledger.take(from, upTo, maxSeq);
+        CompletionStage<Void> read = CompletableFuture.completedFuture(null);
+        for (DeliveredLedger.Range r : fromStore) {
+            read = read.thenCompose(v -> readDelivered(r.after(), r.upTo(), maxSeq));
+        }
+        CompletionStage<Void> done = read
+                .thenCompose(v -> services.messaging().delivered(device.userId(), maxSeq))
                 .thenCompose(v -> store.saveDeviceCursor(device.userId(), device.deviceId(), upTo));
         reply(f.id(), done, v -> new ServerFrame.Ok(f.id()));
     }
 
-    /** Raises delivered watermarks for the messages of others in the acknowledged range, page by page. */
-    private CompletionStage<Void> deliveredReceipts(long from, long upTo, Map<String, Long> maxSeq) {
+    /**
+     * Adds the messages of others in {@code (from, upTo]} to {@code maxSeq}, reading the inbox
+     * page by page: for acknowledged entries this connection did not send or did not record.
+     */
+    private CompletionStage<Void> readDelivered(long from, long upTo, Map<String, Long> maxSeq) {
         int page = (int) Math.min(upTo - from, 1_000);
         return services.store().readInbox(device.userId(), from, page).thenCompose(entries -> {
             long last = from;
@@ -322,9 +376,9 @@ public final class DeviceSession {
                 }
             }
             if (entries.size() == page && last < upTo) {
-                return deliveredReceipts(last, upTo, maxSeq);
+                return readDelivered(last, upTo, maxSeq);
             }
-            return services.messaging().delivered(device.userId(), maxSeq);
+            return CompletableFuture.completedFuture(null);
         });
     }
 
