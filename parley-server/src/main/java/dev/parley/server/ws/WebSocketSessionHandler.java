@@ -214,11 +214,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
                 frame.release();
                 return;
             }
-            closing = true;
-            state = State.CLOSED;
-            cancelAuthTimer();
-            releasePending();
-            releaseFragments();
+            beginClosing();
             ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
         } else if (frame instanceof ContinuationWebSocketFrame) {
             if (fragments == null) {
@@ -538,13 +534,18 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         if (closing || !ctx.channel().isActive()) {
             return;
         }
+        beginClosing();
+        ctx.writeAndFlush(new CloseWebSocketFrame(code, truncate(reason, MAX_CLOSE_REASON)))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** From here on input is dropped and nothing more is sent but the close frame. */
+    private void beginClosing() {
         closing = true;
         state = State.CLOSED;
         cancelAuthTimer();
         releasePending();
         releaseFragments();
-        ctx.writeAndFlush(new CloseWebSocketFrame(code, truncate(reason, MAX_CLOSE_REASON)))
-                .addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Writes are flushed once per event-loop task, so a burst of sends costs one syscall. */
