@@ -422,7 +422,8 @@ public final class BenchCommand implements Runnable {
                     double rate = talking(units) == 0 ? 0 : totalRate() * talking(current) / talking(units);
                     WorkerSpec.Params wp = new WorkerSpec.Params(p.durationSec(), p.warmupSec(), p.window(), rate,
                             p.bodyBytes(), p.messages(), p.heartbeatSec(), common.connectConcurrency,
-                            p.drainTimeoutSec(), p.senderSync(), common.sourceAddresses);
+                            p.drainTimeoutSec(), p.senderSync(), common.sourceAddresses,
+                            specs.isEmpty() ? p.warmupUnits() : 0);
                     specs.add(new WorkerSpec(scenario(), specs.size(), ws, common.ioThreads, List.copyOf(current), wp));
                     current = new ArrayList<>();
                     count = 0;

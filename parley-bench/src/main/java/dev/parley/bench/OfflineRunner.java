@@ -15,18 +15,25 @@ import java.util.function.Consumer;
  * {@code drain}, the time from the start of its TCP connect until its last queued message arrived,
  * and {@code synced}, until the {@code synced} reply. The recipient must receive 1 to N exactly
  * once and in order.
+ *
+ * <p>The first {@code warmupUnits} pairs are warm-up: their recipients drain one after the other
+ * before the measured ones connect, reported apart as {@code warmupDrain}. A fresh server
+ * compiles its delivery path during its first drain (most of a second here); a server in service
+ * has long done that, so the measured drain is the one of a warm server.
  */
 final class OfflineRunner extends Runner {
     private static final class Pair {
         final Conn sender;
         final Conn recipient;
+        final boolean warmup;
         volatile ConvSlot slot;
         long sent;
         boolean drained;
 
-        Pair(Conn sender, Conn recipient) {
+        Pair(Conn sender, Conn recipient, boolean warmup) {
             this.sender = sender;
             this.recipient = recipient;
+            this.warmup = warmup;
         }
     }
 
@@ -35,6 +42,7 @@ final class OfflineRunner extends Runner {
     private CountDownLatch queued;
     private CountDownLatch drainedLatch;
     private CountDownLatch syncedLatch;
+    private volatile CountDownLatch warmupLatch;
 
     OfflineRunner(WorkerSpec spec, Consumer<WorkerEvent> sink) {
         super(spec, sink);
@@ -44,13 +52,15 @@ final class OfflineRunner extends Runner {
     protected Verification scenario() throws Exception {
         List<Conn> senders = new ArrayList<>();
         List<Conn> recipients = new ArrayList<>();
+        List<Conn> warmupRecipients = new ArrayList<>();
         for (List<Cred> unit : spec.units()) {
-            Pair p = new Pair(new Conn(unit.get(0), this), new Conn(unit.get(1), this));
+            boolean warmup = pairs.size() < params.warmupUnits();
+            Pair p = new Pair(new Conn(unit.get(0), this), new Conn(unit.get(1), this), warmup);
             p.sender.attachment = p;
             p.recipient.attachment = p;
             pairs.add(p);
             senders.add(p.sender);
-            recipients.add(p.recipient);
+            (warmup ? warmupRecipients : recipients).add(p.recipient);
         }
         int n = params.messages();
         phase("connecting");
@@ -87,9 +97,21 @@ final class OfflineRunner extends Runner {
         fix("queueMicros", Micros.now() - queueStart);
         closeAll(senders);
 
+        if (!warmupRecipients.isEmpty()) {
+            phase("warming");
+            for (Conn r : warmupRecipients) {
+                warmupLatch = new CountDownLatch(2); // drained and synced
+                connectAll(List.of(r), 120);
+                if (!warmupLatch.await(params.drainTimeoutSec(), TimeUnit.SECONDS)) {
+                    problem("a warm-up drain did not finish within " + params.drainTimeoutSec() + " s");
+                    break;
+                }
+            }
+        }
+
         phase("draining");
-        drainedLatch = new CountDownLatch(pairs.size());
-        syncedLatch = new CountDownLatch(pairs.size());
+        drainedLatch = new CountDownLatch(recipients.size());
+        syncedLatch = new CountDownLatch(recipients.size());
         long drainStart = Micros.now();
         connectAll(recipients, 120);
         boolean all = drainedLatch.await(params.drainTimeoutSec(), TimeUnit.SECONDS)
@@ -99,8 +121,10 @@ final class OfflineRunner extends Runner {
             problem("offline queue not drained within " + params.drainTimeoutSec() + " s");
         }
 
+        List<Conn> allRecipients = new ArrayList<>(warmupRecipients);
+        allRecipients.addAll(recipients);
         AtomicLongArray sums = new AtomicLongArray(5);
-        onEachLoop(recipients, c -> {
+        onEachLoop(allRecipients, c -> {
             Pair p = (Pair) c.attachment;
             long last = p.slot.maxSentSeq;
             ConvSlot s = null;
@@ -117,10 +141,10 @@ final class OfflineRunner extends Runner {
             sums.addAndGet(4, v.unexpected() + (last == n ? 0 : Math.abs(n - last)));
         }, 30);
         List<Conn> everyone = new ArrayList<>(senders);
-        everyone.addAll(recipients);
+        everyone.addAll(allRecipients);
         Verification v = new Verification(sums.get(0), sums.get(1), sums.get(2), sums.get(3), 0, 0, sums.get(4), 0,
                 counter(LOST)).plus(connectionChecks(everyone));
-        closeAll(recipients);
+        closeAll(allRecipients);
         return v;
     }
 
@@ -171,13 +195,26 @@ final class OfflineRunner extends Runner {
         count(DELIVERED);
         if (!p.drained && seq >= params.messages() && slot.verifier.complete(params.messages())) {
             p.drained = true;
-            record("drain", nowMicros - c.connectStartMicros);
-            drainedLatch.countDown();
+            if (p.warmup) {
+                if (pairs.get(0) == p) {
+                    fix("warmupFirstMicros", nowMicros - c.connectStartMicros);
+                } else {
+                    record("warmupDrain", nowMicros - c.connectStartMicros);
+                }
+                warmupLatch.countDown();
+            } else {
+                record("drain", nowMicros - c.connectStartMicros);
+                drainedLatch.countDown();
+            }
         }
     }
 
     @Override
     public void onSynced(Conn c) {
+        if (((Pair) c.attachment).warmup) {
+            warmupLatch.countDown();
+            return;
+        }
         record("synced", Micros.now() - c.connectStartMicros);
         syncedLatch.countDown();
     }

@@ -26,7 +26,7 @@ final class ScenarioCommands {
                 description = "Measured time (default ${DEFAULT-VALUE}).")
         int duration;
 
-        @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "5",
+        @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "15",
                 description = "Traffic before measuring starts, not counted (default ${DEFAULT-VALUE}).")
         int warmup;
 
@@ -71,8 +71,22 @@ final class ScenarioCommands {
             return 120 + 60 + 60 + warmup + duration + drainTimeout + 60;
         }
 
+        /** Set by {@link #beforeRun}: the CPU of the server side and of the load generator while measuring. */
+        private CpuWindow cpu;
+
+        @Override
+        void beforeRun(BenchCommand.Server server, Coordinator co) {
+            CpuWindow window = new CpuWindow(server);
+            co.onPhase("measuring", window::start);
+            co.onPhase("draining", window::end);
+            cpu = window;
+        }
+
         void messagingRows(Report r, Coordinator co, List<WorkerEvent> results) {
             ScenarioCommands.messagingRows(r, results, duration);
+            if (cpu != null) {
+                CpuWindow.row(r, cpu.usage(), BenchCommand.ScenarioCommand.measuredRate(results, "measuredDelivered"));
+            }
         }
     }
 
@@ -576,6 +590,11 @@ final class ScenarioCommands {
                 description = "Most time allowed for the drain (default ${DEFAULT-VALUE}).")
         int drainTimeout;
 
+        @Option(names = "--warmup-drains", paramLabel = "K", defaultValue = "1",
+                description = "Extra offline users who drain one after the other before the measured ones, so that "
+                        + "the server's JIT has compiled the delivery path; reported apart (default ${DEFAULT-VALUE}).")
+        int warmupDrains;
+
         @Override
         String scenario() {
             return "offline";
@@ -588,12 +607,14 @@ final class ScenarioCommands {
             if (window < 1 || window > 100_000) return "--window must be 1 to 100000";
             if (size < 1 || size > 60_000) return "--size must be 1 to 60000 bytes";
             if (duration < 1 || drainTimeout < 1) return "--duration and --drain-timeout must be positive";
+            if (warmupDrains < 0 || warmupDrains > 100) return "--warmup-drains must be 0 to 100";
             return null;
         }
 
+        /** Warm-up pairs first: they land in the first worker, which drains them before the measured ones. */
         @Override
         List<List<String>> units(String prefix) {
-            List<String> names = Setup.names(prefix, users * 2);
+            List<String> names = Setup.names(prefix, (warmupDrains + users) * 2);
             List<List<String>> units = new ArrayList<>();
             for (int i = 0; i < names.size(); i += 2) {
                 units.add(List.of(names.get(i), names.get(i + 1)));
@@ -603,7 +624,8 @@ final class ScenarioCommands {
 
         @Override
         WorkerSpec.Params params() {
-            return new WorkerSpec.Params(duration, 0, window, 0, size, messages, 0, 0, drainTimeout, false, true);
+            return new WorkerSpec.Params(duration, 0, window, 0, size, messages, 0, 0, drainTimeout, false, true,
+                    warmupDrains);
         }
 
         @Override
@@ -613,13 +635,21 @@ final class ScenarioCommands {
 
         @Override
         void report(Report r, BenchCommand.Server server, Coordinator co, List<WorkerEvent> results, Verification v) {
-            r.row("load", String.format("%,d offline user(s), %,d queued messages each, %d-byte bodies", users, messages,
-                    size), "users", users);
-            r.put("messages", messages).put("bodyBytes", size);
+            r.row("load", String.format("%,d offline user(s), %,d queued messages each, %d-byte bodies%s", users, messages,
+                    size, warmupDrains > 0 ? String.format(" (and %d warm-up user(s) before them)", warmupDrains) : ""),
+                    "users", users);
+            r.put("messages", messages).put("bodyBytes", size).put("warmupDrains", warmupDrains);
             long queueMicros = results.stream().mapToLong(e -> e.counters().getOrDefault("queueMicros", 0L)).max().orElse(0);
-            long total = (long) users * messages;
+            long total = (long) (users + warmupDrains) * messages;
             r.row("queueing", String.format("%,d durable sends in %s ms (%,.0f msg/s, recipients offline)", total,
                     Hist.ms(queueMicros), queueMicros > 0 ? total * 1e6 / queueMicros : 0), "queueMicros", queueMicros);
+            long first = results.stream().mapToLong(e -> e.counters().getOrDefault("warmupFirstMicros", 0L)).max().orElse(0);
+            if (first > 0) {
+                Histogram more = hist(co, "warmupDrain");
+                r.row("warm-up drains", String.format("%s ms for the first (a fresh server: cold JIT)%s", Hist.ms(first),
+                        more != null && more.getTotalCount() > 0 ? String.format(", then at most %s ms (%d more)",
+                                Hist.ms(more.getMaxValue()), more.getTotalCount()) : ""), "warmupDrainFirstMicros", first);
+            }
             Histogram drain = hist(co, "drain");
             r.latency("drain", "drain", drain);
             if (drain != null && drain.getTotalCount() > 0) {

@@ -27,10 +27,18 @@ record WorkerSpec(String scenario, int worker, List<String> wsUrls, int ioThread
      * @param drainTimeoutSec    how long to wait for the last messages after sending stops
      * @param senderSync         whether senders sync their own inbox (and so receive their own messages back)
      * @param bindSource         bind sockets to 127.0.0.2, .3, ... (IPv4 loopback servers only)
+     * @param warmupUnits        offline: this worker's first units that drain, one after the other, before
+     *                           the measured ones (the server's JIT warms on them), reported apart
      */
     record Params(int durationSec, int warmupSec, int window, double ratePerSec, int bodyBytes, int messages,
                   int heartbeatSec, int connectConcurrency, int drainTimeoutSec, boolean senderSync,
-                  boolean bindSource) {
+                  boolean bindSource, int warmupUnits) {
+
+        Params(int durationSec, int warmupSec, int window, double ratePerSec, int bodyBytes, int messages,
+               int heartbeatSec, int connectConcurrency, int drainTimeoutSec, boolean senderSync, boolean bindSource) {
+            this(durationSec, warmupSec, window, ratePerSec, bodyBytes, messages, heartbeatSec, connectConcurrency,
+                    drainTimeoutSec, senderSync, bindSource, 0);
+        }
     }
 
     int connections() {
