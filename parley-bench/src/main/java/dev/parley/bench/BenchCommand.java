@@ -103,6 +103,11 @@ public final class BenchCommand implements Runnable {
                 description = "Embedded server's store.fsync (default ${DEFAULT-VALUE}).")
         String fsync;
 
+        @Option(names = "--server-idle-timeout", paramLabel = "SECONDS", defaultValue = "60",
+                description = "server.idleTimeoutSeconds of the servers the bench starts; clients ping every third of it "
+                        + "(default ${DEFAULT-VALUE}, the server's default).")
+        int serverIdleTimeout;
+
         @Option(names = "--server-heap", paramLabel = "SIZE", defaultValue = "1g",
                 description = "Embedded server's -Xmx (default ${DEFAULT-VALUE}).")
         String serverHeap;
@@ -233,6 +238,9 @@ public final class BenchCommand implements Runnable {
             String invalid = validate();
             if (invalid == null && common.perWorker < 1) {
                 invalid = "--per-worker must be at least 1";
+            }
+            if (invalid == null && (common.serverIdleTimeout < 5 || common.serverIdleTimeout > 86_400)) {
+                invalid = "--server-idle-timeout must be 5 to 86400 seconds (the server's own limits)";
             }
             if (invalid == null && !common.fsync.equals("always") && !common.fsync.equals("never")) {
                 invalid = "--fsync must be always or never";
@@ -395,9 +403,10 @@ public final class BenchCommand implements Runnable {
             if (common.scaleOut > 0) {
                 err.println("starting the scale-out mode: dev services and " + common.scaleOut + " chat server(s) ...");
                 return new Server(ScaleOutCluster.start(work.resolve("cluster"), common.scaleOut, jvm, maxGroupMembers(),
-                        common.keep));
+                        common.serverIdleTimeout, common.keep));
             }
-            String yaml = EmbeddedServer.config(work.resolve("data"), common.fsync, maxGroupMembers(), 60);
+            String yaml = EmbeddedServer.config(work.resolve("data"), common.fsync, maxGroupMembers(),
+                    common.serverIdleTimeout);
             err.println("starting the embedded server ...");
             EmbeddedServer s = EmbeddedServer.start(work.resolve("server"), yaml, jvm, Duration.ofSeconds(90), true);
             return new Server(List.of(s.baseUri()), s, s.pid());

@@ -10,6 +10,9 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client WebSocket connection of the load generator: the last handler of its pipeline.
@@ -17,8 +20,9 @@ import java.nio.charset.StandardCharsets;
  * <p>It does what every Parley client does whatever the scenario: waits for {@code welcome},
  * tracks inbox cursors (a cursor at or below the last one is a duplicate, one that skips is a
  * gap), acknowledges the inbox at the end of every read batch, feeds each delivered message's
- * sequence number to its conversation's {@link SeqVerifier}, and counts error frames. Everything
- * scenario-specific is left to its {@link Listener}.
+ * sequence number to its conversation's {@link SeqVerifier}, sends a request refused with a
+ * retryable error again after a backoff (a send unchanged, so the server stores it once), and
+ * counts every other error frame. Everything scenario-specific is left to its {@link Listener}.
  *
  * <p>Threading: every method except {@link #outstanding()} and the volatile state runs on the
  * channel's event loop; callers on other threads go through {@link #execute}.
@@ -59,6 +63,10 @@ final class Conn extends ChannelInboundHandlerAdapter {
         }
 
         default void onError(Conn c, char requestKind, String code, String text) {
+        }
+
+        /** A request refused with a retryable error will be sent again (the same message: same clientMsgId). */
+        default void onRetry(Conn c, char requestKind, String code) {
         }
 
         /** The end of a read batch, after the inbox acknowledgement was written; writes are flushed after it. */
@@ -110,10 +118,20 @@ final class Conn extends ChannelInboundHandlerAdapter {
     private long pingMicros;
     private volatile int outstanding;
     private boolean needsFlush;
+    /** Sends without a reply yet, by request number: what a retry needs to send the same message again. */
+    private final Map<Long, PendingSend> pendingSends = new HashMap<>();
 
     private ConvSlot[] slots = new ConvSlot[2];
     private int slotCount;
 
+    /** A send waiting for its reply; {@code attempts} so far. */
+    private record PendingSend(ConvSlot slot, long sentMicros, int bodyBytes, int attempts) {
+    }
+
+    /** Most attempts of one request refused with retryable errors (a client backs off and tries again). */
+    static final int MAX_ATTEMPTS = 6;
+
+    private long ackRetries;
     long inboxGaps;
     long inboxDuplicates;
     long errors;
@@ -191,6 +209,13 @@ final class Conn extends ChannelInboundHandlerAdapter {
     /** Writes {@code send} of a body of {@code bodyBytes} that starts with {@code sentMicros}. */
     void send(ConvSlot slot, long sentMicros, int bodyBytes) {
         long n = ++nextId;
+        pendingSends.put(n, new PendingSend(slot, sentMicros, bodyBytes, 1));
+        outstanding++;
+        writeSend(n, slot, sentMicros, bodyBytes);
+    }
+
+    /** Request {@code n}'s frame: its id and clientMsgId are both {@code n}, so a retry is the same message. */
+    private void writeSend(long n, ConvSlot slot, long sentMicros, int bodyBytes) {
         ByteBuf b = channel.alloc().buffer(96 + slot.ascii.length + bodyBytes);
         b.writeBytes(SEND_1);
         writeLong(b, n);
@@ -209,7 +234,6 @@ final class Conn extends ChannelInboundHandlerAdapter {
             }
         }
         b.writeBytes(END);
-        outstanding++;
         write(b);
     }
 
@@ -348,8 +372,10 @@ final class Conn extends ChannelInboundHandlerAdapter {
             }
             case SENT -> {
                 outstanding--;
+                PendingSend p = pendingSends.remove(in.idNum);
                 ConvSlot s = slot(in.conv, in.convLen);
-                if (in.duplicate) {
+                if (in.duplicate && (p == null || p.attempts() == 1)) {
+                    // A retry may rightly be answered "duplicate" (the refused attempt was stored after all); a first attempt never.
                     s.sentDuplicates++;
                 }
                 s.sentAcked = s.sentAcked + 1;
@@ -368,9 +394,14 @@ final class Conn extends ChannelInboundHandlerAdapter {
             case CONVERSATION -> listener.onConversation(this, slot(in.convId));
             case SYNCED -> listener.onSynced(this);
             case ERROR -> {
+                if (in.retryable && retryLater(in.idKind, in.idNum)) {
+                    listener.onRetry(this, in.idKind, in.code);
+                    return;
+                }
                 errors++;
                 if (in.idKind == 'm') {
                     outstanding--;
+                    pendingSends.remove(in.idNum);
                 }
                 if (firstError == null) {
                     firstError = in.code + ": " + in.text;
@@ -383,17 +414,58 @@ final class Conn extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Schedules request {@code n} again after a backoff, as the protocol asks of a client whose
+     * request got a retryable error: a send goes again unchanged (same clientMsgId, so the server
+     * stores it once), an acknowledgement goes again for the highest cursor acknowledged so far
+     * (acknowledgements are cumulative). False when it is not ours to retry or has been tried enough.
+     */
+    private boolean retryLater(char kind, long n) {
+        int attempt;
+        Runnable again;
+        if (kind == 'm') {
+            PendingSend p = pendingSends.get(n);
+            if (p == null || p.attempts() >= MAX_ATTEMPTS) {
+                return false;
+            }
+            PendingSend next = new PendingSend(p.slot(), p.sentMicros(), p.bodyBytes(), p.attempts() + 1);
+            pendingSends.put(n, next);
+            attempt = p.attempts();
+            again = () -> writeSend(n, next.slot(), next.sentMicros(), next.bodyBytes());
+        } else if (kind == 'a') {
+            if (++ackRetries > MAX_ATTEMPTS * 100L) {
+                return false;
+            }
+            attempt = 1;
+            again = () -> writeAck(ackedCursor);
+        } else {
+            return false;
+        }
+        long delayMillis = 100L << Math.min(attempt, 5); // 200 ms, 400 ms, ... 3.2 s
+        channel.eventLoop().schedule(() -> {
+            if (state == State.OPEN) {
+                again.run();
+                flush();
+            }
+        }, delayMillis, TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    private void writeAck(long upTo) {
+        ByteBuf b = channel.alloc().buffer(48);
+        b.writeBytes(ACK_1);
+        writeLong(b, ++nextId);
+        b.writeBytes(ACK_2);
+        writeLong(b, upTo);
+        b.writeByte('}');
+        write(b);
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (acking && lastCursor > ackedCursor && state == State.OPEN) {
             ackedCursor = lastCursor;
-            ByteBuf b = ctx.alloc().buffer(48);
-            b.writeBytes(ACK_1);
-            writeLong(b, ++nextId);
-            b.writeBytes(ACK_2);
-            writeLong(b, ackedCursor);
-            b.writeByte('}');
-            write(b);
+            writeAck(ackedCursor);
         }
         listener.onReadComplete(this);
         if (needsFlush) {

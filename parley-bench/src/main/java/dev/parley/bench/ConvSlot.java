@@ -24,7 +24,7 @@ final class ConvSlot {
     volatile long sentAcked;
     /** Highest sequence number a {@code sent} reply named. */
     volatile long maxSentSeq;
-    /** {@code sent} replies flagged duplicate (we never retry, so any is wrong). */
+    /** {@code sent} replies to a first attempt flagged duplicate (client message ids are unique, so any is wrong). */
     long sentDuplicates;
 
     ConvSlot(String conv) {

@@ -24,6 +24,8 @@ final class Inbound {
     long cursor;
     long seq;
     boolean duplicate;
+    /** {@code error.retryable}. */
+    boolean retryable;
     int heartbeatSeconds;
     /** {@code message.body}'s leading number: the send time in {@link Micros}, or -1. */
     long bodyMicros;
@@ -45,6 +47,7 @@ final class Inbound {
         cursor = -1;
         seq = -1;
         duplicate = false;
+        retryable = false;
         heartbeatSeconds = 0;
         bodyMicros = -1;
         convLen = 0;
@@ -79,6 +82,7 @@ final class Inbound {
                     }
                     case "seq" -> seq = p.getLongValue();
                     case "duplicate" -> duplicate = t == JsonToken.VALUE_TRUE;
+                    case "retryable" -> retryable = t == JsonToken.VALUE_TRUE;
                     case "heartbeatSeconds" -> heartbeatSeconds = p.getIntValue();
                     case "code" -> code = p.getText();
                     case "message" -> {

@@ -33,6 +33,9 @@ abstract class Runner implements Conn.Listener {
     static final String SENT = "sent";
     static final String DELIVERED = "delivered";
     static final String ERRORS = "errors";
+    /** Sends and acknowledgements refused with a retryable error and sent again. */
+    static final String RETRIED_SENDS = "retriedSends";
+    static final String RETRIED_ACKS = "retriedAcks";
 
     protected final WorkerSpec spec;
     protected final WorkerSpec.Params params;
@@ -375,6 +378,11 @@ abstract class Runner implements Conn.Listener {
     public void onLost(Conn c, String reason) {
         count(LOST);
         problem("connection lost: " + reason);
+    }
+
+    @Override
+    public void onRetry(Conn c, char requestKind, String code) {
+        count(requestKind == 'm' ? RETRIED_SENDS : RETRIED_ACKS);
     }
 
     @Override

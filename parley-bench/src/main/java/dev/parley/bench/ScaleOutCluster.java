@@ -31,7 +31,8 @@ final class ScaleOutCluster implements AutoCloseable {
      * Starts the services and {@code count} chat servers, and returns once every server consumes
      * its Kafka topic (before that, notifications to it would wait for its next heartbeat check).
      */
-    static ScaleOutCluster start(Path work, int count, List<String> jvmOpts, int maxGroupMembers, boolean keep)
+    static ScaleOutCluster start(Path work, int count, List<String> jvmOpts, int maxGroupMembers,
+                                 int idleTimeoutSeconds, boolean keep)
             throws IOException, InterruptedException {
         long t00 = System.nanoTime();
         DevServices services = DevServices.start(work.resolve("services"),
@@ -49,7 +50,7 @@ final class ScaleOutCluster implements AutoCloseable {
                 String id = "bench-" + (i + 1);
                 Path dir = work.resolve("server-" + (i + 1));
                 starting.add(pool.submit(() -> {
-                    EmbeddedServer s = EmbeddedServer.start(dir, config(services, id, maxGroupMembers), jvmOpts,
+                    EmbeddedServer s = EmbeddedServer.start(dir, config(services, id, maxGroupMembers, idleTimeoutSeconds), jvmOpts,
                             SERVER_START, keep);
                     try {
                         awaitLog(s.log(), "consuming parley.server." + id, SERVER_START);
@@ -115,13 +116,13 @@ final class ScaleOutCluster implements AutoCloseable {
     }
 
     /** A chat server of the bench in scale-out mode, with the bench's limits ({@link EmbeddedServer#limits}). */
-    static String config(DevServices services, String id, int maxGroupMembers) {
+    static String config(DevServices services, String id, int maxGroupMembers, int idleTimeoutSeconds) {
         return """
                 server:
                   id: %s
                   host: 127.0.0.1
                   port: 0
-                  idleTimeoutSeconds: 60
+                  idleTimeoutSeconds: %d
                   shutdownGraceSeconds: 0
                 store:
                   type: cassandra
@@ -141,7 +142,7 @@ final class ScaleOutCluster implements AutoCloseable {
                   type: redis
                   redis:
                     uri: "%s"
-                """.formatted(id, services.cassandraContactPoint().getHostString(),
+                """.formatted(id, idleTimeoutSeconds, services.cassandraContactPoint().getHostString(),
                 services.cassandraContactPoint().getPort(), services.cassandraLocalDatacenter(),
                 services.kafkaBootstrap(), services.redisUri()) + EmbeddedServer.limits(maxGroupMembers);
     }

@@ -103,6 +103,19 @@ final class ScenarioCommands {
         long drainMicros = results.stream().mapToLong(e -> e.counters().getOrDefault("drainMicros", 0L)).max().orElse(0);
         r.row("drain", String.format("%s ms after sending stopped until everything had arrived", Hist.ms(drainMicros)),
                 "drainMicros", drainMicros);
+        retryRow(r, results);
+    }
+
+    /** Requests the server refused with a retryable error, which the bench sent again as a client does. */
+    static void retryRow(Report r, List<WorkerEvent> results) {
+        long sends = BenchCommand.ScenarioCommand.sum(results, Runner.RETRIED_SENDS);
+        long acks = BenchCommand.ScenarioCommand.sum(results, Runner.RETRIED_ACKS);
+        if (sends + acks > 0) {
+            r.row("retried", String.format("%,d sends and %,d acknowledgements refused with a retryable error "
+                    + "(e.g. UNAVAILABLE) were sent again after a backoff, as docs/PROTOCOL.md asks of clients "
+                    + "(a send with its clientMsgId, so it is stored once)", sends, acks), "retriedSends", sends);
+            r.put("retriedAcks", acks);
+        }
     }
 
     @Command(name = "connections", mixinStandardHelpOptions = true,
@@ -660,6 +673,7 @@ final class ScenarioCommands {
                         "drainSlowestMicros", worst);
             }
             r.latency("synced", "synced", hist(co, "synced"));
+            retryRow(r, results);
             long drainedUsers = drain == null ? 0 : drain.getTotalCount();
             if (drainedUsers < users) {
                 r.fail(String.format("%,d of %,d offline users did not receive all their messages", users - drainedUsers, users));
