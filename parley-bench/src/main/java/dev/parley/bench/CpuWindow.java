@@ -106,8 +106,17 @@ final class CpuWindow {
 
     /** The report's row: cores and CPU per delivered message, server side and load generator. */
     static void row(Report r, Usage u, double deliveredPerSec) {
+        row(r, "CPU", u, deliveredPerSec, "delivered message", "measured", "");
+    }
+
+    /**
+     * A row of the CPU over a window: cores of the server side (per process in scale-out mode) and
+     * of the load generator, and each one's CPU per {@code unit} at {@code perSec} units per second.
+     * JSON keys start with {@code keyPrefix} ("" or e.g. "connect": serverCpuCores, connectServerCpuCores).
+     */
+    static void row(Report r, String label, Usage u, double perSec, String unit, String window, String keyPrefix) {
         if (u == null) {
-            r.row("CPU", "not measured (the server's pid is unknown: give --server-pid)", null, null);
+            r.row(label, "not measured (the server's pid is unknown: give --server-pid)", null, null);
             return;
         }
         double server = u.serverTotalCores();
@@ -117,17 +126,23 @@ final class CpuWindow {
                     .map(e -> String.format("%s %.2f", e.getKey(), e.getValue()))
                     .collect(Collectors.joining(", ", " (", ")")));
         }
-        if (deliveredPerSec > 0) {
-            sb.append(String.format(", %.0f µs per delivered message", server * 1e6 / deliveredPerSec));
+        if (perSec > 0) {
+            sb.append(String.format(", %.0f µs per %s", server * 1e6 / perSec, unit));
         }
         sb.append(String.format("; load generator %.2f cores", u.benchCores()));
-        if (deliveredPerSec > 0) {
-            sb.append(String.format(", %.0f µs per message", u.benchCores() * 1e6 / deliveredPerSec));
+        if (perSec > 0) {
+            sb.append(String.format(", %.0f µs per %s", u.benchCores() * 1e6 / perSec, unit));
         }
-        sb.append(String.format(" (over the %.1f s measured)", u.seconds()));
-        r.row("CPU", sb.toString(), "serverCpuCores", server);
-        r.put("serverCpuMicrosPerMessage", deliveredPerSec > 0 ? server * 1e6 / deliveredPerSec : null);
-        r.put("benchCpuCores", u.benchCores());
-        r.put("serverCpuCoresByProcess", u.serverCores());
+        sb.append(String.format(" (over the %.1f s %s)", u.seconds(), window));
+        String k = keyPrefix.isEmpty() ? "" : keyPrefix;
+        r.row(label, sb.toString(), key(k, "serverCpuCores"), server);
+        r.put(key(k, "serverCpuMicros" + (k.isEmpty() ? "PerMessage" : "Each")), perSec > 0 ? server * 1e6 / perSec : null);
+        r.put(key(k, "benchCpuCores"), u.benchCores());
+        r.put(key(k, "benchCpuMicros" + (k.isEmpty() ? "PerMessage" : "Each")), perSec > 0 ? u.benchCores() * 1e6 / perSec : null);
+        r.put(key(k, "serverCpuCoresByProcess"), u.serverCores());
+    }
+
+    private static String key(String prefix, String name) {
+        return prefix.isEmpty() ? name : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1);
     }
 }

@@ -164,6 +164,8 @@ final class ScenarioCommands {
         private volatile ServerProbe.Memory before;
         private volatile ServerProbe.Memory after;
         private volatile Map<String, long[]> classesBefore = Map.of();
+        /** CPU of the server side and the load generator from the start of the connects until all are open. */
+        private CpuWindow connectCpu;
         private volatile Map<String, long[]> classesAfter = Map.of();
         private volatile long openFiles = -1;
         private volatile double cpuHoldStart = -1;
@@ -253,6 +255,9 @@ final class ScenarioCommands {
         @Override
         void beforeRun(BenchCommand.Server server, Coordinator co) throws InterruptedException {
             ServerProbe probe = server.probe;
+            CpuWindow connecting = new CpuWindow(server);
+            connectCpu = connecting;
+            co.onPhase("connecting", connecting::start);
             if (server.cluster != null) {
                 cluster = server.cluster.probe();
                 serversBefore = cluster.servers(true);
@@ -264,6 +269,7 @@ final class ScenarioCommands {
             // Runs before the workers are released from the "holding" barrier (Coordinator): the
             // measurements (full GCs) are over before the hold, and before any message is sent.
             co.onPhase("holding", () -> {
+                connecting.end(); // before the full GCs below
                 try {
                     ClusterProbe c = cluster;
                     if (c != null) {
@@ -354,6 +360,11 @@ final class ScenarioCommands {
             r.row("connect rate", String.format("%,.0f authenticated connects/s (%,d in %.2f s, after one untimed connect per worker); %s", rate, timed, secs,
                     target(rate >= 10_000, "≥ 10,000/s")), "connectsPerSec", Math.round(rate));
             r.latency("connect latency", "connectLatency", hist(co, "connect"));
+            CpuWindow.Usage connectUsage = connectCpu == null ? null : connectCpu.usage();
+            if (connectUsage != null && open > 0) {
+                CpuWindow.row(r, "CPU while connecting", connectUsage, open / connectUsage.seconds(), "connect",
+                        "from the first connect until all were open", "connect");
+            }
             ServerProbe.Memory b = before;
             ServerProbe.Memory a = after;
             // In scale-out mode these rows are the first chat server's, which holds only its share.

@@ -69,5 +69,7 @@ class ScenarioSmokeTest {
     void connectionsAreHeldAndMeasured() throws Exception {
         JsonNode r = run("connections", "-c", "40", "-d", "2", "--heartbeat", "1");
         assertThat(r.path("connectsPerSec").asDouble()).isPositive();
+        assertThat(r.path("connectServerCpuMicrosEach").asDouble()).isPositive();
+        assertThat(r.path("connectBenchCpuMicrosEach").asDouble()).isPositive();
     }
 }
