@@ -12,7 +12,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -26,25 +25,26 @@ import java.util.function.Supplier;
  *   <li>{@code tls}: optional {@code SslHandler} (https / wss).</li>
  *   <li>{@code http}, {@code http-aggregator}: {@link HttpServerCodec} and an aggregator for REST
  *       bodies up to {@link #MAX_HTTP_BODY} (larger: 413). Both are replaced by the WebSocket
- *       frame decoder and encoder on upgrade.</li>
+ *       frame encoder on upgrade.</li>
  *   <li>{@code ws-upgrade}: {@link WebSocketUpgradeHandler} on {@link #WEBSOCKET_PATH} (with or
  *       without a query string); removes itself once the handshake is answered. No extensions,
  *       so no permessage-deflate: chat frames are small, compression would cost CPU and a deflate
  *       window per connection, and compressing secrets next to attacker-chosen text invites
- *       CRIME/BREACH-style attacks. Frames above the hard limit (4x {@code maxFrameBytes}) are
- *       refused by the decoder with close 1009. UTF-8 is validated by the session handler after
+ *       CRIME/BREACH-style attacks.</li>
+ *   <li>{@code session}: {@link WebSocketSessionHandler}, the WebSocket application: it reads the
+ *       frames from the bytes (control frames, fragments, protocol checks; frames and messages
+ *       above the hard limit, 4x {@code maxFrameBytes}, close with 1009; UTF-8 is validated after
  *       joining fragments, so that a bad frame gets an {@code INVALID_UTF8} error frame before the
- *       close (1007).</li>
- *   <li>{@code session}: {@link WebSocketSessionHandler}, the WebSocket application (control
- *       frames and fragments included); passes HTTP requests on.</li>
+ *       close, 1007); passes HTTP requests on.</li>
  *   <li>{@code api}: {@link HttpApiHandler}, REST, health, metrics, static files; removed on
  *       upgrade.</li>
  * </ol>
  *
- * <p>An open WebSocket therefore keeps three handlers: frame decoder, frame encoder, session.
+ * <p>An open WebSocket therefore keeps two handlers: the shared frame encoder and the session.
  * Idle connections are found by {@link IdleSweep}, not a timer per connection. It must see every
- * byte, WebSocket pings and partial frames included, so reads are reported to the session handler
- * before anything decodes them: by {@code activity}, then by the frame decoder.
+ * byte, WebSocket pings and partial frames included, so reads are noted before anything decodes
+ * them: by {@code activity} until the upgrade, then by the session handler, which gets the raw
+ * bytes.
  */
 public final class ParleyChannelInitializer extends ChannelInitializer<SocketChannel> {
     /** The WebSocket endpoint. */
@@ -65,8 +65,6 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
     private final ChannelGroup allChannels;
     private final Supplier<WebSocketSessionHandler> sessionHandlers;
     private final Supplier<HttpApiHandler> apiHandlers;
-    /** Immutable, so one instance serves every connection. */
-    private final WebSocketDecoderConfig decoderConfig;
 
     /**
      * @param config          network settings
@@ -79,22 +77,10 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
                                     Supplier<WebSocketSessionHandler> sessionHandlers,
                                     Supplier<HttpApiHandler> apiHandlers) {
         this.config = Objects.requireNonNull(config, "config");
-        this.decoderConfig = decoderConfig(config);
         this.ssl = ssl;
         this.allChannels = Objects.requireNonNull(allChannels, "allChannels");
         this.sessionHandlers = Objects.requireNonNull(sessionHandlers, "sessionHandlers");
         this.apiHandlers = Objects.requireNonNull(apiHandlers, "apiHandlers");
-    }
-
-    /** The WebSocket frame decoder settings used for every connection. */
-    public static WebSocketDecoderConfig decoderConfig(ServerConfig.Server config) {
-        return WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(config.hardFrameLimit())
-                .allowExtensions(false)
-                .allowMaskMismatch(false)
-                .withUTF8Validator(false)
-                .closeOnProtocolViolation(true)
-                .build();
     }
 
     @Override
@@ -108,8 +94,7 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
         }
         p.addLast("http", new HttpServerCodec());
         p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_BODY));
-        p.addLast("ws-upgrade", new WebSocketUpgradeHandler(WEBSOCKET_PATH, decoderConfig, HANDSHAKE_TIMEOUT_MILLIS,
-                session));
+        p.addLast("ws-upgrade", new WebSocketUpgradeHandler(WEBSOCKET_PATH, HANDSHAKE_TIMEOUT_MILLIS));
         p.addLast(SESSION_HANDLER, session);
         p.addLast(REST_HANDLER, apiHandlers.get());
     }
