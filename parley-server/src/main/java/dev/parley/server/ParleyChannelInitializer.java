@@ -1,6 +1,5 @@
 package dev.parley.server;
 
-import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.HttpApiHandler;
 import dev.parley.server.ws.WebSocketSessionHandler;
 import dev.parley.server.ws.WebSocketUpgradeHandler;
@@ -8,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -60,32 +58,29 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
     /** Pipeline name of the {@link WebSocketSessionHandler}, which {@link IdleSweep} looks up. */
     public static final String SESSION_HANDLER = "session";
 
-    private final ServerConfig.Server config;
     private final SslContext ssl;
-    private final ChannelGroup allChannels;
+    private final Connections connections;
     private final Supplier<WebSocketSessionHandler> sessionHandlers;
     private final Supplier<HttpApiHandler> apiHandlers;
 
     /**
-     * @param config          network settings
      * @param ssl             TLS context, or null for plain text
-     * @param allChannels     every accepted channel joins it (closed on shutdown)
+     * @param connections     every accepted channel joins them (swept for idleness, closed on shutdown)
      * @param sessionHandlers a new WebSocket handler per connection
      * @param apiHandlers     a new REST handler per connection
      */
-    public ParleyChannelInitializer(ServerConfig.Server config, SslContext ssl, ChannelGroup allChannels,
+    public ParleyChannelInitializer(SslContext ssl, Connections connections,
                                     Supplier<WebSocketSessionHandler> sessionHandlers,
                                     Supplier<HttpApiHandler> apiHandlers) {
-        this.config = Objects.requireNonNull(config, "config");
         this.ssl = ssl;
-        this.allChannels = Objects.requireNonNull(allChannels, "allChannels");
+        this.connections = Objects.requireNonNull(connections, "connections");
         this.sessionHandlers = Objects.requireNonNull(sessionHandlers, "sessionHandlers");
         this.apiHandlers = Objects.requireNonNull(apiHandlers, "apiHandlers");
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        allChannels.add(ch);
+        connections.add(ch);
         ChannelPipeline p = ch.pipeline();
         WebSocketSessionHandler session = sessionHandlers.get();
         p.addLast(ACTIVITY_HANDLER, new ReadActivity(session));
