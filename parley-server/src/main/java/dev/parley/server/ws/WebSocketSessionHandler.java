@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -376,7 +377,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         switch (opcode) {
             case OPCODE_PING -> {
                 if (ctx.channel().isActive()) {
-                    ctx.writeAndFlush(new PongWebSocketFrame(payload), ctx.voidPromise());
+                    ctx.writeAndFlush(wireFrame(OPCODE_PONG, payload), ctx.voidPromise());
                 } else {
                     payload.release();
                 }
@@ -421,7 +422,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             return;
         }
         beginClosing();
-        ctx.writeAndFlush(new CloseWebSocketFrame(true, 0, payload)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(wireFrame(OPCODE_CLOSE, payload)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Adds a fragment to the message being joined (the hard limit applies to the whole); takes ownership. */
@@ -462,9 +463,23 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
         if (upgraded && state != State.CLOSED && ctx.channel().isActive()) {
             state = State.CLOSED;
-            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE), ctx.voidPromise());
+            ctx.writeAndFlush(closeFrame(1000, ""), ctx.voidPromise());
         }
         ctx.close(promise);
+    }
+
+    /** Frames written to the channel by others are encoded here too (this handler is the encoder). */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof WebSocketFrame frame && upgraded) {
+            int opcode = frame instanceof TextWebSocketFrame ? OPCODE_TEXT
+                    : frame instanceof CloseWebSocketFrame ? OPCODE_CLOSE
+                    : frame instanceof PingWebSocketFrame ? OPCODE_PING
+                    : frame instanceof PongWebSocketFrame ? OPCODE_PONG : OPCODE_BINARY;
+            ctx.write(wireFrame(opcode, frame.content()), promise);
+        } else {
+            ctx.write(msg, promise);
+        }
     }
 
     @Override
@@ -736,8 +751,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             return;
         }
         beginClosing();
-        ctx.writeAndFlush(new CloseWebSocketFrame(code, truncate(reason, MAX_CLOSE_REASON)))
-                .addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(closeFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** From here on input is dropped and nothing more is sent but the close frame. */
@@ -771,17 +785,23 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         if (state == State.CLOSED || !ctx.channel().isActive()) {
             return;
         }
-        ByteBuf json = ctx.alloc().buffer();
+        // The JSON is written after room for the longest header, which then goes right before it.
+        ByteBuf wire = ctx.alloc().buffer();
+        wire.writerIndex(MAX_HEADER_BYTES);
         try {
-            settings.codec().encode(frame, new ByteBufOutputStream(json));
+            settings.codec().encode(frame, new ByteBufOutputStream(wire));
         } catch (IOException | RuntimeException e) {
-            json.release();
+            wire.release();
             log.error("cannot encode a {} frame; closing WebSocket {}", frame.getClass().getSimpleName(),
                     ctx.channel().id(), e);
             closeWebSocket(1011, "internal error");
             return;
         }
-        ctx.write(new TextWebSocketFrame(json), ctx.voidPromise());
+        int length = wire.writerIndex() - MAX_HEADER_BYTES;
+        int start = MAX_HEADER_BYTES - headerBytes(length);
+        setHeader(wire, start, OPCODE_TEXT, length);
+        wire.readerIndex(start);
+        ctx.write(wire, ctx.voidPromise());
         settings.metrics().frameOut();
         scheduleFlush();
     }
@@ -802,6 +822,55 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             closeWebSocket(statusCode, reason == null ? "" : reason);
         } else {
             ctx.executor().execute(() -> close(statusCode, reason));
+        }
+    }
+
+    // ---- frames as the server sends them (RFC 6455 section 5.2: final, unmasked) -------------
+
+    private static final int MAX_HEADER_BYTES = 10;
+
+    /** A final frame with {@code payload}; releases it. */
+    private ByteBuf wireFrame(int opcode, ByteBuf payload) {
+        try {
+            int length = payload.readableBytes();
+            int header = headerBytes(length);
+            ByteBuf wire = ctx.alloc().buffer(header + length);
+            setHeader(wire, 0, opcode, length);
+            wire.writerIndex(header);
+            wire.writeBytes(payload, payload.readerIndex(), length);
+            return wire;
+        } finally {
+            payload.release();
+        }
+    }
+
+    /** A close frame: status code, then the reason in UTF-8 cut to fit a control frame. */
+    private ByteBuf closeFrame(int code, String reason) {
+        String cut = truncate(reason, MAX_CLOSE_REASON);
+        while (ByteBufUtil.utf8Bytes(cut) > MAX_CLOSE_REASON) {
+            cut = cut.substring(0, cut.length() - 1);
+        }
+        ByteBuf body = ctx.alloc().buffer(2 + ByteBufUtil.utf8Bytes(cut));
+        body.writeShort(code);
+        ByteBufUtil.writeUtf8(body, cut);
+        return wireFrame(OPCODE_CLOSE, body);
+    }
+
+    private static int headerBytes(int payloadLength) {
+        return payloadLength < 126 ? 2 : payloadLength < 65536 ? 4 : 10;
+    }
+
+    /** Writes the header of a final, unmasked frame at {@code index} (as many bytes as {@link #headerBytes}). */
+    private static void setHeader(ByteBuf buf, int index, int opcode, int payloadLength) {
+        buf.setByte(index, 0x80 | opcode);
+        if (payloadLength < 126) {
+            buf.setByte(index + 1, payloadLength);
+        } else if (payloadLength < 65536) {
+            buf.setByte(index + 1, 126);
+            buf.setShort(index + 2, payloadLength);
+        } else {
+            buf.setByte(index + 1, 127);
+            buf.setLong(index + 2, payloadLength);
         }
     }
 

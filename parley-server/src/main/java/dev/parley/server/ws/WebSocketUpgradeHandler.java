@@ -1,6 +1,7 @@
 package dev.parley.server.ws;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,7 +12,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Answers the WebSocket opening handshake (RFC 6455, version 13) on {@code path} and then removes
- * itself, so that an open WebSocket keeps only the shared frame encoder and its
- * {@link WebSocketSessionHandler}, which reads frames from the bytes itself. Used instead of
+ * itself, so that an open WebSocket keeps only its {@link WebSocketSessionHandler}, which reads
+ * and writes the frames itself. Used instead of
  * Netty's {@code WebSocketServerProtocolHandler}, which stays in the pipeline for the connection's
  * life and keeps its handshaker in a channel attribute: at tens of thousands of idle connections
  * every retained object counts.
@@ -73,12 +73,12 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
                     UNUSED_DECODER_CONFIG) {
                 @Override
                 protected WebSocketFrameDecoder newWebsocketDecoder() {
-                    return NoFrameDecoder.INSTANCE;
+                    return NoFrameCodec.INSTANCE;
                 }
 
                 @Override
                 protected WebSocketFrameEncoder newWebSocketEncoder() {
-                    return SharedEncoder.INSTANCE;
+                    return NoFrameCodec.INSTANCE;
                 }
             };
             // Removed before the response is written, so that no frame can reach this handler.
@@ -120,26 +120,17 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** The server's frame encoder (no masking) keeps no per-connection state: one for all. */
-    @ChannelHandler.Sharable
-    static final class SharedEncoder extends WebSocket13FrameEncoder {
-        static final SharedEncoder INSTANCE = new SharedEncoder();
-
-        private SharedEncoder() {
-            super(false);
-        }
-    }
-
     /**
-     * Stands in for the frame decoder the handshaker installs and removes itself at once: the
-     * session handler reads frames from the bytes (one handler context and decoder less per
-     * connection).
+     * Stands in for the frame decoder and encoder the handshaker installs and removes itself at
+     * once: the session handler reads and writes the frames (two handler contexts and a decoder
+     * less per connection).
      */
     @ChannelHandler.Sharable
-    static final class NoFrameDecoder extends ChannelInboundHandlerAdapter implements WebSocketFrameDecoder {
-        static final NoFrameDecoder INSTANCE = new NoFrameDecoder();
+    static final class NoFrameCodec extends ChannelDuplexHandler implements WebSocketFrameDecoder,
+            WebSocketFrameEncoder {
+        static final NoFrameCodec INSTANCE = new NoFrameCodec();
 
-        private NoFrameDecoder() {
+        private NoFrameCodec() {
         }
 
         @Override

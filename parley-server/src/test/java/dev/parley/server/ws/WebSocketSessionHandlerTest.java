@@ -31,6 +31,7 @@ import dev.parley.server.ws.WebSocketSessionHandler.Settings;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -63,9 +64,13 @@ class WebSocketSessionHandlerTest {
                 }
             });
 
+    /** Netty's client-side decoder reads what the handler writes: the test's oracle for the encoding. */
+    private final EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
+
     @AfterEach
     void tearDown() {
         ch.finishAndReleaseAll();
+        client.finishAndReleaseAll();
         metrics.close();
     }
 
@@ -281,6 +286,32 @@ class WebSocketSessionHandlerTest {
         assertThat(json(out.get(1)).get("type").asText()).isEqualTo("ok");
         assertThat(t.isWritable()).isTrue();
         assertThat(t.executor()).isSameAs(ch.eventLoop());
+    }
+
+    @Test
+    void longFramesGetTwoAndEightByteLengths() {
+        open();
+        Transport t = gateway.session.transport;
+        t.send(new ServerFrame.Ok("m".repeat(300)));
+        t.send(new ServerFrame.Ok("l".repeat(70_000)));
+        List<Object> out = outbound();
+        assertThat(json(out.get(0)).get("id").asText()).isEqualTo("m".repeat(300));
+        assertThat(json(out.get(1)).get("id").asText()).isEqualTo("l".repeat(70_000));
+    }
+
+    @Test
+    void framesWrittenToTheChannelAreEncodedToo() {
+        open();
+        ch.writeAndFlush(new TextWebSocketFrame("{\"type\":\"ok\",\"id\":\"x\"}"));
+        assertThat(json(single()).get("id").asText()).isEqualTo("x");
+    }
+
+    @Test
+    void aLongCloseReasonIsCutToFitAControlFrame() {
+        open();
+        gateway.session.transport.close(1001, "é".repeat(200));
+        Close close = assertClose(single(), 1001);
+        assertThat(close.reasonText()).isEqualTo("é".repeat(61)); // 122 bytes; 62 would be 124 > 123
     }
 
     @Test
@@ -689,12 +720,18 @@ class WebSocketSessionHandlerTest {
         ch.runPendingTasks();
     }
 
+    /** What the handler wrote, as frames (decoded by Netty's client-side decoder). */
     private List<Object> outbound() {
         ch.runPendingTasks();
         List<Object> out = new ArrayList<>();
         Object o;
         while ((o = ch.readOutbound()) != null) {
-            out.add(o);
+            assertThat(o).isInstanceOf(ByteBuf.class);
+            client.writeInbound(o);
+            Object frame;
+            while ((frame = client.readInbound()) != null) {
+                out.add(frame);
+            }
         }
         return out;
     }

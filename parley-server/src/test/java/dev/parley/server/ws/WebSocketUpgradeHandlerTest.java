@@ -38,13 +38,13 @@ class WebSocketUpgradeHandlerTest {
     }
 
     @Test
-    void anUpgradeLeavesOnlyTheFrameEncoderAndTheSession() {
+    void anUpgradeLeavesOnlyTheSession() {
         ch.writeInbound(request("GET /ws?v=1 HTTP/1.1", "Sec-WebSocket-Version: 13",
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="));
         assertThat(response()).startsWith("HTTP/1.1 101 Switching Protocols")
                 .contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         assertThat(ch.pipeline().names().stream().filter(n -> !n.startsWith("DefaultChannelPipeline$")))
-                .containsExactly("wsencoder", "session");
+                .containsExactly("session");
         assertThat(WebSocketSessionHandler.isWebSocket(ch)).isTrue();
         assertThat(ch.attr(io.netty.util.AttributeKey.valueOf(
                 io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker.class, "HANDSHAKER")).get()).isNull();
