@@ -19,18 +19,18 @@ import java.util.function.Supplier;
  *
  * <ol>
  *   <li>{@code activity}: tells the session handler about every read, for idle detection; removed
- *       on upgrade, when the WebSocket frame decoder takes over that job.</li>
+ *       on upgrade, when the session handler gets the raw bytes and notes reads itself.</li>
  *   <li>{@code tls}: optional {@code SslHandler} (https / wss).</li>
  *   <li>{@code http}, {@code http-aggregator}: {@link HttpServerCodec} and an aggregator for REST
- *       bodies up to {@link #MAX_HTTP_BODY} (larger: 413). Both are replaced by the WebSocket
- *       frame encoder on upgrade.</li>
+ *       bodies up to {@link #MAX_HTTP_BODY} (larger: 413). Both are removed on upgrade.</li>
  *   <li>{@code ws-upgrade}: {@link WebSocketUpgradeHandler} on {@link #WEBSOCKET_PATH} (with or
  *       without a query string); removes itself once the handshake is answered. No extensions,
  *       so no permessage-deflate: chat frames are small, compression would cost CPU and a deflate
  *       window per connection, and compressing secrets next to attacker-chosen text invites
  *       CRIME/BREACH-style attacks.</li>
  *   <li>{@code session}: {@link WebSocketSessionHandler}, the WebSocket application: it reads the
- *       frames from the bytes (control frames, fragments, protocol checks; frames and messages
+ *       frames from the bytes and writes its frames as bytes (control frames, fragments,
+ *       protocol checks; frames and messages
  *       above the hard limit, 4x {@code maxFrameBytes}, close with 1009; UTF-8 is validated after
  *       joining fragments, so that a bad frame gets an {@code INVALID_UTF8} error frame before the
  *       close, 1007); passes HTTP requests on.</li>
@@ -38,7 +38,7 @@ import java.util.function.Supplier;
  *       upgrade.</li>
  * </ol>
  *
- * <p>An open WebSocket therefore keeps two handlers: the shared frame encoder and the session.
+ * <p>An open WebSocket therefore keeps one handler: the session.
  * Idle connections are found by {@link IdleSweep}, not a timer per connection. It must see every
  * byte, WebSocket pings and partial frames included, so reads are noted before anything decodes
  * them: by {@code activity} until the upgrade, then by the session handler, which gets the raw

@@ -66,9 +66,9 @@ import org.slf4j.LoggerFactory;
  * an {@code INVALID_UTF8} error frame (RFC 6455 requires failing the connection); a frame or
  * message above the hard limit (4x) closes with 1009.
  *
- * <p>Once upgraded it is the WebSocket's only handler besides the shared frame encoder: it reads
- * the client's frames from the bytes itself (RFC 6455 section 5; Netty's decoder and aggregator
- * would be two more objects and a handler context per connection), answers pings, drops pongs,
+ * <p>Once upgraded it is the WebSocket's only handler: it reads the client's frames from the
+ * bytes and writes its own frames as bytes (RFC 6455 section 5; Netty's decoder, encoder and
+ * aggregator would be more objects and handler contexts per connection), answers pings, drops pongs,
  * echoes a peer's close frame and closes, joins fragments into one message, closes with 1002 on a
  * protocol violation (unmasked frame, reserved bits or opcodes, bad control frame, continuation
  * out of order, non-minimal length), and sends a normal-closure frame (1000) when the channel is
