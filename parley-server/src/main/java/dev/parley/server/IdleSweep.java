@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Closes connections that sent nothing for {@code server.idleTimeoutSeconds}: one periodic task per
- * event loop walks the open channels and checks those of its loop, instead of an
- * {@code IdleStateHandler} and a scheduled task per connection (each about 250 bytes, at tens of
- * thousands of idle connections). A connection is closed between the timeout and the timeout plus
- * one {@link #period} after its last read.
+ * event loop walks that loop's open connections, instead of an {@code IdleStateHandler} and a
+ * scheduled task per connection (each about 250 bytes, at tens of thousands of idle connections).
+ * A connection is closed between the timeout and the timeout plus one {@link #period} after its
+ * last read.
  */
 public final class IdleSweep implements AutoCloseable {
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
@@ -29,13 +29,14 @@ public final class IdleSweep implements AutoCloseable {
         return Duration.ofMillis(millis);
     }
 
-    /** Starts one sweep per event loop of {@code loops} over {@code channels}. */
-    public static IdleSweep start(EventLoopGroup loops, Iterable<Channel> channels, Duration timeout) {
+    /** Starts one sweep per event loop of {@code loops} over its {@code connections}. */
+    public static IdleSweep start(EventLoopGroup loops, Connections connections, Duration timeout) {
         IdleSweep sweep = new IdleSweep();
         long periodMillis = period(timeout).toMillis();
         long timeoutNanos = timeout.toNanos();
         for (EventExecutor loop : loops) {
-            sweep.tasks.add(loop.scheduleAtFixedRate(() -> sweep(channels, System.nanoTime(), timeoutNanos),
+            sweep.tasks.add(loop.scheduleAtFixedRate(
+                    () -> sweep(connections.openOn(loop), System.nanoTime(), timeoutNanos),
                     periodMillis, periodMillis, TimeUnit.MILLISECONDS));
         }
         return sweep;

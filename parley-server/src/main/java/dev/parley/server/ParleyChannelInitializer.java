@@ -1,6 +1,5 @@
 package dev.parley.server;
 
-import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.HttpApiHandler;
 import dev.parley.server.ws.WebSocketSessionHandler;
 import dev.parley.server.ws.WebSocketUpgradeHandler;
@@ -8,11 +7,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -22,29 +19,30 @@ import java.util.function.Supplier;
  *
  * <ol>
  *   <li>{@code activity}: tells the session handler about every read, for idle detection; removed
- *       on upgrade, when the WebSocket frame decoder takes over that job.</li>
+ *       on upgrade, when the session handler gets the raw bytes and notes reads itself.</li>
  *   <li>{@code tls}: optional {@code SslHandler} (https / wss).</li>
  *   <li>{@code http}, {@code http-aggregator}: {@link HttpServerCodec} and an aggregator for REST
- *       bodies up to {@link #MAX_HTTP_BODY} (larger: 413). Both are replaced by the WebSocket
- *       frame decoder and encoder on upgrade.</li>
+ *       bodies up to {@link #MAX_HTTP_BODY} (larger: 413). Both are removed on upgrade.</li>
  *   <li>{@code ws-upgrade}: {@link WebSocketUpgradeHandler} on {@link #WEBSOCKET_PATH} (with or
  *       without a query string); removes itself once the handshake is answered. No extensions,
  *       so no permessage-deflate: chat frames are small, compression would cost CPU and a deflate
  *       window per connection, and compressing secrets next to attacker-chosen text invites
- *       CRIME/BREACH-style attacks. Frames above the hard limit (4x {@code maxFrameBytes}) are
- *       refused by the decoder with close 1009. UTF-8 is validated by the session handler after
+ *       CRIME/BREACH-style attacks.</li>
+ *   <li>{@code session}: {@link WebSocketSessionHandler}, the WebSocket application: it reads the
+ *       frames from the bytes and writes its frames as bytes (control frames, fragments,
+ *       protocol checks; frames and messages
+ *       above the hard limit, 4x {@code maxFrameBytes}, close with 1009; UTF-8 is validated after
  *       joining fragments, so that a bad frame gets an {@code INVALID_UTF8} error frame before the
- *       close (1007).</li>
- *   <li>{@code session}: {@link WebSocketSessionHandler}, the WebSocket application (control
- *       frames and fragments included); passes HTTP requests on.</li>
+ *       close, 1007); passes HTTP requests on.</li>
  *   <li>{@code api}: {@link HttpApiHandler}, REST, health, metrics, static files; removed on
  *       upgrade.</li>
  * </ol>
  *
- * <p>An open WebSocket therefore keeps three handlers: frame decoder, frame encoder, session.
+ * <p>An open WebSocket therefore keeps one handler: the session.
  * Idle connections are found by {@link IdleSweep}, not a timer per connection. It must see every
- * byte, WebSocket pings and partial frames included, so reads are reported to the session handler
- * before anything decodes them: by {@code activity}, then by the frame decoder.
+ * byte, WebSocket pings and partial frames included, so reads are noted before anything decodes
+ * them: by {@code activity} until the upgrade, then by the session handler, which gets the raw
+ * bytes.
  */
 public final class ParleyChannelInitializer extends ChannelInitializer<SocketChannel> {
     /** The WebSocket endpoint. */
@@ -60,46 +58,29 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
     /** Pipeline name of the {@link WebSocketSessionHandler}, which {@link IdleSweep} looks up. */
     public static final String SESSION_HANDLER = "session";
 
-    private final ServerConfig.Server config;
     private final SslContext ssl;
-    private final ChannelGroup allChannels;
+    private final Connections connections;
     private final Supplier<WebSocketSessionHandler> sessionHandlers;
     private final Supplier<HttpApiHandler> apiHandlers;
-    /** Immutable, so one instance serves every connection. */
-    private final WebSocketDecoderConfig decoderConfig;
 
     /**
-     * @param config          network settings
      * @param ssl             TLS context, or null for plain text
-     * @param allChannels     every accepted channel joins it (closed on shutdown)
+     * @param connections     every accepted channel joins them (swept for idleness, closed on shutdown)
      * @param sessionHandlers a new WebSocket handler per connection
      * @param apiHandlers     a new REST handler per connection
      */
-    public ParleyChannelInitializer(ServerConfig.Server config, SslContext ssl, ChannelGroup allChannels,
+    public ParleyChannelInitializer(SslContext ssl, Connections connections,
                                     Supplier<WebSocketSessionHandler> sessionHandlers,
                                     Supplier<HttpApiHandler> apiHandlers) {
-        this.config = Objects.requireNonNull(config, "config");
-        this.decoderConfig = decoderConfig(config);
         this.ssl = ssl;
-        this.allChannels = Objects.requireNonNull(allChannels, "allChannels");
+        this.connections = Objects.requireNonNull(connections, "connections");
         this.sessionHandlers = Objects.requireNonNull(sessionHandlers, "sessionHandlers");
         this.apiHandlers = Objects.requireNonNull(apiHandlers, "apiHandlers");
     }
 
-    /** The WebSocket frame decoder settings used for every connection. */
-    public static WebSocketDecoderConfig decoderConfig(ServerConfig.Server config) {
-        return WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(config.hardFrameLimit())
-                .allowExtensions(false)
-                .allowMaskMismatch(false)
-                .withUTF8Validator(false)
-                .closeOnProtocolViolation(true)
-                .build();
-    }
-
     @Override
     protected void initChannel(SocketChannel ch) {
-        allChannels.add(ch);
+        connections.add(ch);
         ChannelPipeline p = ch.pipeline();
         WebSocketSessionHandler session = sessionHandlers.get();
         p.addLast(ACTIVITY_HANDLER, new ReadActivity(session));
@@ -108,8 +89,7 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
         }
         p.addLast("http", new HttpServerCodec());
         p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_BODY));
-        p.addLast("ws-upgrade", new WebSocketUpgradeHandler(WEBSOCKET_PATH, decoderConfig, HANDSHAKE_TIMEOUT_MILLIS,
-                session));
+        p.addLast("ws-upgrade", new WebSocketUpgradeHandler(WEBSOCKET_PATH, HANDSHAKE_TIMEOUT_MILLIS));
         p.addLast(SESSION_HANDLER, session);
         p.addLast(REST_HANDLER, apiHandlers.get());
     }

@@ -15,24 +15,21 @@ import dev.parley.server.ws.SessionGateway;
 import dev.parley.server.ws.WebSocketSessionHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -40,6 +37,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -61,6 +59,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ParleyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ParleyServer.class);
+    /** Size of each socket read; a larger burst takes more reads (up to 16 per wake-up). */
+    static final int READ_BUFFER_BYTES = 8192;
 
     private final ServerConfig config;
     private final ServerMetrics metrics;
@@ -69,7 +69,7 @@ public final class ParleyServer implements AutoCloseable {
     private final StaticFiles staticFiles;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
-    private final ChannelGroup allChannels;
+    private final Connections connections;
     private final IdleSweep idleSweep;
     private final Channel serverChannel;
     private final int port;
@@ -109,14 +109,14 @@ public final class ParleyServer implements AutoCloseable {
             this.workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                     new DefaultThreadFactory("parley-io"), io);
             opened.push(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
-            this.allChannels = new DefaultChannelGroup("parley-connections", GlobalEventExecutor.INSTANCE);
+            this.connections = new Connections(workers);
 
             FrameCodec codec = new FrameCodec();
             SessionGateway gateway = SessionGateway.of(parley);
             ServerConfig.Server net = config.server();
             WebSocketSessionHandler.Settings sessionSettings = new WebSocketSessionHandler.Settings(gateway, codec,
                     metrics, net.maxFrameBytes(), WebSocketSessionHandler.AUTH_TIMEOUT);
-            ParleyChannelInitializer initializer = new ParleyChannelInitializer(net, ssl, allChannels,
+            ParleyChannelInitializer initializer = new ParleyChannelInitializer(ssl, connections,
                     () -> new WebSocketSessionHandler(sessionSettings),
                     () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown));
             ServerBootstrap bootstrap = new ServerBootstrap()
@@ -126,12 +126,14 @@ public final class ParleyServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    // Shared: it only makes per-channel handles; the default is an instance per channel.
-                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator())
+                    // Fixed, shared: the adaptive allocator's per-channel handle keeps a size
+                    // calculator (about 48 bytes more per idle connection); read buffers are
+                    // transient, and chat frames are small.
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_BUFFER_BYTES))
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                             Math.max(1, config.limits().maxOutboundBytes() / 8), config.limits().maxOutboundBytes()))
                     .childHandler(initializer);
-            this.idleSweep = IdleSweep.start(workers, allChannels, Duration.ofSeconds(net.idleTimeoutSeconds()));
+            this.idleSweep = IdleSweep.start(workers, connections, Duration.ofSeconds(net.idleTimeoutSeconds()));
             opened.push(idleSweep);
             try {
                 this.serverChannel = bootstrap.bind(net.host(), net.port()).sync().channel();
@@ -217,13 +219,16 @@ public final class ParleyServer implements AutoCloseable {
             serverChannel.close().awaitUninterruptibly();
             parley.shutdown(grace);
             // The core sends "reconnect" and closes each WebSocket at once; wait for the closes to go out.
-            if (!allChannels.newCloseFuture(WebSocketSessionHandler::isWebSocket)
-                    .awaitUninterruptibly(grace.toMillis() + 2_000)) {
-                log.warn("{} WebSocket connections did not close in time; closing them now",
-                        allChannels.stream().filter(WebSocketSessionHandler::isWebSocket).count());
+            List<Channel> webSockets = connections.snapshot().stream().filter(WebSocketSessionHandler::isWebSocket)
+                    .toList();
+            long stillOpen = awaitClosed(webSockets, grace.toMillis() + 2_000);
+            if (stillOpen > 0) {
+                log.warn("{} WebSocket connections did not close in time; closing them now", stillOpen);
             }
             idleSweep.close();
-            allChannels.close().awaitUninterruptibly(2_000);
+            List<Channel> rest = connections.snapshot();
+            rest.forEach(Channel::close); // open WebSockets get a close frame (1000) from their handler
+            awaitClosed(rest, 2_000);
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
             closeQuietly(parley, "core");
@@ -265,6 +270,18 @@ public final class ParleyServer implements AutoCloseable {
     private static String version() {
         String v = ParleyServer.class.getPackage().getImplementationVersion();
         return v == null ? "(dev)" : v;
+    }
+
+    /** Waits until every channel is closed or the time is up; returns how many are still open. */
+    private static long awaitClosed(List<Channel> channels, long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (Channel ch : channels) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !ch.closeFuture().awaitUninterruptibly(TimeUnit.NANOSECONDS.toMillis(left))) {
+                break;
+            }
+        }
+        return channels.stream().filter(Channel::isOpen).count();
     }
 
     private static void closeQuietly(AutoCloseable c, String what) {

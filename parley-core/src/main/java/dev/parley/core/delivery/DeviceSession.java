@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: every method runs on, or hops to, the transport's executor; state is confined
  * to it, so there are no locks.
  */
-public final class DeviceSession {
+public final class DeviceSession implements Transport.Listener {
     private static final Logger log = LoggerFactory.getLogger(DeviceSession.class);
 
     /** Services a session calls; one instance per server. */
@@ -67,7 +67,7 @@ public final class DeviceSession {
     /** Messages of others sent and not yet acknowledged; created with the first entry sent. */
     private DeliveredLedger ledger;
     /** Acks that arrived while the sync's first reads were in flight; answered once they finish. */
-    private java.util.List<ClientFrame.Ack> acksDuringSync = new java.util.ArrayList<>();
+    private java.util.List<ClientFrame.Ack> acksDuringSync; // null while none: most sessions never need it
 
     DeviceSession(Device device, Transport transport, Services services, int syncBatchSize, RateLimiter rateLimiter,
                   java.util.function.Consumer<DeviceSession> onClose) {
@@ -84,6 +84,7 @@ public final class DeviceSession {
     }
 
     /** Handles one decoded request. Call on the transport's executor. */
+    @Override
     public void onFrame(ClientFrame frame) {
         if (closed) {
             return;
@@ -230,6 +231,7 @@ public final class DeviceSession {
     }
 
     /** Connection became writable again: resume delivery from the store. */
+    @Override
     public void onWritable() {
         transport.executor().execute(() -> {
             // A sync paused at the end of its backlog still owes its synced reply.
@@ -320,13 +322,18 @@ public final class DeviceSession {
 
     private void replayAcksDuringSync() {
         java.util.List<ClientFrame.Ack> pending = acksDuringSync;
-        acksDuringSync = new java.util.ArrayList<>();
-        pending.forEach(this::ack);
+        acksDuringSync = null;
+        if (pending != null) {
+            pending.forEach(this::ack);
+        }
     }
 
     private void ack(ClientFrame.Ack f) {
         if (syncStarted && !syncing) {
             // A client may pipeline "sync after n" and "ack n": decide once the sync knows n is valid.
+            if (acksDuringSync == null) {
+                acksDuringSync = new java.util.ArrayList<>();
+            }
             acksDuringSync.add(f);
             return;
         }
@@ -441,6 +448,7 @@ public final class DeviceSession {
     }
 
     /** The connection closed; call once, from the transport. */
+    @Override
     public void onClosed() {
         transport.executor().execute(() -> {
             if (!closed) {

@@ -1,5 +1,6 @@
 package dev.parley.core.delivery;
 
+import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ServerFrame;
 import java.util.concurrent.Executor;
 
@@ -21,4 +22,20 @@ public interface Transport {
 
     /** Closes the connection with a WebSocket status code. Safe to call more than once. */
     void close(int statusCode, String reason);
+
+    /**
+     * The other direction: what the network layer tells the session on a connection, every call
+     * on the transport's executor. {@link DeviceSession} implements it, so the network layer holds
+     * the session itself and no adapter per connection.
+     */
+    interface Listener {
+        /** A decoded request from the client. */
+        void onFrame(ClientFrame frame);
+
+        /** The connection became writable again (see {@link Transport#isWritable()}). */
+        void onWritable();
+
+        /** The connection closed; called once. */
+        void onClosed();
+    }
 }

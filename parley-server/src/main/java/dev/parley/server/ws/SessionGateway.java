@@ -2,9 +2,7 @@ package dev.parley.server.ws;
 
 import dev.parley.core.Parley;
 import dev.parley.core.account.Device;
-import dev.parley.core.delivery.DeviceSession;
 import dev.parley.core.delivery.Transport;
-import dev.parley.protocol.ClientFrame;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
@@ -21,17 +19,12 @@ public interface SessionGateway {
      */
     CompletionStage<Device> authenticate(String token);
 
-    /** Opens the device's session on {@code transport}; the core sends {@code welcome}. Called on the transport's executor. */
-    Session open(Device device, Transport transport);
-
-    /** One open session, as the handler drives it; every call on the transport's executor. */
-    interface Session {
-        void onFrame(ClientFrame frame);
-
-        void onWritable();
-
-        void onClosed();
-    }
+    /**
+     * Opens the device's session on {@code transport}; the core sends {@code welcome}. Called on
+     * the transport's executor. Returns the session as the handler drives it (the core's
+     * {@link dev.parley.core.delivery.DeviceSession} itself, no adapter per connection).
+     */
+    Transport.Listener open(Device device, Transport transport);
 
     /** The gateway backed by the core. */
     static SessionGateway of(Parley parley) {
@@ -43,24 +36,8 @@ public interface SessionGateway {
             }
 
             @Override
-            public Session open(Device device, Transport transport) {
-                DeviceSession s = parley.openSession(device, transport);
-                return new Session() {
-                    @Override
-                    public void onFrame(ClientFrame frame) {
-                        s.onFrame(frame);
-                    }
-
-                    @Override
-                    public void onWritable() {
-                        s.onWritable();
-                    }
-
-                    @Override
-                    public void onClosed() {
-                        s.onClosed();
-                    }
-                };
+            public Transport.Listener open(Device device, Transport transport) {
+                return parley.openSession(device, transport);
             }
         };
     }

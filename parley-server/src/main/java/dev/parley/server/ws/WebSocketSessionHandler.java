@@ -13,19 +13,18 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -64,15 +63,17 @@ import org.slf4j.LoggerFactory;
  * <p>Bad input never closes the connection when it is safe to keep it: a frame above
  * {@code maxFrameBytes} gets {@code FRAME_TOO_LARGE}, undecodable JSON and unknown types get the
  * codec's error, a binary frame gets {@code UNKNOWN_TYPE}. Invalid UTF-8 closes with 1007 after
- * an {@code INVALID_UTF8} error frame (RFC 6455 requires failing the connection); a message above
- * the hard limit (4x) is refused by Netty's decoder (one frame) or here (fragments) and closes with
- * 1009.
+ * an {@code INVALID_UTF8} error frame (RFC 6455 requires failing the connection); a frame or
+ * message above the hard limit (4x) closes with 1009.
  *
- * <p>Once upgraded it is the WebSocket's only handler besides Netty's frame decoder and encoder: it
- * answers pings, drops pongs, echoes a peer's close frame and closes, joins fragments into one
- * message (the aggregator's job, merged here to save a handler per connection), and sends a
- * normal-closure frame (1000) when the channel is closed without one. It also keeps the time of
- * the connection's last read ({@link #onRead()}, called by the first handler), which
+ * <p>Once upgraded it is the WebSocket's only handler: it reads the client's frames from the
+ * bytes and writes its own frames as bytes (RFC 6455 section 5; Netty's decoder, encoder and
+ * aggregator would be more objects and handler contexts per connection), answers pings, drops pongs,
+ * echoes a peer's close frame and closes, joins fragments into one message, closes with 1002 on a
+ * protocol violation (unmasked frame, reserved bits or opcodes, bad control frame, continuation
+ * out of order, non-minimal length), and sends a normal-closure frame (1000) when the channel is
+ * closed without one. It also keeps the time of the connection's last read, bytes of a partial
+ * frame included ({@link #onRead()} before the upgrade, called by the first handler), which
  * {@link dev.parley.server.IdleSweep} checks instead of a timer per connection.
  *
  * <p>Threading: every method runs on the channel's event loop; core results are continued there,
@@ -87,6 +88,14 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
     public static final int MAX_PENDING_FRAMES = 64;
     private static final int MAX_CLOSE_REASON = 123;
 
+    private static final int OPCODE_CONTINUATION = 0x0;
+    private static final int OPCODE_TEXT = 0x1;
+    private static final int OPCODE_BINARY = 0x2;
+    private static final int OPCODE_CLOSE = 0x8;
+    private static final int OPCODE_PING = 0x9;
+    private static final int OPCODE_PONG = 0xA;
+    private static final int MAX_CONTROL_PAYLOAD = 125;
+
     private enum State {
         /** No WebSocket yet: plain HTTP passes through. */
         HTTP,
@@ -96,7 +105,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         AUTHENTICATING,
         /** The core's session is open. */
         OPEN,
-        /** Closing or closed: input is dropped. */
+        /** A close frame was sent (or the connection failed or closed): input is dropped, nothing more is written. */
         CLOSED
     }
 
@@ -107,7 +116,8 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
          * @param gateway       authenticates and opens sessions
          * @param codec         the shared, thread-safe frame codec
          * @param metrics       where frames, errors and connections are counted
-         * @param maxFrameBytes largest accepted text frame in bytes
+         * @param maxFrameBytes largest accepted text frame in bytes; 4x is the hard limit of a frame
+         *                      or message, above which the connection is closed (1009)
          * @param authTimeout   time allowed to authenticate after the upgrade
          */
         public Settings {
@@ -119,23 +129,29 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             }
             Objects.requireNonNull(authTimeout, "authTimeout");
         }
+
+        /** Largest frame or joined message kept; above it the connection is closed with 1009. */
+        public long hardLimit() {
+            return Math.min(Integer.MAX_VALUE, 4L * maxFrameBytes);
+        }
     }
 
+    // Fields are few and small on purpose: an idle connection keeps this object (see IdleSweep).
     private final Settings settings;
     /** Frames that arrived before the session could take them; allocated on first use (idle connections never need it). */
     private ArrayDeque<WebSocketFrame> pending;
-    /** A close frame was sent (or the connection failed): nothing more is written. */
-    private boolean closing;
 
     private ChannelHandlerContext ctx;
     private State state = State.HTTP;
     private boolean upgraded;
-    private SessionGateway.Session session;
-    private boolean sessionClosed;
+    /** The open session; null before authentication and once it was told that the connection closed. */
+    private Transport.Listener session;
     private ScheduledFuture<?> authTimer;
     private boolean flushScheduled;
     /** {@link System#nanoTime()} of the last read from the peer. */
     private long lastReadNanos = System.nanoTime();
+    /** Received bytes that do not make a whole frame yet, or null (the usual case). */
+    private ByteBuf partialFrame;
     /** The fragments of a message being received, or null. */
     private CompositeByteBuf fragments;
     private boolean fragmentsAreText;
@@ -191,57 +207,233 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof WebSocketFrame frame) {
-            onWireFrame(frame);
+        if (msg instanceof ByteBuf bytes) {
+            onWireBytes(bytes);
         } else {
             ctx.fireChannelRead(msg);
         }
     }
 
-    /** Control frames and fragments, as Netty's protocol handler and frame aggregator did; takes ownership. */
-    private void onWireFrame(WebSocketFrame frame) {
-        if (frame instanceof PingWebSocketFrame) {
-            if (!closing && ctx.channel().isActive()) {
-                ctx.writeAndFlush(new PongWebSocketFrame(frame.content()), ctx.voidPromise());
+    /**
+     * Bytes of the WebSocket (only a WebSocket's pipeline hands this handler raw bytes): reads as
+     * many whole frames as they complete and keeps the rest. Bytes that arrive while the handshake
+     * response is still being written wait for {@link #onHandshake}. Takes ownership.
+     */
+    private void onWireBytes(ByteBuf bytes) {
+        lastReadNanos = System.nanoTime(); // before decoding: partial frames count as activity
+        if (state == State.CLOSED) {
+            bytes.release();
+            return;
+        }
+        ByteBuf in = partialFrame == null ? bytes
+                : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), partialFrame, bytes);
+        partialFrame = null;
+        if (!upgraded) {
+            partialFrame = in;
+            return;
+        }
+        readFrames(in);
+    }
+
+    /** Handles every whole frame in {@code in}, then keeps the rest (or releases {@code in}). */
+    private void readFrames(ByteBuf in) {
+        try {
+            while (state != State.CLOSED && readFrame(in)) {
+                // one frame handled per turn
+            }
+        } finally {
+            if (state != State.CLOSED && in.isReadable() && ctx.channel().isActive()) {
+                in.discardSomeReadBytes();
+                partialFrame = in;
             } else {
-                frame.release();
+                in.release();
             }
-        } else if (frame instanceof PongWebSocketFrame) {
-            frame.release();
-        } else if (frame instanceof CloseWebSocketFrame) {
-            // The peer's closing handshake: echo its frame, then close (RFC 6455 5.5.1).
-            if (closing || !ctx.channel().isActive()) {
-                frame.release();
-                return;
-            }
-            beginClosing();
-            ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
-        } else if (frame instanceof ContinuationWebSocketFrame) {
-            if (fragments == null) {
-                frame.release(); // after a refused message; the decoder enforces the order otherwise
-                return;
-            }
-            appendFragment(frame);
-        } else if (!frame.isFinalFragment()) {
-            releaseFragments();
-            fragmentsAreText = frame instanceof TextWebSocketFrame;
-            fragments = ctx.alloc().compositeBuffer(1024);
-            appendFragment(frame);
-        } else {
-            handleFrame(frame);
         }
     }
 
-    private void appendFragment(WebSocketFrame frame) {
-        ByteBuf content = frame.content();
-        if (content.readableBytes() > 4L * settings.maxFrameBytes() - fragments.readableBytes()) {
-            frame.release();
-            releaseFragments();
-            closeWebSocket(1009, "FRAME_TOO_LARGE: message above " + (4L * settings.maxFrameBytes()) + " bytes");
+    /**
+     * Reads one frame (RFC 6455 section 5.2) from {@code in}'s reader index and handles it, with
+     * the checks of Netty's decoder: masked, no reserved bits or opcodes, control frames final and
+     * at most 125 bytes, continuations only inside a fragmented message, minimal length encoding,
+     * at most the hard limit. A violation closes the connection (1002, or 1009 for size) as soon as
+     * the header shows it, without waiting for the payload.
+     *
+     * @return false when {@code in} does not hold a whole frame (nothing is consumed)
+     */
+    private boolean readFrame(ByteBuf in) {
+        int readable = in.readableBytes();
+        if (readable < 2) {
+            return false;
+        }
+        int start = in.readerIndex();
+        int b0 = in.getUnsignedByte(start);
+        int b1 = in.getUnsignedByte(start + 1);
+        boolean fin = (b0 & 0x80) != 0;
+        int opcode = b0 & 0x0F;
+        int length7 = b1 & 0x7F;
+        if ((b0 & 0x70) != 0) {
+            return protocolViolation("RSV bits set and no extension negotiated");
+        }
+        if ((b1 & 0x80) == 0) {
+            return protocolViolation("client frame is not masked");
+        }
+        if (opcode >= OPCODE_CLOSE) {
+            if (opcode > OPCODE_PONG) {
+                return protocolViolation("control frame with reserved opcode " + opcode);
+            }
+            if (!fin) {
+                return protocolViolation("fragmented control frame");
+            }
+            if (length7 > MAX_CONTROL_PAYLOAD) {
+                return protocolViolation("control frame with payload above 125 bytes");
+            }
+            if (opcode == OPCODE_CLOSE && length7 == 1) {
+                return protocolViolation("close frame with a 1-byte payload");
+            }
+        } else if (opcode > OPCODE_BINARY) {
+            return protocolViolation("data frame with reserved opcode " + opcode);
+        } else if (opcode == OPCODE_CONTINUATION && fragments == null) {
+            return protocolViolation("continuation frame outside a fragmented message");
+        } else if (opcode != OPCODE_CONTINUATION && fragments != null) {
+            return protocolViolation("new data frame inside a fragmented message");
+        }
+        int headerBytes;
+        long length;
+        if (length7 == 126) {
+            if (readable < 4) {
+                return false;
+            }
+            headerBytes = 4;
+            length = in.getUnsignedShort(start + 2);
+            if (length < 126) {
+                return protocolViolation("frame length not minimally encoded");
+            }
+        } else if (length7 == 127) {
+            if (readable < 10) {
+                return false;
+            }
+            headerBytes = 10;
+            length = in.getLong(start + 2);
+            if (length < 0) {
+                return protocolViolation("negative frame length");
+            }
+            if (length < 65536) {
+                return protocolViolation("frame length not minimally encoded");
+            }
+        } else {
+            headerBytes = 2;
+            length = length7;
+        }
+        if (length > settings.hardLimit()) {
+            closeWebSocket(1009, tooLargeReason());
+            return false;
+        }
+        headerBytes += 4; // masking key
+        if (readable < headerBytes + length) {
+            return false;
+        }
+        int payloadLength = (int) length;
+        ByteBuf payload = payloadLength == 0 ? Unpooled.EMPTY_BUFFER : ctx.alloc().buffer(payloadLength);
+        payload.writeBytes(in, start + headerBytes, payloadLength);
+        unmask(payload, in.getInt(start + headerBytes - 4));
+        in.readerIndex(start + headerBytes + payloadLength);
+        onWireFrame(opcode, fin, payload);
+        return true;
+    }
+
+    /** XORs {@code payload} with the client's masking key (RFC 6455 section 5.3). */
+    private static void unmask(ByteBuf payload, int mask) {
+        if (mask == 0) {
             return;
         }
-        boolean last = frame.isFinalFragment();
-        fragments.addComponent(true, content); // takes over the frame's reference
+        int i = payload.readerIndex();
+        int end = payload.writerIndex();
+        long longMask = (mask & 0xFFFFFFFFL) | ((long) mask << 32);
+        for (; i + 8 <= end; i += 8) {
+            payload.setLong(i, payload.getLong(i) ^ longMask);
+        }
+        if (i + 4 <= end) {
+            payload.setInt(i, payload.getInt(i) ^ mask);
+            i += 4;
+        }
+        for (int shift = 24; i < end; i++, shift -= 8) {
+            payload.setByte(i, payload.getByte(i) ^ (mask >>> shift));
+        }
+    }
+
+    /** Fails the connection with 1002 (RFC 6455 section 7.1.7). */
+    private boolean protocolViolation(String reason) {
+        log.debug("WebSocket {} protocol violation: {}", ctx.channel().id(), reason);
+        closeWebSocket(1002, reason);
+        return false;
+    }
+
+    private String tooLargeReason() {
+        return "FRAME_TOO_LARGE: message above " + settings.hardLimit() + " bytes";
+    }
+
+    /** A whole frame, already checked: control frames, fragments, messages. Takes ownership of {@code payload}. */
+    private void onWireFrame(int opcode, boolean fin, ByteBuf payload) {
+        switch (opcode) {
+            case OPCODE_PING -> {
+                if (ctx.channel().isActive()) {
+                    ctx.writeAndFlush(wireFrame(OPCODE_PONG, payload), ctx.voidPromise());
+                } else {
+                    payload.release();
+                }
+            }
+            case OPCODE_PONG -> payload.release();
+            case OPCODE_CLOSE -> onCloseFrame(payload);
+            case OPCODE_CONTINUATION -> appendFragment(payload, fin);
+            default -> {
+                if (fin) {
+                    handleFrame(opcode == OPCODE_TEXT ? new TextWebSocketFrame(payload)
+                            : new BinaryWebSocketFrame(payload));
+                } else {
+                    fragmentsAreText = opcode == OPCODE_TEXT;
+                    fragments = ctx.alloc().compositeBuffer(1024);
+                    appendFragment(payload, false);
+                }
+            }
+        }
+    }
+
+    /**
+     * The peer's closing handshake: a valid close frame is echoed, then the connection closes (RFC
+     * 6455 section 5.5.1). A body must be a valid status code and a UTF-8 reason.
+     */
+    private void onCloseFrame(ByteBuf payload) {
+        if (payload.isReadable()) {
+            int status = payload.getShort(payload.readerIndex()); // signed, as WebSocketCloseStatus expects
+            if (!WebSocketCloseStatus.isValidStatusCode(status)) {
+                payload.release();
+                protocolViolation("invalid close status code " + (status & 0xFFFF));
+                return;
+            }
+            if (!ByteBufUtil.isText(payload, payload.readerIndex() + 2, payload.readableBytes() - 2,
+                    StandardCharsets.UTF_8)) {
+                payload.release();
+                closeWebSocket(1007, "close reason is not valid UTF-8");
+                return;
+            }
+        }
+        if (!ctx.channel().isActive()) {
+            payload.release();
+            return;
+        }
+        beginClosing();
+        ctx.writeAndFlush(wireFrame(OPCODE_CLOSE, payload)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Adds a fragment to the message being joined (the hard limit applies to the whole); takes ownership. */
+    private void appendFragment(ByteBuf content, boolean last) {
+        if (content.readableBytes() > settings.hardLimit() - fragments.readableBytes()) {
+            content.release();
+            releaseFragments();
+            closeWebSocket(1009, tooLargeReason());
+            return;
+        }
+        fragments.addComponent(true, content);
         if (last) {
             CompositeByteBuf whole = fragments;
             fragments = null;
@@ -256,18 +448,38 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         }
     }
 
+    private void releasePartialFrame() {
+        if (partialFrame != null) {
+            partialFrame.release();
+            partialFrame = null;
+        }
+    }
+
     /**
      * A close of an open WebSocket that did not send a close frame first (shutdown, for example)
      * sends a normal-closure frame before the TCP close, as Netty's protocol handler did.
      */
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
-        if (upgraded && !closing && ctx.channel().isActive()) {
-            closing = true;
+        if (upgraded && state != State.CLOSED && ctx.channel().isActive()) {
             state = State.CLOSED;
-            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE), ctx.voidPromise());
+            ctx.writeAndFlush(closeFrame(1000, ""), ctx.voidPromise());
         }
         ctx.close(promise);
+    }
+
+    /** Frames written to the channel by others are encoded here too (this handler is the encoder). */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof WebSocketFrame frame && upgraded) {
+            int opcode = frame instanceof TextWebSocketFrame ? OPCODE_TEXT
+                    : frame instanceof CloseWebSocketFrame ? OPCODE_CLOSE
+                    : frame instanceof PingWebSocketFrame ? OPCODE_PING
+                    : frame instanceof PongWebSocketFrame ? OPCODE_PONG : OPCODE_BINARY;
+            ctx.write(wireFrame(opcode, frame.content()), promise);
+        } else {
+            ctx.write(msg, promise);
+        }
     }
 
     @Override
@@ -293,12 +505,14 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         cancelAuthTimer();
         releasePending();
         releaseFragments();
+        releasePartialFrame();
         if (upgraded) {
             settings.metrics().connectionClosed();
         }
-        if (session != null && !sessionClosed) {
-            sessionClosed = true;
-            session.onClosed();
+        if (session != null) {
+            Transport.Listener closed = session;
+            session = null; // told once
+            closed.onClosed();
         }
         super.channelInactive(ctx);
     }
@@ -309,13 +523,10 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             ctx.fireExceptionCaught(cause); // plain HTTP: the API handler answers or closes
             return;
         }
-        if (cause instanceof TooLongFrameException) {
-            closeWebSocket(1009, "FRAME_TOO_LARGE: message above " + (4L * settings.maxFrameBytes()) + " bytes");
-        } else if (cause instanceof CorruptedWebSocketFrameException || cause instanceof IOException) {
-            // The decoder has already sent its close frame; a reset peer needs no reply.
+        if (cause instanceof IOException) {
+            // A reset peer needs no close frame.
             log.debug("WebSocket {} failed: {}", ctx.channel().id(), cause.toString());
             state = State.CLOSED;
-            closing = true;
             ctx.close();
         } else {
             log.warn("unexpected error on WebSocket {}; closing it", ctx.channel().id(), cause);
@@ -329,7 +540,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         if (ctx.pipeline().get(ParleyChannelInitializer.REST_HANDLER) != null) {
             ctx.pipeline().remove(ParleyChannelInitializer.REST_HANDLER);
         }
-        // From now on the frame decoder reports reads (WebSocketUpgradeHandler.ActivityDecoder).
+        // From now on this handler sees the raw bytes and notes reads itself.
         if (ctx.pipeline().get(ParleyChannelInitializer.ACTIVITY_HANDLER) != null) {
             ctx.pipeline().remove(ParleyChannelInitializer.ACTIVITY_HANDLER);
         }
@@ -353,6 +564,11 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         } else {
             state = State.AWAITING_AUTH;
             drainPending();
+        }
+        if (partialFrame != null) { // frames that came right behind the handshake
+            ByteBuf early = partialFrame;
+            partialFrame = null;
+            readFrames(early);
         }
     }
 
@@ -531,21 +747,20 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
 
     /** Sends a close frame with {@code code} and closes once it is written. Idempotent. */
     private void closeWebSocket(int code, String reason) {
-        if (closing || !ctx.channel().isActive()) {
+        if (state == State.CLOSED || !ctx.channel().isActive()) {
             return;
         }
         beginClosing();
-        ctx.writeAndFlush(new CloseWebSocketFrame(code, truncate(reason, MAX_CLOSE_REASON)))
-                .addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(closeFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** From here on input is dropped and nothing more is sent but the close frame. */
     private void beginClosing() {
-        closing = true;
         state = State.CLOSED;
         cancelAuthTimer();
         releasePending();
         releaseFragments();
+        releasePartialFrame();
     }
 
     /** Writes are flushed once per event-loop task, so a burst of sends costs one syscall. */
@@ -567,20 +782,26 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             ctx.executor().execute(() -> send(frame));
             return;
         }
-        if (closing || !ctx.channel().isActive()) {
+        if (state == State.CLOSED || !ctx.channel().isActive()) {
             return;
         }
-        ByteBuf json = ctx.alloc().buffer();
+        // The JSON is written after room for the longest header, which then goes right before it.
+        ByteBuf wire = ctx.alloc().buffer();
+        wire.writerIndex(MAX_HEADER_BYTES);
         try {
-            settings.codec().encode(frame, new ByteBufOutputStream(json));
+            settings.codec().encode(frame, new ByteBufOutputStream(wire));
         } catch (IOException | RuntimeException e) {
-            json.release();
+            wire.release();
             log.error("cannot encode a {} frame; closing WebSocket {}", frame.getClass().getSimpleName(),
                     ctx.channel().id(), e);
             closeWebSocket(1011, "internal error");
             return;
         }
-        ctx.write(new TextWebSocketFrame(json), ctx.voidPromise());
+        int length = wire.writerIndex() - MAX_HEADER_BYTES;
+        int start = MAX_HEADER_BYTES - headerBytes(length);
+        setHeader(wire, start, OPCODE_TEXT, length);
+        wire.readerIndex(start);
+        ctx.write(wire, ctx.voidPromise());
         settings.metrics().frameOut();
         scheduleFlush();
     }
@@ -601,6 +822,55 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             closeWebSocket(statusCode, reason == null ? "" : reason);
         } else {
             ctx.executor().execute(() -> close(statusCode, reason));
+        }
+    }
+
+    // ---- frames as the server sends them (RFC 6455 section 5.2: final, unmasked) -------------
+
+    private static final int MAX_HEADER_BYTES = 10;
+
+    /** A final frame with {@code payload}; releases it. */
+    private ByteBuf wireFrame(int opcode, ByteBuf payload) {
+        try {
+            int length = payload.readableBytes();
+            int header = headerBytes(length);
+            ByteBuf wire = ctx.alloc().buffer(header + length);
+            setHeader(wire, 0, opcode, length);
+            wire.writerIndex(header);
+            wire.writeBytes(payload, payload.readerIndex(), length);
+            return wire;
+        } finally {
+            payload.release();
+        }
+    }
+
+    /** A close frame: status code, then the reason in UTF-8 cut to fit a control frame. */
+    private ByteBuf closeFrame(int code, String reason) {
+        String cut = truncate(reason, MAX_CLOSE_REASON);
+        while (ByteBufUtil.utf8Bytes(cut) > MAX_CLOSE_REASON) {
+            cut = cut.substring(0, cut.length() - 1);
+        }
+        ByteBuf body = ctx.alloc().buffer(2 + ByteBufUtil.utf8Bytes(cut));
+        body.writeShort(code);
+        ByteBufUtil.writeUtf8(body, cut);
+        return wireFrame(OPCODE_CLOSE, body);
+    }
+
+    private static int headerBytes(int payloadLength) {
+        return payloadLength < 126 ? 2 : payloadLength < 65536 ? 4 : 10;
+    }
+
+    /** Writes the header of a final, unmasked frame at {@code index} (as many bytes as {@link #headerBytes}). */
+    private static void setHeader(ByteBuf buf, int index, int opcode, int payloadLength) {
+        buf.setByte(index, 0x80 | opcode);
+        if (payloadLength < 126) {
+            buf.setByte(index + 1, payloadLength);
+        } else if (payloadLength < 65536) {
+            buf.setByte(index + 1, 126);
+            buf.setShort(index + 2, payloadLength);
+        } else {
+            buf.setByte(index + 1, 127);
+            buf.setLong(index + 2, payloadLength);
         }
     }
 

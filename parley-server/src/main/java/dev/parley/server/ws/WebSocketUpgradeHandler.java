@@ -1,6 +1,7 @@
 package dev.parley.server.ws;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,9 +11,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
@@ -29,14 +28,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Answers the WebSocket opening handshake (RFC 6455, version 13) on {@code path} and then removes
- * itself, so that an open WebSocket keeps only the frame decoder, the frame encoder and its
- * {@link WebSocketSessionHandler}. Used instead of Netty's {@code WebSocketServerProtocolHandler},
- * which stays in the pipeline for the connection's life and keeps its handshaker in a channel
- * attribute: at tens of thousands of idle connections every retained object counts.
- *
- * <p>The frame decoder it installs tells the session handler about every read (see
- * {@link WebSocketSessionHandler#onRead()}), so that idle detection sees every byte, control
- * frames and parts of frames included.
+ * itself, so that an open WebSocket keeps only its {@link WebSocketSessionHandler}, which reads
+ * and writes the frames itself. Used instead of
+ * Netty's {@code WebSocketServerProtocolHandler}, which stays in the pipeline for the connection's
+ * life and keeps its handshaker in a channel attribute: at tens of thousands of idle connections
+ * every retained object counts.
  *
  * <p>As Netty's handler: requests on other paths pass on; a handshake that is not version 13 gets
  * 426 with {@code Sec-WebSocket-Version: 13}; a malformed one (not GET, no upgrade headers, no key)
@@ -44,23 +40,19 @@ import java.util.concurrent.TimeUnit;
  * On success the session handler gets a {@link WebSocketServerProtocolHandler.HandshakeComplete}.
  */
 public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter {
+    /** The handshaker wants one, but only Netty's frame decoder would read it. */
+    private static final WebSocketDecoderConfig UNUSED_DECODER_CONFIG = WebSocketDecoderConfig.newBuilder().build();
+
     private final String path;
-    private final WebSocketDecoderConfig decoderConfig;
     private final long handshakeTimeoutMillis;
-    private final WebSocketSessionHandler session;
 
     /**
      * @param path                   the WebSocket endpoint; {@code path?query} matches too
-     * @param decoderConfig          frame limits and checks
      * @param handshakeTimeoutMillis time allowed to write the handshake response
-     * @param session                the connection's session handler, told about every read
      */
-    public WebSocketUpgradeHandler(String path, WebSocketDecoderConfig decoderConfig, long handshakeTimeoutMillis,
-                                   WebSocketSessionHandler session) {
+    public WebSocketUpgradeHandler(String path, long handshakeTimeoutMillis) {
         this.path = Objects.requireNonNull(path, "path");
-        this.decoderConfig = Objects.requireNonNull(decoderConfig, "decoderConfig");
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
-        this.session = Objects.requireNonNull(session, "session");
     }
 
     @Override
@@ -77,15 +69,16 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
             }
             String location = (ctx.pipeline().get(SslHandler.class) != null ? "wss://" : "ws://")
                     + req.headers().get(HttpHeaderNames.HOST) + path;
-            WebSocketServerHandshaker13 handshaker = new WebSocketServerHandshaker13(location, null, decoderConfig) {
+            WebSocketServerHandshaker13 handshaker = new WebSocketServerHandshaker13(location, null,
+                    UNUSED_DECODER_CONFIG) {
                 @Override
                 protected WebSocketFrameDecoder newWebsocketDecoder() {
-                    return new ActivityDecoder(decoderConfig, session);
+                    return NoFrameCodec.INSTANCE;
                 }
 
                 @Override
                 protected WebSocketFrameEncoder newWebSocketEncoder() {
-                    return SharedEncoder.INSTANCE;
+                    return NoFrameCodec.INSTANCE;
                 }
             };
             // Removed before the response is written, so that no frame can reach this handler.
@@ -127,29 +120,22 @@ public final class WebSocketUpgradeHandler extends ChannelInboundHandlerAdapter 
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** The server's frame encoder (no masking) keeps no per-connection state: one for all. */
+    /**
+     * Stands in for the frame decoder and encoder the handshaker installs and removes itself at
+     * once: the session handler reads and writes the frames (two handler contexts and a decoder
+     * less per connection).
+     */
     @ChannelHandler.Sharable
-    static final class SharedEncoder extends WebSocket13FrameEncoder {
-        static final SharedEncoder INSTANCE = new SharedEncoder();
+    static final class NoFrameCodec extends ChannelDuplexHandler implements WebSocketFrameDecoder,
+            WebSocketFrameEncoder {
+        static final NoFrameCodec INSTANCE = new NoFrameCodec();
 
-        private SharedEncoder() {
-            super(false);
-        }
-    }
-
-    /** The version 13 frame decoder, telling the session about each read before decoding it. */
-    static final class ActivityDecoder extends WebSocket13FrameDecoder {
-        private final WebSocketSessionHandler session;
-
-        ActivityDecoder(WebSocketDecoderConfig config, WebSocketSessionHandler session) {
-            super(config);
-            this.session = session;
+        private NoFrameCodec() {
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-            session.onRead();
-            super.channelRead(ctx, msg);
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.pipeline().remove(ctx.name());
         }
     }
 }

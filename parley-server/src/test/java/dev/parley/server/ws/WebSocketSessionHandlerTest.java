@@ -12,11 +12,12 @@ import dev.parley.protocol.FrameCodec;
 import dev.parley.protocol.ParleyException;
 import dev.parley.protocol.ServerFrame;
 import dev.parley.server.ServerMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -26,9 +27,13 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import dev.parley.server.ws.WebSocketSessionHandler.Settings;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +55,7 @@ class WebSocketSessionHandlerTest {
     private final ServerMetrics metrics = ServerMetrics.inMemory();
     private final List<Object> passedOn = new ArrayList<>();
     private final EmbeddedChannel ch = new EmbeddedChannel(
+            new ClientFrames(),
             new WebSocketSessionHandler(gateway, new FrameCodec(), metrics, MAX_FRAME, Duration.ofSeconds(10)),
             new ChannelInboundHandlerAdapter() {
                 @Override
@@ -58,9 +64,13 @@ class WebSocketSessionHandlerTest {
                 }
             });
 
+    /** Netty's client-side decoder reads what the handler writes: the test's oracle for the encoding. */
+    private final EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
+
     @AfterEach
     void tearDown() {
         ch.finishAndReleaseAll();
+        client.finishAndReleaseAll();
         metrics.close();
     }
 
@@ -252,10 +262,13 @@ class WebSocketSessionHandlerTest {
     }
 
     @Test
-    void aMessageAboveTheHardLimitCloses1009() {
+    void aFrameAboveTheHardLimitCloses1009AsSoonAsItsHeaderArrives() {
         open();
-        ch.pipeline().fireExceptionCaught(new TooLongFrameException("too long"));
-        assertClose(single(), 1009);
+        int tooLong = 4 * MAX_FRAME + 1;
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0x81, (byte) (0x80 | 126), (byte) (tooLong >> 8),
+                (byte) tooLong}));
+        assertThat(assertClose(single(), 1009).reasonText()).contains("FRAME_TOO_LARGE");
+        assertThat(ch.isActive()).isFalse();
     }
 
     // ---- transport, lifecycle --------------------------------------------------------------
@@ -273,6 +286,32 @@ class WebSocketSessionHandlerTest {
         assertThat(json(out.get(1)).get("type").asText()).isEqualTo("ok");
         assertThat(t.isWritable()).isTrue();
         assertThat(t.executor()).isSameAs(ch.eventLoop());
+    }
+
+    @Test
+    void longFramesGetTwoAndEightByteLengths() {
+        open();
+        Transport t = gateway.session.transport;
+        t.send(new ServerFrame.Ok("m".repeat(300)));
+        t.send(new ServerFrame.Ok("l".repeat(70_000)));
+        List<Object> out = outbound();
+        assertThat(json(out.get(0)).get("id").asText()).isEqualTo("m".repeat(300));
+        assertThat(json(out.get(1)).get("id").asText()).isEqualTo("l".repeat(70_000));
+    }
+
+    @Test
+    void framesWrittenToTheChannelAreEncodedToo() {
+        open();
+        ch.writeAndFlush(new TextWebSocketFrame("{\"type\":\"ok\",\"id\":\"x\"}"));
+        assertThat(json(single()).get("id").asText()).isEqualTo("x");
+    }
+
+    @Test
+    void aLongCloseReasonIsCutToFitAControlFrame() {
+        open();
+        gateway.session.transport.close(1001, "é".repeat(200));
+        Close close = assertClose(single(), 1001);
+        assertThat(close.reasonText()).isEqualTo("é".repeat(61)); // 122 bytes; 62 would be 124 > 123
     }
 
     @Test
@@ -438,7 +477,225 @@ class WebSocketSessionHandlerTest {
         assertThat(metrics.registry().get("parley.ws.connections").gauge().value()).isEqualTo(1);
     }
 
+    // ---- the wire format: frames read from bytes (RFC 6455 section 5) -----------------------
+
+    @Test
+    void framesSplitAnywhereAreReadWhole() {
+        open();
+        String json = "{\"type\":\"ping\",\"id\":\"p1\"" + " ".repeat(300) + "}"; // 2-byte length
+        byte[] wire = concat(frame(0x89, "hb".getBytes(StandardCharsets.UTF_8), true),
+                frame(0x81, json.getBytes(StandardCharsets.UTF_8), true));
+        for (byte b : wire) {
+            ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+        }
+        ch.runPendingTasks();
+        assertThat(gateway.session.frames).containsExactly(new ClientFrame.Ping("p1"));
+        List<Object> out = outbound();
+        assertThat(out).hasSize(2);
+        PongWebSocketFrame pong = (PongWebSocketFrame) out.get(0);
+        assertThat(pong.content().toString(StandardCharsets.UTF_8)).isEqualTo("hb");
+        pong.release();
+        assertThat(json(out.get(1)).get("type").asText()).isEqualTo("pong");
+    }
+
+    @Test
+    void severalFramesInOneReadAreAllHandled() {
+        open();
+        ch.writeInbound(Unpooled.wrappedBuffer(concat(
+                frame(0x81, "{\"type\":\"ping\",\"id\":\"a\"}".getBytes(StandardCharsets.UTF_8), true),
+                frame(0x8A, new byte[0], true),
+                frame(0x81, "{\"type\":\"ping\",\"id\":\"b\"}".getBytes(StandardCharsets.UTF_8), true))));
+        ch.runPendingTasks();
+        assertThat(gateway.session.frames).containsExactly(new ClientFrame.Ping("a"), new ClientFrame.Ping("b"));
+    }
+
+    @Test
+    void everyPayloadLengthIsUnmasked() {
+        open();
+        for (int n = 0; n <= 20; n++) {
+            ch.writeInbound(Unpooled.wrappedBuffer(frame(0x89, "0123456789abcdefghij".substring(0, n)
+                    .getBytes(StandardCharsets.US_ASCII), true)));
+            PongWebSocketFrame pong = (PongWebSocketFrame) single();
+            assertThat(pong.content().toString(StandardCharsets.US_ASCII))
+                    .isEqualTo("0123456789abcdefghij".substring(0, n));
+            pong.release();
+        }
+    }
+
+    @Test
+    void aLargeFrameWithAnEightByteLengthIsRead() {
+        Settings big = new Settings(gateway, new FrameCodec(), metrics, 100_000, Duration.ofSeconds(10));
+        EmbeddedChannel wide = new EmbeddedChannel(new WebSocketSessionHandler(big));
+        wide.pipeline().fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete("/ws",
+                new DefaultHttpHeaders().set("Authorization", "Bearer good"), null));
+        wide.runPendingTasks();
+        String json = "{\"type\":\"ping\",\"id\":\"q1\"" + " ".repeat(70_000) + "}"; // 8-byte length
+        wide.writeInbound(Unpooled.wrappedBuffer(frame(0x81, json.getBytes(StandardCharsets.UTF_8), true)));
+        wide.runPendingTasks();
+        assertThat(gateway.session.frames).containsExactly(new ClientFrame.Ping("q1"));
+        wide.finishAndReleaseAll();
+    }
+
+    @Test
+    void bytesRightBehindTheHandshakeWaitForIt() {
+        ch.writeInbound(Unpooled.wrappedBuffer(
+                frame(0x81, "{\"type\":\"ping\",\"id\":\"early\"}".getBytes(StandardCharsets.UTF_8), true)));
+        open();
+        ch.runPendingTasks();
+        assertThat(gateway.session.frames).containsExactly(new ClientFrame.Ping("early"));
+    }
+
+    @Test
+    void anUnmaskedFrameCloses1002() {
+        assertProtocolViolation(frame(0x81, "{}".getBytes(StandardCharsets.UTF_8), false));
+    }
+
+    @Test
+    void reservedBitsClose1002() {
+        assertProtocolViolation(frame(0x81 | 0x40, "{}".getBytes(StandardCharsets.UTF_8), true));
+    }
+
+    @Test
+    void aReservedDataOpcodeCloses1002() {
+        assertProtocolViolation(frame(0x83, new byte[0], true));
+    }
+
+    @Test
+    void aReservedControlOpcodeCloses1002() {
+        assertProtocolViolation(frame(0x8B, new byte[0], true));
+    }
+
+    @Test
+    void aFragmentedControlFrameCloses1002() {
+        assertProtocolViolation(frame(0x09, new byte[0], true));
+    }
+
+    @Test
+    void aControlFrameAbove125BytesCloses1002() {
+        assertProtocolViolation(frame(0x89, new byte[126], true));
+    }
+
+    @Test
+    void aContinuationWithoutAStartCloses1002() {
+        assertProtocolViolation(frame(0x80, "x".getBytes(StandardCharsets.UTF_8), true));
+    }
+
+    @Test
+    void aNewMessageInsideAFragmentedOneCloses1002() {
+        assertProtocolViolation(concat(frame(0x01, "{".getBytes(StandardCharsets.UTF_8), true),
+                frame(0x81, "{}".getBytes(StandardCharsets.UTF_8), true)));
+    }
+
+    @Test
+    void aNonMinimalLengthCloses1002() {
+        byte[] wire = {(byte) 0x81, (byte) (0x80 | 126), 0, 2, 1, 2, 3, 4, 'x', 'y'};
+        assertProtocolViolation(wire);
+    }
+
+    @Test
+    void aCloseFrameWithOneBytePayloadCloses1002() {
+        assertProtocolViolation(frame(0x88, new byte[] {3}, true));
+    }
+
+    @Test
+    void aCloseFrameWithAnInvalidStatusCloses1002() {
+        assertProtocolViolation(frame(0x88, new byte[] {0x03, (byte) 0xED}, true)); // 1005 must not be sent
+    }
+
+    @Test
+    void aCloseReasonThatIsNotUtf8Closes1007() {
+        open();
+        ch.writeInbound(Unpooled.wrappedBuffer(frame(0x88, new byte[] {0x03, (byte) 0xE8, (byte) 0xC3, 0x28}, true)));
+        assertClose(single(), 1007);
+        assertThat(ch.isActive()).isFalse();
+    }
+
+    @Test
+    void anEmptyCloseFrameIsEchoedAndNothingAfterItIsRead() {
+        open();
+        ch.writeInbound(Unpooled.wrappedBuffer(concat(frame(0x88, new byte[0], true),
+                frame(0x81, "{\"type\":\"ping\",\"id\":\"late\"}".getBytes(StandardCharsets.UTF_8), true))));
+        Object echo = single();
+        assertThat(echo).isInstanceOf(CloseWebSocketFrame.class);
+        assertThat(((CloseWebSocketFrame) echo).content().readableBytes()).isZero();
+        ((CloseWebSocketFrame) echo).release();
+        assertThat(ch.isActive()).isFalse();
+        assertThat(gateway.session.frames).isEmpty();
+    }
+
+    @Test
+    void aPartialFrameIsReleasedWhenTheConnectionCloses() {
+        open();
+        ByteBuf half = Unpooled.buffer().writeBytes(new byte[] {(byte) 0x81, (byte) 0x85, 1, 2, 3, 4, 'a'});
+        ch.writeInbound(half);
+        ch.close();
+        assertThat(half.refCnt()).isZero();
+    }
+
+    private void assertProtocolViolation(byte[] wire) {
+        open();
+        ch.writeInbound(Unpooled.wrappedBuffer(wire));
+        assertClose(single(), 1002);
+        assertThat(ch.isActive()).isFalse();
+        assertThat(gateway.session.frames).isEmpty();
+        assertThat(gateway.session.closed).isEqualTo(1);
+    }
+
     // ---- helpers --------------------------------------------------------------------------
+
+    private static final byte[] MASK = {0x37, (byte) 0xFA, 0x21, 0x3D};
+
+    /** A frame as a client sends it: {@code b0} is FIN, RSV and opcode; masked unless told otherwise. */
+    static byte[] frame(int b0, byte[] payload, boolean masked) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(b0);
+        int maskBit = masked ? 0x80 : 0;
+        if (payload.length < 126) {
+            out.write(maskBit | payload.length);
+        } else if (payload.length < 65536) {
+            out.write(maskBit | 126);
+            out.write(payload.length >> 8);
+            out.write(payload.length);
+        } else {
+            out.write(maskBit | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                out.write((int) ((long) payload.length >> shift));
+            }
+        }
+        if (masked) {
+            out.writeBytes(MASK);
+        }
+        for (int i = 0; i < payload.length; i++) {
+            out.write(masked ? payload[i] ^ MASK[i % 4] : payload[i]);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    /** Turns the frames a test writes inbound into the masked bytes a client would send. */
+    private static final class ClientFrames extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof WebSocketFrame f)) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            int opcode = f instanceof ContinuationWebSocketFrame ? 0 : f instanceof TextWebSocketFrame ? 1
+                    : f instanceof BinaryWebSocketFrame ? 2 : f instanceof CloseWebSocketFrame ? 8
+                    : f instanceof PingWebSocketFrame ? 9 : 10;
+            byte[] payload = ByteBufUtil.getBytes(f.content());
+            int b0 = (f.isFinalFragment() ? 0x80 : 0) | opcode;
+            f.release();
+            ctx.fireChannelRead(Unpooled.wrappedBuffer(frame(b0, payload, true)));
+        }
+    }
 
     private WebSocketSessionHandler handler() {
         return ch.pipeline().get(WebSocketSessionHandler.class);
@@ -463,12 +720,18 @@ class WebSocketSessionHandlerTest {
         ch.runPendingTasks();
     }
 
+    /** What the handler wrote, as frames (decoded by Netty's client-side decoder). */
     private List<Object> outbound() {
         ch.runPendingTasks();
         List<Object> out = new ArrayList<>();
         Object o;
         while ((o = ch.readOutbound()) != null) {
-            out.add(o);
+            assertThat(o).isInstanceOf(ByteBuf.class);
+            client.writeInbound(o);
+            Object frame;
+            while ((frame = client.readInbound()) != null) {
+                out.add(frame);
+            }
         }
         return out;
     }
@@ -545,13 +808,13 @@ class WebSocketSessionHandlerTest {
         }
 
         @Override
-        public Session open(Device device, Transport transport) {
+        public Transport.Listener open(Device device, Transport transport) {
             session = new FakeSession(device, transport);
             return session;
         }
     }
 
-    private static final class FakeSession implements SessionGateway.Session {
+    private static final class FakeSession implements Transport.Listener {
         final Device device;
         final Transport transport;
         final List<ClientFrame> frames = new ArrayList<>();

@@ -11,7 +11,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -28,8 +27,7 @@ class WebSocketUpgradeHandlerTest {
     WebSocketUpgradeHandlerTest() {
         ch.pipeline().addLast("http", new HttpServerCodec());
         ch.pipeline().addLast("http-aggregator", new HttpObjectAggregator(65536));
-        ch.pipeline().addLast("ws-upgrade", new WebSocketUpgradeHandler("/ws",
-                WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(4096).build(), 10_000, session));
+        ch.pipeline().addLast("ws-upgrade", new WebSocketUpgradeHandler("/ws", 10_000));
         ch.pipeline().addLast("session", session);
     }
 
@@ -40,20 +38,20 @@ class WebSocketUpgradeHandlerTest {
     }
 
     @Test
-    void anUpgradeLeavesOnlyTheFrameCodecAndTheSession() {
+    void anUpgradeLeavesOnlyTheSession() {
         ch.writeInbound(request("GET /ws?v=1 HTTP/1.1", "Sec-WebSocket-Version: 13",
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="));
         assertThat(response()).startsWith("HTTP/1.1 101 Switching Protocols")
                 .contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         assertThat(ch.pipeline().names().stream().filter(n -> !n.startsWith("DefaultChannelPipeline$")))
-                .containsExactly("wsencoder", "wsdecoder", "session");
+                .containsExactly("session");
         assertThat(WebSocketSessionHandler.isWebSocket(ch)).isTrue();
         assertThat(ch.attr(io.netty.util.AttributeKey.valueOf(
                 io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker.class, "HANDSHAKER")).get()).isNull();
     }
 
     @Test
-    void theFrameDecoderReportsEveryRead() throws Exception {
+    void everyReadCountsAsActivityPartialFramesIncluded() throws Exception {
         ch.writeInbound(request("GET /ws HTTP/1.1", "Sec-WebSocket-Version: 13",
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="));
         response();
@@ -122,7 +120,8 @@ class WebSocketUpgradeHandlerTest {
         }
 
         @Override
-        public Session open(dev.parley.core.account.Device device, dev.parley.core.delivery.Transport transport) {
+        public dev.parley.core.delivery.Transport.Listener open(dev.parley.core.account.Device device,
+                                                                dev.parley.core.delivery.Transport transport) {
             throw new IllegalStateException("not here");
         }
     }
