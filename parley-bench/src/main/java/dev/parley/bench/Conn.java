@@ -6,8 +6,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -314,19 +315,9 @@ final class Conn extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-            fail("upgrade timed out");
-            ctx.close();
-        } else {
-            super.userEventTriggered(ctx, evt);
-        }
-    }
-
-    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof TextWebSocketFrame frame)) {
-            io.netty.util.ReferenceCountUtil.release(msg);
+            onControlFrame(ctx, msg);
             return;
         }
         Inbound in = INBOUND.get();
@@ -349,6 +340,21 @@ final class Conn extends ChannelInboundHandlerAdapter {
             frame.release();
         }
         dispatch(in);
+    }
+
+    /**
+     * As Netty's client protocol handler did: a ping is answered with a pong carrying its data, the
+     * server's close frame closes the connection, pongs and binary frames are dropped.
+     */
+    private void onControlFrame(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof PingWebSocketFrame ping) {
+            ctx.writeAndFlush(new PongWebSocketFrame(ping.content()), ctx.voidPromise());
+        } else if (msg instanceof CloseWebSocketFrame close) {
+            close.release();
+            ctx.close();
+        } else {
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
     }
 
     private void dispatch(Inbound in) {

@@ -2,6 +2,7 @@ package dev.parley.bench;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -14,12 +15,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -31,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The load generator's WebSocket client: one event-loop group (native epoll when available) for
- * every connection of a worker process. A connection's pipeline is HTTP codec → aggregator (for
- * the upgrade response only; the handshaker removes both) → WebSocket protocol handler (upgrade,
- * close and pong frames) → frame aggregator → {@link Conn}.
+ * every connection of a worker process. A connection's pipeline is {@link ClientHandshake} (the
+ * upgrade, written and checked by hand; it replaces itself with Netty's frame decoder and a shared
+ * masking encoder) → frame aggregator → {@link Conn} (which answers pings and the server's close).
  *
  * <p>Thread-safe: {@link #connect} may be called from any thread.
  */
@@ -43,10 +39,16 @@ final class WsClient implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelClass;
-    private final List<URI> wsUris;
+    /** A constructor reference, not {@code .channel(class)}: the reflective call showed in profiles. */
+    private final ChannelFactory<SocketChannel> channelFactory;
+    private final List<ClientHandshake.Request> requests;
+    /** Immutable, so one for every connection. */
+    private final WebSocketDecoderConfig decoderConfig = ClientHandshake.clientDecoderConfig(1 << 20);
     private final List<InetSocketAddress> remotes;
     private final boolean bindSource;
     private final String transport;
+    /** 127.0.0.n by n, made once each (parsing the literal per connect showed in profiles). */
+    private final InetSocketAddress[] sourceAddresses = new InetSocketAddress[255];
 
     /**
      * @param wsUris     the servers' {@code ws://host:port/ws} addresses; connection {@code i} goes to
@@ -56,23 +58,27 @@ final class WsClient implements AutoCloseable {
      *                   only for an IPv4 loopback server
      */
     WsClient(List<URI> wsUris, int ioThreads, boolean bindSource) throws UnknownHostException {
-        this.wsUris = List.copyOf(wsUris);
         List<InetSocketAddress> addresses = new ArrayList<>();
+        List<ClientHandshake.Request> reqs = new ArrayList<>();
         boolean allLoopbackV4 = true;
         for (URI uri : wsUris) {
+            reqs.add(new ClientHandshake.Request(uri));
             InetAddress host = InetAddress.getByName(uri.getHost());
             addresses.add(new InetSocketAddress(host, uri.getPort() == -1 ? 80 : uri.getPort()));
             allLoopbackV4 &= host.isLoopbackAddress() && host.getAddress().length == 4;
         }
         this.remotes = List.copyOf(addresses);
+        this.requests = List.copyOf(reqs);
         this.bindSource = bindSource && allLoopbackV4;
         if (Epoll.isAvailable()) {
             group = new MultiThreadIoEventLoopGroup(ioThreads, EpollIoHandler.newFactory());
             channelClass = EpollSocketChannel.class;
+            channelFactory = EpollSocketChannel::new;
             transport = "epoll";
         } else {
             group = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
             channelClass = NioSocketChannel.class;
+            channelFactory = NioSocketChannel::new;
             transport = "nio";
         }
     }
@@ -94,26 +100,22 @@ final class WsClient implements AutoCloseable {
         if (n > 254) {
             throw new IllegalArgumentException("too many connections for 127.0.0.2-254: " + index);
         }
-        return new InetSocketAddress("127.0.0." + n, 0);
+        InetSocketAddress a = sourceAddresses[n];
+        if (a == null) {
+            a = new InetSocketAddress("127.0.0." + n, 0);
+            sourceAddresses[n] = a; // racy but idempotent: equal addresses
+        }
+        return a;
     }
 
     /** Starts connecting {@code conn}; its listener hears how it went. */
     void connect(Conn conn) {
         int server = conn.cred().index() % remotes.size();
-        DefaultHttpHeaders headers = new DefaultHttpHeaders();
-        headers.add(HttpHeaderNames.AUTHORIZATION, "Bearer " + conn.cred().token());
-        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
-                .webSocketUri(wsUris.get(server))
-                .customHeaders(headers)
-                .maxFramePayloadLength(1 << 20)
-                .handshakeTimeoutMillis(30_000)
-                .dropPongFrames(true)
-                .handleCloseFrames(true)
-                .withUTF8Validator(false)
-                .build();
+        ClientHandshake handshake = new ClientHandshake(requests.get(server), conn.cred().token(), decoderConfig,
+                30_000);
         Bootstrap b = new Bootstrap()
                 .group(group)
-                .channel(channelClass)
+                .channelFactory(channelFactory)
                 .option(ChannelOption.TCP_NODELAY, true)
                 // A bound source port still in TIME_WAIT from the previous run may be reused.
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -121,9 +123,8 @@ final class WsClient implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16_384),
-                                new WebSocketClientProtocolHandler(config), new WebSocketFrameAggregator(1 << 20),
-                                conn);
+                        ch.pipeline().addLast("ws-upgrade", handshake);
+                        ch.pipeline().addLast(new WebSocketFrameAggregator(1 << 20), conn);
                     }
                 });
         if (bindSource && channelClass == EpollSocketChannel.class) {
