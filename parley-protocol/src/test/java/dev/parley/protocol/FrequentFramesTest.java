@@ -34,7 +34,15 @@ class FrequentFramesTest {
             frames.add(new ServerFrame.ReceiptEvent(9, t, "bob", "delivered", 12, 99));
             frames.add(new ServerFrame.Pong(t, Long.MIN_VALUE));
             frames.add(new ServerFrame.Synced(t, 0, 10_000));
+            frames.add(new ServerFrame.Welcome(1, t, "dev_" + t, t, 60, java.util.Map.of("maxBodyBytes", 65_536L,
+                    "rateLimitBurst", Long.MAX_VALUE, t.isEmpty() ? "k" : t, -1L)));
         }
+        java.util.Map<String, Long> withNull = new java.util.LinkedHashMap<>();
+        withNull.put("a", null);
+        withNull.put("b", 0L);
+        frames.add(new ServerFrame.Welcome(0, null, null, null, 0, withNull));
+        frames.add(new ServerFrame.Welcome(1, "u", "d", "s", 20, null));
+        frames.add(new ServerFrame.Welcome(1, "u", "d", "s", 20, java.util.Map.of()));
         frames.add(new ServerFrame.MessageEvent(1, null));
         frames.add(new ServerFrame.Ok(null));
         frames.add(new ServerFrame.ReceiptEvent(1, null, null, null, 0, 0));
