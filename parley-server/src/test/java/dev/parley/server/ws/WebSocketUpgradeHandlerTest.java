@@ -82,6 +82,39 @@ class WebSocketUpgradeHandlerTest {
     }
 
     @Test
+    void theResponseIsWrittenAsBytesAndFramesFollowIt() {
+        ch.writeInbound(request("GET /ws HTTP/1.1", "Sec-WebSocket-Version: 13",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="));
+        assertThat(response()).isEqualTo("HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n"
+                + "connection: upgrade\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+        // A masked text frame "{}" (no token at the upgrade, so it must be an auth frame: refused).
+        byte[] mask = {1, 2, 3, 4};
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0x81, (byte) 0x82, 1, 2, 3, 4,
+                (byte) ('{' ^ mask[0]), (byte) ('}' ^ mask[1])}));
+        String reply = response();
+        assertThat(reply).contains("UNAUTHENTICATED");
+        assertThat(ch.isActive()).isFalse();
+    }
+
+    @Test
+    void aHandshakeThatIsNotAGetOrLacksUpgradeHeadersGets400() {
+        ch.writeInbound(request("POST /ws HTTP/1.1", "Sec-WebSocket-Version: 13",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Content-Length: 0"));
+        assertThat(response()).startsWith("HTTP/1.1 400").contains("method: POST");
+        assertThat(ch.isActive()).isFalse();
+
+        EmbeddedChannel other = new EmbeddedChannel(new HttpServerCodec(), new HttpObjectAggregator(65536),
+                new WebSocketUpgradeHandler("/ws", 10_000));
+        other.writeInbound(Unpooled.copiedBuffer("GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        ByteBuf out = other.readOutbound();
+        assertThat(out.toString(StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 400").contains("|Upgrade|");
+        out.release();
+        other.finishAndReleaseAll();
+    }
+
+    @Test
     void otherPathsPassOn() {
         ch.writeInbound(request("GET /wsx HTTP/1.1", "Sec-WebSocket-Version: 13",
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="));
