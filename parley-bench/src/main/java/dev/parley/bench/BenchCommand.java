@@ -432,7 +432,7 @@ public final class BenchCommand implements Runnable {
                     WorkerSpec.Params wp = new WorkerSpec.Params(p.durationSec(), p.warmupSec(), p.window(), rate,
                             p.bodyBytes(), p.messages(), p.heartbeatSec(), common.connectConcurrency,
                             p.drainTimeoutSec(), p.senderSync(), common.sourceAddresses,
-                            specs.isEmpty() ? p.warmupUnits() : 0);
+                            specs.isEmpty() ? p.warmupUnits() : 0, p.connectWarmup());
                     specs.add(new WorkerSpec(scenario(), specs.size(), ws, common.ioThreads, List.copyOf(current), wp));
                     current = new ArrayList<>();
                     count = 0;

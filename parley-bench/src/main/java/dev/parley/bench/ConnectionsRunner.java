@@ -2,6 +2,9 @@ package dev.parley.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -27,6 +30,7 @@ final class ConnectionsRunner extends Runner {
                 conns.add(new Conn(c, this));
             }
         }
+        warmUp(Math.min(params.connectWarmup(), conns.size()));
         phase("connecting");
         connectAll(conns, CONNECT_STALL_SEC, CONNECT_CAP_SEC);
         barrier("holding", CONNECT_CAP_SEC + 300);
@@ -43,5 +47,53 @@ final class ConnectionsRunner extends Runner {
     @Override
     protected void opened(Conn c) {
         startHeartbeat(c);
+    }
+
+    /**
+     * Opens {@code n} connections with the credentials of the first {@code n}, at most
+     * {@code --connect-concurrency} in flight, waits for their {@code welcome}, and closes them:
+     * the JIT of both processes compiles the connect path before the timed connects, where it took
+     * more than half of the CPU in a cold run. Nothing here is counted or timed; a warm-up
+     * connection that fails is a problem of the run all the same.
+     */
+    private void warmUp(int n) throws InterruptedException {
+        if (n <= 0) {
+            return;
+        }
+        phase("warming up");
+        Semaphore permits = new Semaphore(Math.max(1, params.connectConcurrency()));
+        CountDownLatch done = new CountDownLatch(n);
+        Conn.Listener listener = new Conn.Listener() {
+            @Override
+            public void onOpen(Conn c) {
+                permits.release();
+                done.countDown();
+            }
+
+            @Override
+            public void onFailed(Conn c, String reason) {
+                problem("warm-up connect: " + reason);
+                permits.release();
+                done.countDown();
+            }
+
+            @Override
+            public void onLost(Conn c, String reason) {
+            }
+        };
+        List<Conn> warm = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Conn c = new Conn(conns.get(i).cred(), listener);
+            warm.add(c);
+            if (!permits.tryAcquire(CONNECT_STALL_SEC, TimeUnit.SECONDS)) {
+                problem("warm-up: no connect completed for " + CONNECT_STALL_SEC + " s");
+                break;
+            }
+            client.connect(c);
+        }
+        done.await(CONNECT_STALL_SEC, TimeUnit.SECONDS);
+        closeAll(warm);
+        // Every worker starts its timed connects together, so that no warm-up falls in the span.
+        barrier("warmed", CONNECT_CAP_SEC);
     }
 }

@@ -29,15 +29,17 @@ record WorkerSpec(String scenario, int worker, List<String> wsUrls, int ioThread
      * @param bindSource         bind sockets to 127.0.0.2, .3, ... (IPv4 loopback servers only)
      * @param warmupUnits        offline: this worker's first units that drain, one after the other, before
      *                           the measured ones (the server's JIT warms on them), reported apart
+     * @param connectWarmup      connections: connects opened and closed before the timed ones, so that
+     *                           the rate is that of warm code on both sides
      */
     record Params(int durationSec, int warmupSec, int window, double ratePerSec, int bodyBytes, int messages,
                   int heartbeatSec, int connectConcurrency, int drainTimeoutSec, boolean senderSync,
-                  boolean bindSource, int warmupUnits) {
+                  boolean bindSource, int warmupUnits, int connectWarmup) {
 
         Params(int durationSec, int warmupSec, int window, double ratePerSec, int bodyBytes, int messages,
                int heartbeatSec, int connectConcurrency, int drainTimeoutSec, boolean senderSync, boolean bindSource) {
             this(durationSec, warmupSec, window, ratePerSec, bodyBytes, messages, heartbeatSec, connectConcurrency,
-                    drainTimeoutSec, senderSync, bindSource, 0);
+                    drainTimeoutSec, senderSync, bindSource, 0, 0);
         }
     }
 
