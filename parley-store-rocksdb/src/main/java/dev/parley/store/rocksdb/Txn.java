@@ -30,16 +30,29 @@ final class Txn {
     /** Marks a deleted key in the overlay (compared by identity). */
     private static final byte[] DELETED = new byte[0];
 
-    /** The last message of a conversation: its sequence number and timestamp (EPOCH when none). */
-    record ConvHead(long lastSeq, Instant lastTimestamp) {
+    /**
+     * The last message of a conversation: its sequence number and timestamp (EPOCH when none),
+     * and who sent the messages before it, as far as the committer has seen them.
+     */
+    record ConvHead(long lastSeq, Instant lastTimestamp, RecentSenders recentSenders) {
         static final ConvHead EMPTY = new ConvHead(0, Instant.EPOCH);
+
+        /** A head as loaded from disk: the senders of its messages are not known yet. */
+        ConvHead(long lastSeq, Instant lastTimestamp) {
+            this(lastSeq, lastTimestamp, RecentSenders.unknownUpTo(lastSeq));
+        }
+
+        /** The head after the next message. */
+        ConvHead next(Instant timestamp, String sender) {
+            return new ConvHead(lastSeq + 1, timestamp, recentSenders.append(lastSeq + 1, sender));
+        }
     }
 
     private record RangeDelete(Cf cf, byte[] from, byte[] to) {
     }
 
     /** A key of the overlay: the bytes with their hash computed once. */
-    private static final class Key {
+    static final class Key {
         final byte[] bytes;
         final int hash;
 
@@ -118,10 +131,14 @@ final class Txn {
 
     /** The value as this request sees it: the group's writes (its own included), then committed state. */
     byte[] get(Cf cf, byte[] key) {
+        Key k = new Key(key);
         Map<Key, byte[]> m = kv.get(cf);
-        byte[] v = m == null ? null : m.get(new Key(key));
+        byte[] v = m == null ? null : m.get(k);
         if (v != null) {
             return v == DELETED ? null : v;
+        }
+        if (CommittedHeads.REMEMBERED.contains(cf)) {
+            return committed.value(cf, k);
         }
         try {
             return storage.db.get(storage.handle(cf), readOptions, key);
@@ -143,6 +160,9 @@ final class Txn {
      * ranges that no other request of the group reads or writes (old inbox entries).
      */
     void deleteRange(Cf cf, byte[] from, byte[] to) {
+        if (CommittedHeads.REMEMBERED.contains(cf)) {
+            throw new IllegalArgumentException("range deletes would bypass the committed values of " + cf);
+        }
         rangeDeletes.add(new RangeDelete(cf, from, to));
     }
 
@@ -210,6 +230,12 @@ final class Txn {
         convHeads.forEach(committed::putConvHead);
         inboxHeads.forEach(committed::putInboxHead);
         conversations.forEach(committed::putConversation);
+        for (Cf cf : CommittedHeads.REMEMBERED) {
+            Map<Key, byte[]> written = kv.get(cf);
+            if (written != null) {
+                written.forEach((k, v) -> committed.putValue(cf, k, v == DELETED ? null : v));
+            }
+        }
     }
 
     static ParleyException unavailable(String message, RocksDBException e) {

@@ -164,7 +164,7 @@ final class Writes {
                 m.senderDeviceId(), m.clientMsgId(), ts, m.body(), m.contentType());
         txn.put(Cf.MESSAGES, Keys.message(conv.id(), seq), Codec.message(stored));
         txn.put(Cf.IDEMPOTENCY, idemKey, Codec.messageRef(conv.id(), seq));
-        txn.setConvHead(conv.id(), new Txn.ConvHead(seq, ts));
+        txn.setConvHead(conv.id(), head.next(ts, m.senderId()));
         Map<String, InboxEntry> entries = appendToInboxes(txn, new LinkedHashSet<>(conv.members()), ts,
                 new InboxEvent.MessageAdded(stored));
         return new AppendResult(stored, false, entries);
@@ -186,7 +186,8 @@ final class Writes {
             // A removed member may still acknowledge inbox entries of the conversation: nothing to do.
             return Map.of();
         }
-        long capped = Math.min(upTo, txn.convHead(conversationId).lastSeq());
+        Txn.ConvHead head = txn.convHead(conversationId);
+        long capped = Math.min(upTo, head.lastSeq());
         byte[] key = Keys.watermark(conversationId, userId);
         byte[] storedBytes = txn.get(Cf.WATERMARKS, key);
         Watermarks wm = storedBytes == null ? Watermarks.NONE : Codec.watermarks(storedBytes);
@@ -199,9 +200,12 @@ final class Writes {
                 : new Watermarks(capped, wm.readUpTo());
         txn.put(Cf.WATERMARKS, key, Codec.watermarks(raised));
 
-        Set<String> senders = capped - old > RECEIPT_SCAN_LIMIT
-                ? new HashSet<>(conv.members())
-                : senders(txn, conversationId, old, capped);
+        Set<String> senders = new HashSet<>();
+        if (capped - old > RECEIPT_SCAN_LIMIT) {
+            senders.addAll(conv.members());
+        } else if (!head.recentSenders().collect(old, capped, senders)) {
+            senders = senders(txn, conversationId, old, capped);
+        }
         Set<String> recipients = new LinkedHashSet<>();
         for (String member : conv.members()) {
             boolean otherSender = !member.equals(userId) && senders.contains(member);

@@ -19,6 +19,10 @@
  *       An inbox head is also recorded in {@code meta} when pruning deletes entries, because
  *       pruning may delete the entry the head would otherwise be derived from. After a failed
  *       batch write every counter is reloaded from disk.</li>
+ *   <li><b>Committed values in memory.</b> The committer also remembers, in bounded LRU maps, the
+ *       device cursors and watermarks it last read or wrote, and each conversation's recent
+ *       senders (so a receipt needs no scan of the log); all of it is forgotten after a failed
+ *       batch write and rebuilt from disk.</li>
  *   <li><b>Snapshot reads.</b> Each read runs on one RocksDB snapshot and sees every write whose
  *       stage has completed.</li>
  *   <li><b>Retention.</b> Pruning deletes, per inbox, only a leading run of old entries, so an

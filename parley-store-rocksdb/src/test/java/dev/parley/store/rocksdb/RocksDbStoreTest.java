@@ -262,6 +262,65 @@ class RocksDbStoreTest {
                 .isEqualTo(Writes.RECEIPT_SCAN_LIMIT + 1);
     }
 
+    @Test
+    void receiptsGoToTheSendersOfTheCoveredRangeWhetherRememberedOrScanned() {
+        List<String> members = List.of("ann", "ben", "cat", "dan");
+        java.util.Random random = new java.util.Random(42);
+        List<String> senders = new ArrayList<>(); // senders.get(seq - 1)
+        Map<String, long[]> model = new java.util.HashMap<>(); // user -> {delivered, read}
+        RocksDbStore store = open();
+        await(store.createConversation(group("g:mix", members.toArray(String[]::new)), "ann"));
+        for (int round = 0; round < 3; round++) {
+            if (round == 2) {
+                // A restart forgets every recent sender: ranges are answered by scanning the log.
+                store.close();
+                store = open();
+            }
+            for (int step = 0; step < 150; step++) {
+                if (random.nextInt(3) > 0 || senders.isEmpty()) {
+                    // Runs of one sender, broken often enough to exceed what is remembered.
+                    String sender = random.nextInt(3) == 0 && !senders.isEmpty() ? senders.get(senders.size() - 1)
+                            : members.get(random.nextInt(members.size()));
+                    await(append(store, "g:mix", sender, "m" + senders.size()));
+                    senders.add(sender);
+                    continue;
+                }
+                String user = members.get(random.nextInt(members.size()));
+                ReceiptKind kind = random.nextInt(4) == 0 ? ReceiptKind.READ : ReceiptKind.DELIVERED;
+                long[] wm = model.computeIfAbsent(user, u -> new long[2]);
+                long old = kind == ReceiptKind.READ ? wm[1] : wm[0];
+                long upTo = Math.max(0, old - 3 + random.nextInt(senders.size() - (int) Math.min(old, senders.size())
+                        + 6));
+                long capped = Math.min(upTo, senders.size());
+                java.util.Set<String> expected = new java.util.HashSet<>();
+                if (capped > old) {
+                    for (long seq = old + 1; seq <= capped; seq++) {
+                        if (!senders.get((int) seq - 1).equals(user)) {
+                            expected.add(senders.get((int) seq - 1));
+                        }
+                    }
+                    if (kind == ReceiptKind.READ) {
+                        expected.add(user);
+                        wm[1] = capped;
+                        wm[0] = Math.max(wm[0], capped);
+                    } else {
+                        wm[0] = capped;
+                    }
+                }
+
+                Map<String, InboxEntry> entries = await(store.advanceWatermark("g:mix", user, kind, upTo));
+
+                assertThat(entries.keySet()).as("round %d step %d: %s %s (%d, %d]", round, step, user, kind, old,
+                        capped).isEqualTo(expected);
+            }
+        }
+        Map<String, dev.parley.core.message.Watermarks> stored = await(store.watermarks("g:mix"));
+        model.forEach((user, wm) -> {
+            assertThat(stored.get(user).deliveredUpTo()).isEqualTo(wm[0]);
+            assertThat(stored.get(user).readUpTo()).isEqualTo(wm[1]);
+        });
+    }
+
     // ---- arguments
 
     @Test

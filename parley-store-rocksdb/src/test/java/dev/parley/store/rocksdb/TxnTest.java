@@ -112,4 +112,51 @@ class TxnTest {
         committed.clear();
         assertThat(second.conversation("g:2").version()).isEqualTo(1);
     }
+
+    @Test
+    void rememberedValuesFollowPublishedWritesAndReloadAfterClear() throws Exception {
+        byte[] cursor = Keys.deviceCursor("alice", "phone");
+        byte[] mark = Keys.watermark("g:1", "bob");
+        Txn first = new Txn(storage, committed, readOptions);
+        first.beginRequest();
+        assertThat(first.get(Cf.CURSORS, cursor)).isNull();
+        first.put(Cf.CURSORS, cursor, Codec.u64(7));
+        first.put(Cf.WATERMARKS, mark, b("sixteen bytes..."));
+        first.commitRequest();
+        try (WriteBatch batch = new WriteBatch()) {
+            first.fill(batch);
+            storage.db.write(storage.writeOptions, batch);
+        }
+        first.publish();
+
+        Txn second = new Txn(storage, committed, readOptions);
+        assertThat(Codec.u64(second.get(Cf.CURSORS, cursor))).isEqualTo(7);
+        assertThat(second.get(Cf.WATERMARKS, mark)).isEqualTo(b("sixteen bytes..."));
+        // Written behind the committer's back: not seen until the committed state is reloaded.
+        storage.db.put(storage.handle(Cf.CURSORS), cursor, Codec.u64(9));
+        assertThat(Codec.u64(second.get(Cf.CURSORS, cursor))).isEqualTo(7);
+        committed.clear();
+        assertThat(Codec.u64(second.get(Cf.CURSORS, cursor))).isEqualTo(9);
+
+        second.beginRequest();
+        second.delete(Cf.CURSORS, cursor);
+        second.commitRequest();
+        try (WriteBatch batch = new WriteBatch()) {
+            second.fill(batch);
+            storage.db.write(storage.writeOptions, batch);
+        }
+        second.publish();
+        assertThat(new Txn(storage, committed, readOptions).get(Cf.CURSORS, cursor)).isNull();
+    }
+
+    @Test
+    void anAbortedRequestLeavesRememberedValuesAlone() {
+        byte[] cursor = Keys.deviceCursor("alice", "phone");
+        Txn txn = new Txn(storage, committed, readOptions);
+        txn.beginRequest();
+        txn.put(Cf.CURSORS, cursor, Codec.u64(3));
+        txn.abortRequest();
+        txn.publish();
+        assertThat(new Txn(storage, committed, readOptions).get(Cf.CURSORS, cursor)).isNull();
+    }
 }
