@@ -1,6 +1,5 @@
 package dev.parley.bench;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,7 +86,7 @@ final class CpuWindow {
 
     /** This JVM and its child processes other than {@code serverPids}, or -1 when /proc cannot be read. */
     private static double benchCpuSeconds(Set<Long> serverPids) {
-        double own = cpuSeconds(ProcessHandle.current().pid());
+        double own = ServerProbe.cpuSeconds(ProcessHandle.current().pid());
         if (own < 0) {
             return -1;
         }
@@ -95,13 +94,9 @@ final class CpuWindow {
                 .filter(pid -> !serverPids.contains(pid)).collect(Collectors.toSet());
         double total = own;
         for (long pid : workers) {
-            total += Math.max(0, cpuSeconds(pid));
+            total += Math.max(0, ServerProbe.cpuSeconds(pid));
         }
         return total;
-    }
-
-    private static double cpuSeconds(long pid) {
-        return new ServerProbe(URI.create("http://127.0.0.1"), pid).cpuSeconds();
     }
 
     /** The report's row: cores and CPU per delivered message, server side and load generator. */
@@ -134,7 +129,7 @@ final class CpuWindow {
             sb.append(String.format(", %.0f µs per %s", u.benchCores() * 1e6 / perSec, unit));
         }
         sb.append(String.format(" (over the %.1f s %s)", u.seconds(), window));
-        String k = keyPrefix.isEmpty() ? "" : keyPrefix;
+        String k = keyPrefix;
         r.row(label, sb.toString(), key(k, "serverCpuCores"), server);
         r.put(key(k, "serverCpuMicros" + (k.isEmpty() ? "PerMessage" : "Each")), perSec > 0 ? server * 1e6 / perSec : null);
         r.put(key(k, "benchCpuCores"), u.benchCores());

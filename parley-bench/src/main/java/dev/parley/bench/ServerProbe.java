@@ -210,6 +210,11 @@ final class ServerProbe {
 
     /** CPU time (user + system) the server process has used, in seconds, or -1. */
     double cpuSeconds() {
+        return cpuSeconds(pid);
+    }
+
+    /** CPU time (user + system) process {@code pid} has used, in seconds, or -1. */
+    static double cpuSeconds(long pid) {
         if (pid <= 0) {
             return -1;
         }
