@@ -51,6 +51,8 @@ final class MessagingRunner extends Runner {
         final Map<Long, AtomicInteger> arrivals = new ConcurrentHashMap<>();
         // Rate mode, confined to the sender's event loop.
         long scheduled;
+        /** Rate mode: where in its send interval this sender sends, as a fraction in [0, 1). */
+        double phase;
 
         Group(Conn sender, List<Conn> receivers) {
             this.sender = sender;
@@ -154,6 +156,7 @@ final class MessagingRunner extends Runner {
         if (rateMode) {
             rateStart = start;
             perSenderPerMicro = groups.isEmpty() ? 0 : params.ratePerSec() / groups.size() / 1e6;
+            spreadPhases();
             for (Map.Entry<EventLoop, List<Conn>> e : byLoop(groups.stream().map(g -> g.sender).toList()).entrySet()) {
                 List<Conn> senders = e.getValue();
                 ticks.add(e.getKey().scheduleAtFixedRate(() -> tick(senders), 0, 1, TimeUnit.MILLISECONDS));
@@ -270,25 +273,29 @@ final class MessagingRunner extends Runner {
         return streams.plus(connectionChecks(all));
     }
 
+    /** Rate mode: spreads the senders evenly over one send interval ({@link SendSchedule}). */
+    private void spreadPhases() {
+        for (int i = 0; i < groups.size(); i++) {
+            groups.get(i).phase = SendSchedule.phase(i, groups.size(), spec.worker());
+        }
+    }
+
     /** Rate mode: sends what is due on one event loop's senders. */
     private void tick(List<Conn> senders) {
         if (!sending) {
             return;
         }
-        long now = Micros.now();
-        // Message k is due at rateStart + k / rate: k = 0 at once, so floor(elapsed * rate) + 1 are
-        // due by now. (Counting floor(elapsed * rate) sent each one an interval late, stamped with
-        // its due time: a constant offset of 1 / rate per sender on every latency.)
-        long dueTotal = (long) ((now - rateStart) * perSenderPerMicro) + 1;
+        double intervals = (Micros.now() - rateStart) * perSenderPerMicro;
         for (Conn c : senders) {
             Group g = (Group) c.attachment;
+            long dueTotal = SendSchedule.dueBy(intervals, g.phase);
             boolean wrote = false;
             while (g.scheduled < dueTotal) {
                 if (c.outstanding() >= params.window()) {
                     count("windowFull");
                     break;
                 }
-                long due = rateStart + (long) (g.scheduled / perSenderPerMicro);
+                long due = SendSchedule.dueMicros(rateStart, g.scheduled, g.phase, perSenderPerMicro);
                 c.send(g.slot, due, params.bodyBytes());
                 g.scheduled++;
                 wrote = true;
