@@ -349,9 +349,6 @@ public final class DeviceSession implements Transport.Listener {
         }
         long from = ackedUpTo;
         ackedUpTo = upTo;
-        MessageStore store = services.store();
-        // Receipts first: if saving the cursor then fails, the client acks again and the
-        // watermarks (idempotent) are raised again; the other order could lose receipts.
         Map<String, Long> maxSeq = new HashMap<>();
         List<DeliveredLedger.Range> fromStore = ledger == null ? List.of(new DeliveredLedger.Range(from, upTo))
                 : ledger.take(from, upTo, maxSeq);
@@ -359,9 +356,8 @@ public final class DeviceSession implements Transport.Listener {
         for (DeliveredLedger.Range r : fromStore) {
             read = read.thenCompose(v -> readDelivered(r.after(), r.upTo(), maxSeq));
         }
-        CompletionStage<Void> done = read
-                .thenCompose(v -> services.messaging().delivered(device.userId(), maxSeq))
-                .thenCompose(v -> store.saveDeviceCursor(device.userId(), device.deviceId(), upTo));
+        CompletionStage<Void> done = read.thenCompose(
+                v -> services.messaging().acknowledged(device.userId(), device.deviceId(), maxSeq, upTo));
         reply(f.id(), done, v -> new ServerFrame.Ok(f.id()));
     }
 

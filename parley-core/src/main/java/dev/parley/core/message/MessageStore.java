@@ -1,10 +1,15 @@
 package dev.parley.core.message;
 
 import dev.parley.core.conversation.Conversation;
+import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.ParleyException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -87,6 +92,34 @@ public interface MessageStore {
      */
     CompletionStage<Map<String, InboxEntry>> advanceWatermark(String conversationId, String userId,
                                                               ReceiptKind kind, long upTo);
+
+    /**
+     * A device's acknowledgement of its inbox up to {@code cursor}: raises the user's DELIVERED
+     * watermark in each conversation of {@code deliveredUpTo} as {@link #advanceWatermark} does
+     * (a conversation the user is no longer in is skipped), and the device's cursor as
+     * {@link #saveDeviceCursor} does. Completes with the receipt entries written.
+     *
+     * <p>The default makes those calls, the cursor last (should it fail, the client acknowledges
+     * again and the watermarks, being idempotent, rise again). A store that can writes it all at
+     * once: it is a write on every acknowledgement of every device.
+     */
+    default CompletionStage<List<InboxEntry>> acknowledge(String userId, String deviceId,
+                                                         Map<String, Long> deliveredUpTo, long cursor) {
+        List<CompletableFuture<Map<String, InboxEntry>>> raised = new ArrayList<>();
+        for (Map.Entry<String, Long> e : deliveredUpTo.entrySet()) {
+            raised.add(advanceWatermark(e.getKey(), userId, ReceiptKind.DELIVERED, e.getValue())
+                    .exceptionally(t -> {
+                        if (ParleyException.from(t).code() == ErrorCode.CONVERSATION_NOT_FOUND) {
+                            return Map.of();
+                        }
+                        throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+                    })
+                    .toCompletableFuture());
+        }
+        return CompletableFuture.allOf(raised.toArray(CompletableFuture[]::new))
+                .thenCompose(v -> saveDeviceCursor(userId, deviceId, cursor))
+                .thenApply(v -> raised.stream().flatMap(f -> f.join().values().stream()).toList());
+    }
 
     /** Every member's watermarks in the conversation (members who have none map to {@link Watermarks#NONE}). */
     CompletionStage<Map<String, Watermarks>> watermarks(String conversationId);

@@ -106,24 +106,17 @@ public final class MessagingService {
     }
 
     /**
-     * Raises delivered watermarks after a device acknowledged messages; per conversation, the
-     * highest seq. A conversation the user has left since is skipped: there is no one to tell.
+     * A device acknowledged its inbox up to {@code cursor}, which delivered the messages of others
+     * up to {@code deliveredUpTo} (highest sequence number per conversation): raises the watermarks
+     * and the device's cursor, and routes the receipts to their senders.
      */
-    public CompletionStage<Void> delivered(String userId, Map<String, Long> upToByConversation) {
-        List<CompletableFuture<Void>> all = new ArrayList<>();
-        for (Map.Entry<String, Long> e : upToByConversation.entrySet()) {
-            all.add(store.advanceWatermark(e.getKey(), userId, ReceiptKind.DELIVERED, e.getValue())
-                    .thenAccept(conversations::publish)
-                    .exceptionally(t -> {
-                        if (ParleyException.from(t).code() == ErrorCode.CONVERSATION_NOT_FOUND) {
-                            return null;
-                        }
-                        throw t instanceof java.util.concurrent.CompletionException ce ? ce
-                                : new java.util.concurrent.CompletionException(t);
-                    })
-                    .toCompletableFuture());
-        }
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    public CompletionStage<Void> acknowledged(String userId, String deviceId, Map<String, Long> deliveredUpTo,
+                                              long cursor) {
+        return store.acknowledge(userId, deviceId, deliveredUpTo, cursor).thenAccept(entries -> {
+            for (InboxEntry e : entries) {
+                router.inboxAppended(e);
+            }
+        });
     }
 
     /** Per-member receipt status of one message; the aggregate is the lowest among the recipients. */

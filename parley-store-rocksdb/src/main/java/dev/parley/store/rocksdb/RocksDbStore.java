@@ -327,6 +327,16 @@ public final class RocksDbStore implements AccountStore, MessageStore, AutoClose
                 txn -> writes.advanceWatermark(txn, conversationId, userId, kind, upTo));
     }
 
+    /** {@inheritDoc} Here one atomic write: the watermarks and the cursor rise together or not at all. */
+    @Override
+    public CompletionStage<List<InboxEntry>> acknowledge(String userId, String deviceId,
+                                                         Map<String, Long> deliveredUpTo, long cursor) {
+        Objects.requireNonNull(userId, "userId");
+        Objects.requireNonNull(deviceId, "deviceId");
+        Map<String, Long> upTo = Map.copyOf(deliveredUpTo);
+        return committer.submit("acknowledge", txn -> writes.acknowledge(txn, userId, deviceId, upTo, cursor));
+    }
+
     /** {@inheritDoc} Empty when the conversation does not exist. */
     @Override
     public CompletionStage<Map<String, Watermarks>> watermarks(String conversationId) {

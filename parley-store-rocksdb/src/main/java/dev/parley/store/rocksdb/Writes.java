@@ -16,6 +16,7 @@ import dev.parley.protocol.ParleyException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -216,6 +217,16 @@ final class Writes {
         }
         return appendToInboxes(txn, recipients, now(),
                 new InboxEvent.ReceiptAdvanced(conversationId, userId, kind, capped));
+    }
+
+    List<InboxEntry> acknowledge(Txn txn, String userId, String deviceId, Map<String, Long> deliveredUpTo,
+                                 long cursor) {
+        List<InboxEntry> entries = new ArrayList<>();
+        for (Map.Entry<String, Long> e : deliveredUpTo.entrySet()) {
+            entries.addAll(advanceWatermark(txn, e.getKey(), userId, ReceiptKind.DELIVERED, e.getValue()).values());
+        }
+        saveDeviceCursor(txn, userId, deviceId, cursor);
+        return entries;
     }
 
     /** Senders of the messages in (after, upTo]: committed ones by one scan, pending ones from the txn. */

@@ -546,6 +546,38 @@ public abstract class MessageStoreContract {
     }
 
     @Test
+    void acknowledgeRaisesTheWatermarksAndTheCursor() {
+        create("g:ack1", "alice", "bob");
+        create("g:ack2", "carol", "bob");
+        send("g:ack1", "alice", "a-1");
+        send("g:ack1", "alice", "a-2");
+        send("g:ack2", "carol", "c-1");
+
+        List<InboxEntry> entries = await(store.acknowledge("bob", "phone",
+                Map.of("g:ack1", 2L, "g:ack2", 1L, "g:nowhere", 4L), 5));
+
+        assertThat(entries).extracting(InboxEntry::userId).containsExactlyInAnyOrder("alice", "carol");
+        assertThat(entries).extracting(InboxEntry::event).containsExactlyInAnyOrder(
+                new InboxEvent.ReceiptAdvanced("g:ack1", "bob", ReceiptKind.DELIVERED, 2),
+                new InboxEvent.ReceiptAdvanced("g:ack2", "bob", ReceiptKind.DELIVERED, 1));
+        for (InboxEntry e : entries) {
+            assertThat(inbox(e.userId())).last().isEqualTo(e);
+        }
+        assertThat(await(store.watermarks("g:ack1"))).containsEntry("bob", new Watermarks(2, 0));
+        assertThat(await(store.watermarks("g:ack2"))).containsEntry("bob", new Watermarks(1, 0));
+        assertThat(await(store.deviceCursor("bob", "phone"))).isEqualTo(5);
+
+        // Again, or older: nothing rises, nothing is written, the cursor stays.
+        long aliceHead = await(store.inboxHead("alice"));
+        assertThat(await(store.acknowledge("bob", "phone", Map.of("g:ack1", 1L), 3))).isEmpty();
+        assertThat(await(store.deviceCursor("bob", "phone"))).isEqualTo(5);
+        assertThat(await(store.inboxHead("alice"))).isEqualTo(aliceHead);
+        // Only the cursor: entries that were no messages of others.
+        assertThat(await(store.acknowledge("bob", "phone", Map.of(), 6))).isEmpty();
+        assertThat(await(store.deviceCursor("bob", "phone"))).isEqualTo(6);
+    }
+
+    @Test
     void receiptEntriesGoToTheSendersOfTheNewlyCoveredRange() {
         create("g:rcpt", "alice", "bob", "carol", "dave");
         send("g:rcpt", "alice", "a-1"); // 1
