@@ -2,7 +2,6 @@ package dev.parley.protocol;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -225,15 +224,14 @@ public final class FrameCodec {
     }
 
     /**
-     * Encodes a server frame as UTF-8 into {@code out}, the hot path's variant: the generator
-     * streams the record's fields straight into the transport's buffer, with no intermediate tree
-     * or string.
+     * Encodes a server frame as UTF-8 into {@code out}, the hot path's variant: no intermediate
+     * tree or string; the frequent frames are written as bytes by hand ({@link JsonBytes}).
      */
     public void encode(ServerFrame frame, OutputStream out) throws IOException {
         if (frequentFrames && FrequentFrames.handles(frame)) {
-            try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
-                FrequentFrames.write(frame, g);
-            }
+            JsonBytes bytes = JsonBytes.forThisThread();
+            FrequentFrames.write(frame, bytes);
+            bytes.writeTo(out);
             return;
         }
         serverWriter.writeValue(out, new Typed(typeOf(frame), frame));

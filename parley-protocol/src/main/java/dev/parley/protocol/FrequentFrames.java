@@ -1,6 +1,5 @@
 package dev.parley.protocol;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
@@ -10,8 +9,8 @@ import java.io.IOException;
  * {@code receipt}, {@code sent}, {@code ok}, {@code pong} and {@code synced} once per recipient
  * or request, and reads {@code send}, {@code ack}, {@code ping}, {@code typing}, {@code read}
  * and {@code sync}. Jackson's data binding reaches record accessors by reflection and builds
- * records through a property buffer; for these few fixed shapes a generator and a parser do the
- * same in a fraction of the time (see {@code CodecBench}).
+ * records through a property buffer; for these few fixed shapes {@link JsonBytes} and a parser do
+ * the same in a fraction of the time (see {@code CodecBench}).
  *
  * <p>The output is byte for byte what data binding writes (field order of the record, nulls
  * left out) and a decoded frame equals data binding's; {@code FrameCodecTest} checks both. Only
@@ -32,94 +31,88 @@ final class FrequentFrames {
     }
 
     /** Writes {@code frame} if it is one that {@link #handles}; returns false, writing nothing, otherwise. */
-    static boolean write(ServerFrame frame, JsonGenerator g) throws IOException {
+    static boolean write(ServerFrame frame, JsonBytes g) throws IOException {
         if (frame instanceof ServerFrame.MessageEvent f) {
             start(g, "message");
-            g.writeNumberField("cursor", f.cursor());
+            g.numberField("cursor", f.cursor());
             if (f.message() != null) {
-                g.writeFieldName("message");
+                g.name("message");
                 writeMessage(f.message(), g);
             }
         } else if (frame instanceof ServerFrame.Sent f) {
             start(g, "sent");
-            stringField(g, "id", f.id());
-            stringField(g, "conv", f.conv());
-            stringField(g, "clientMsgId", f.clientMsgId());
-            stringField(g, "msgId", f.msgId());
-            g.writeNumberField("seq", f.seq());
-            g.writeNumberField("ts", f.ts());
-            g.writeBooleanField("duplicate", f.duplicate());
+            g.stringField("id", f.id());
+            g.stringField("conv", f.conv());
+            g.stringField("clientMsgId", f.clientMsgId());
+            g.stringField("msgId", f.msgId());
+            g.numberField("seq", f.seq());
+            g.numberField("ts", f.ts());
+            g.booleanField("duplicate", f.duplicate());
         } else if (frame instanceof ServerFrame.Ok f) {
             start(g, "ok");
-            stringField(g, "id", f.id());
+            g.stringField("id", f.id());
         } else if (frame instanceof ServerFrame.ReceiptEvent f) {
             start(g, "receipt");
-            g.writeNumberField("cursor", f.cursor());
-            stringField(g, "conv", f.conv());
-            stringField(g, "user", f.user());
-            stringField(g, "status", f.status());
-            g.writeNumberField("upTo", f.upTo());
-            g.writeNumberField("ts", f.ts());
+            g.numberField("cursor", f.cursor());
+            g.stringField("conv", f.conv());
+            g.stringField("user", f.user());
+            g.stringField("status", f.status());
+            g.numberField("upTo", f.upTo());
+            g.numberField("ts", f.ts());
         } else if (frame instanceof ServerFrame.Pong f) {
             start(g, "pong");
-            stringField(g, "id", f.id());
-            g.writeNumberField("ts", f.ts());
+            g.stringField("id", f.id());
+            g.numberField("ts", f.ts());
         } else if (frame instanceof ServerFrame.Synced f) {
             start(g, "synced");
-            stringField(g, "id", f.id());
-            g.writeNumberField("from", f.from());
-            g.writeNumberField("head", f.head());
+            g.stringField("id", f.id());
+            g.numberField("from", f.from());
+            g.numberField("head", f.head());
         } else if (frame instanceof ServerFrame.Welcome f) {
             // Once per connection, but data binding it cost ~10 % of the server's connect CPU.
             start(g, "welcome");
-            g.writeNumberField("protocol", f.protocol());
-            stringField(g, "user", f.user());
-            stringField(g, "device", f.device());
-            stringField(g, "server", f.server());
-            g.writeNumberField("heartbeatSeconds", f.heartbeatSeconds());
+            g.numberField("protocol", f.protocol());
+            g.stringField("user", f.user());
+            g.stringField("device", f.device());
+            g.stringField("server", f.server());
+            g.numberField("heartbeatSeconds", f.heartbeatSeconds());
             if (f.limits() != null) {
-                g.writeObjectFieldStart("limits");
+                g.name("limits");
+                g.startObject();
                 for (var e : f.limits().entrySet()) {
-                    g.writeFieldName(e.getKey());
+                    g.name(e.getKey());
                     if (e.getValue() == null) {
-                        g.writeNull();
+                        g.nullValue();
                     } else {
-                        g.writeNumber(e.getValue());
+                        g.number(e.getValue());
                     }
                 }
-                g.writeEndObject();
+                g.endObject();
             }
         } else {
             return false;
         }
-        g.writeEndObject();
+        g.endObject();
         return true;
     }
 
-    private static void start(JsonGenerator g, String type) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("type", type);
+    private static void start(JsonBytes g, String type) throws IOException {
+        g.startObject();
+        g.stringField("type", type);
     }
 
-    private static void writeMessage(ServerFrame.MessageView m, JsonGenerator g) throws IOException {
-        g.writeStartObject();
-        stringField(g, "conv", m.conv());
-        g.writeNumberField("seq", m.seq());
-        stringField(g, "msgId", m.msgId());
-        stringField(g, "from", m.from());
-        stringField(g, "fromDevice", m.fromDevice());
-        stringField(g, "clientMsgId", m.clientMsgId());
-        g.writeNumberField("ts", m.ts());
-        stringField(g, "body", m.body());
-        stringField(g, "contentType", m.contentType());
-        g.writeEndObject();
-    }
-
-    /** A string field, left out when null (the frames' {@code NON_NULL} inclusion). */
-    private static void stringField(JsonGenerator g, String name, String value) throws IOException {
-        if (value != null) {
-            g.writeStringField(name, value);
-        }
+    private static void writeMessage(ServerFrame.MessageView m, JsonBytes g) throws IOException {
+        g.startObject();
+        g.stringField("conv", m.conv());
+        g.numberField("seq", m.seq());
+        g.stringField("msgId", m.msgId());
+        g.stringField("from", m.from());
+        g.stringField("fromDevice", m.fromDevice());
+        g.stringField("clientMsgId", m.clientMsgId());
+        g.numberField("ts", m.ts());
+        g.stringField("body", m.body());
+        g.stringField("contentType", m.contentType());
+        g.endObject();
     }
 
     /**

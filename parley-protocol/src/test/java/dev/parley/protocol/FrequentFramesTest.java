@@ -56,6 +56,54 @@ class FrequentFramesTest {
         }
     }
 
+    @Test
+    void randomTextAndNumbersEncodeAsDataBindingDoes() throws Exception {
+        java.util.Random random = new java.util.Random(20261129);
+        for (int i = 0; i < 2_000; i++) {
+            String t = randomText(random);
+            long n = switch (i % 4) {
+                case 0 -> random.nextLong();
+                case 1 -> random.nextInt(1_000) - 500;
+                case 2 -> i % 8 == 2 ? Long.MIN_VALUE : Long.MAX_VALUE;
+                default -> (long) Math.pow(10, random.nextInt(19)) * (random.nextBoolean() ? 1 : -1);
+            };
+            List<ServerFrame> frames = List.of(
+                    new ServerFrame.MessageEvent(n, new ServerFrame.MessageView(t, n, t, t, t, t, n, t, t)),
+                    new ServerFrame.Sent(t, t, t, t, n, n, i % 2 == 0),
+                    new ServerFrame.ReceiptEvent(n, t, t, t, n, n),
+                    new ServerFrame.Welcome(1, t, t, t, 60, java.util.Map.of(t.isEmpty() ? "k" : t, n)));
+            for (ServerFrame f : frames) {
+                assertThat(bytes(fast, f)).as("%s", f).isEqualTo(bytes(dataBinding, f));
+            }
+        }
+    }
+
+    @Test
+    void unpairedSurrogatesEncodeAsDataBindingDoes() throws Exception {
+        for (String t : List.of("\ud83d", "a\ude00b", "\ude00\ud83d", "x\ud83d")) {
+            ServerFrame f = new ServerFrame.Ok(t);
+            assertThat(bytes(fast, f)).as("%s", f).isEqualTo(bytes(dataBinding, f));
+        }
+    }
+
+    /** Up to 40 characters: ASCII of every kind (controls, quote, backslash), 2- and 3-byte UTF-8, pairs. */
+    private static String randomText(java.util.Random random) {
+        StringBuilder sb = new StringBuilder();
+        int n = random.nextInt(41);
+        for (int i = 0; i < n; i++) {
+            switch (random.nextInt(6)) {
+                case 0, 1, 2 -> sb.append((char) random.nextInt(0x80));
+                case 3 -> sb.append((char) (0x80 + random.nextInt(0x800 - 0x80)));
+                case 4 -> {
+                    char c = (char) (0x800 + random.nextInt(0xFFFF - 0x800));
+                    sb.append(Character.isSurrogate(c) ? 'x' : c);
+                }
+                default -> sb.appendCodePoint(0x10000 + random.nextInt(0x10FFFF - 0x10000));
+            }
+        }
+        return sb.toString();
+    }
+
     private static String bytes(FrameCodec codec, ServerFrame f) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         codec.encode(f, out);
