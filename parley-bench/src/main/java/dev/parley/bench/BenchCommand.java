@@ -226,6 +226,11 @@ public final class BenchCommand implements Runnable {
             return null;
         }
 
+        /** The window whose server CPU {@code --server-jfr} summarizes; null for the whole run. */
+        CpuWindow profiledWindow() {
+            return null;
+        }
+
         /** Called before the workers start (the connections scenario measures the server here). */
         void beforeRun(Server server, Coordinator co) throws InterruptedException {
         }
@@ -359,9 +364,12 @@ public final class BenchCommand implements Runnable {
 
         private void profile(Report r, Path jfr) {
             try {
-                JfrSummary.Summary s = JfrSummary.read(jfr, 12);
+                CpuWindow window = profiledWindow();
+                CpuWindow.Span span = window == null ? null : window.span();
+                JfrSummary.Summary s = JfrSummary.read(jfr, 12, span);
                 r.put("serverProfile", s);
-                r.row("server profile", String.format("%,d CPU samples in %s; hottest methods:", s.samples(), jfr), null, null);
+                r.row("server profile", String.format("%,d CPU samples in %s (%s); hottest methods:", s.samples(), jfr,
+                        span == null ? "the whole run" : "the measured window only"), null, null);
                 for (JfrSummary.Entry e : s.topFrames()) {
                     r.row("", String.format("%5.1f%%  %s", e.percent(), e.method()), null, null);
                 }
@@ -396,8 +404,20 @@ public final class BenchCommand implements Runnable {
             List<String> jvm = new ArrayList<>();
             jvm.add("-Xmx" + common.serverHeap);
             if (common.serverJfr != null) {
+                // Java samples every millisecond (the profile settings take one per 10 ms): a
+                // measured window of a few seconds then holds thousands, enough to rank methods.
+                Path settings = work.resolve("cpu-samples.jfc");
+                Files.writeString(settings, """
+                        <?xml version="1.0" encoding="UTF-8"?>
+                        <configuration version="2.0" label="parley bench">
+                          <event name="jdk.ExecutionSample">
+                            <setting name="enabled">true</setting>
+                            <setting name="period">1 ms</setting>
+                          </event>
+                        </configuration>
+                        """);
                 jvm.add("-XX:StartFlightRecording=filename=" + common.serverJfr.toAbsolutePath()
-                        + ",settings=profile,dumponexit=true");
+                        + ",settings=" + settings.toAbsolutePath() + ",dumponexit=true");
             }
             jvm.addAll(common.serverJvmOpts);
             if (common.scaleOut > 0) {

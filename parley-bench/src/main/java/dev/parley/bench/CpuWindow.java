@@ -29,20 +29,35 @@ final class CpuWindow {
         }
     }
 
+    /** When the window opened and closed, on the wall clock (JFR's): to profile that span only. */
+    record Span(java.time.Instant from, java.time.Instant to) {
+    }
+
     private final BenchCommand.Server server;
     private volatile Sample start;
     private volatile Sample end;
+    private volatile java.time.Instant startedAt;
+    private volatile java.time.Instant endedAt;
 
     CpuWindow(BenchCommand.Server server) {
         this.server = server;
     }
 
     void start() {
+        startedAt = java.time.Instant.now();
         start = sample();
     }
 
     void end() {
         end = sample();
+        endedAt = java.time.Instant.now();
+    }
+
+    /** The window on the wall clock, or null when it did not both open and close. */
+    Span span() {
+        java.time.Instant from = startedAt;
+        java.time.Instant to = endedAt;
+        return from == null || to == null ? null : new Span(from, to);
     }
 
     /** The usage over the window, or null when it was not sampled at both ends or the server is not ours to read. */

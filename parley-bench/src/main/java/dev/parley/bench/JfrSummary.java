@@ -30,6 +30,11 @@ final class JfrSummary {
     }
 
     static Summary read(Path file, int top) throws IOException {
+        return read(file, top, null);
+    }
+
+    /** The summary of the samples taken within {@code span}, or of all of them when it is null. */
+    static Summary read(Path file, int top, CpuWindow.Span span) throws IOException {
         Map<String, Long> leaf = new HashMap<>();
         Map<String, Long> parley = new HashMap<>();
         long samples = 0;
@@ -37,6 +42,9 @@ final class JfrSummary {
             while (r.hasMoreEvents()) {
                 RecordedEvent e = r.readEvent();
                 if (!e.getEventType().getName().equals("jdk.ExecutionSample")) {
+                    continue;
+                }
+                if (span != null && (e.getStartTime().isBefore(span.from()) || e.getStartTime().isAfter(span.to()))) {
                     continue;
                 }
                 RecordedStackTrace st = e.getStackTrace();

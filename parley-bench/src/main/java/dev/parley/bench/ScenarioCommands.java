@@ -75,6 +75,11 @@ final class ScenarioCommands {
         private CpuWindow cpu;
 
         @Override
+        CpuWindow profiledWindow() {
+            return cpu;
+        }
+
+        @Override
         void beforeRun(BenchCommand.Server server, Coordinator co) {
             CpuWindow window = new CpuWindow(server);
             co.onPhase("measuring", window::start);
@@ -170,6 +175,12 @@ final class ScenarioCommands {
         private volatile Map<String, long[]> classesBefore = Map.of();
         /** CPU of the server side and the load generator from the start of the connects until all are open. */
         private CpuWindow connectCpu;
+
+        /** Profiles the timed connects: what a connect costs the server. */
+        @Override
+        CpuWindow profiledWindow() {
+            return connectCpu;
+        }
         private volatile Map<String, long[]> classesAfter = Map.of();
         private volatile long openFiles = -1;
         private volatile double cpuHoldStart = -1;
