@@ -404,20 +404,8 @@ public final class BenchCommand implements Runnable {
             List<String> jvm = new ArrayList<>();
             jvm.add("-Xmx" + common.serverHeap);
             if (common.serverJfr != null) {
-                // Java samples every millisecond (the profile settings take one per 10 ms): a
-                // measured window of a few seconds then holds thousands, enough to rank methods.
-                Path settings = work.resolve("cpu-samples.jfc");
-                Files.writeString(settings, """
-                        <?xml version="1.0" encoding="UTF-8"?>
-                        <configuration version="2.0" label="parley bench">
-                          <event name="jdk.ExecutionSample">
-                            <setting name="enabled">true</setting>
-                            <setting name="period">1 ms</setting>
-                          </event>
-                        </configuration>
-                        """);
                 jvm.add("-XX:StartFlightRecording=filename=" + common.serverJfr.toAbsolutePath()
-                        + ",settings=" + settings.toAbsolutePath() + ",dumponexit=true");
+                        + ",settings=profile,dumponexit=true");
             }
             jvm.addAll(common.serverJvmOpts);
             if (common.scaleOut > 0) {
