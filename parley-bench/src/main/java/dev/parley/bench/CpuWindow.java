@@ -1,5 +1,6 @@
 package dev.parley.bench;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,33 +31,33 @@ final class CpuWindow {
     }
 
     /** When the window opened and closed, on the wall clock (JFR's): to profile that span only. */
-    record Span(java.time.Instant from, java.time.Instant to) {
+    record Span(Instant from, Instant to) {
     }
 
     private final BenchCommand.Server server;
     private volatile Sample start;
     private volatile Sample end;
-    private volatile java.time.Instant startedAt;
-    private volatile java.time.Instant endedAt;
+    private volatile Instant startedAt;
+    private volatile Instant endedAt;
 
     CpuWindow(BenchCommand.Server server) {
         this.server = server;
     }
 
     void start() {
-        startedAt = java.time.Instant.now();
+        startedAt = Instant.now();
         start = sample();
     }
 
     void end() {
         end = sample();
-        endedAt = java.time.Instant.now();
+        endedAt = Instant.now();
     }
 
     /** The window on the wall clock, or null when it did not both open and close. */
     Span span() {
-        java.time.Instant from = startedAt;
-        java.time.Instant to = endedAt;
+        Instant from = startedAt;
+        Instant to = endedAt;
         return from == null || to == null ? null : new Span(from, to);
     }
 

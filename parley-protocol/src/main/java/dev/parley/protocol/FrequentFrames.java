@@ -31,7 +31,7 @@ final class FrequentFrames {
     }
 
     /** Writes {@code frame} if it is one that {@link #handles}; returns false, writing nothing, otherwise. */
-    static boolean write(ServerFrame frame, JsonBytes g) throws IOException {
+    static boolean write(ServerFrame frame, JsonBytes g) {
         if (frame instanceof ServerFrame.MessageEvent f) {
             start(g, "message");
             g.numberField("cursor", f.cursor());
@@ -96,12 +96,12 @@ final class FrequentFrames {
         return true;
     }
 
-    private static void start(JsonBytes g, String type) throws IOException {
+    private static void start(JsonBytes g, String type) {
         g.startObject();
         g.stringField("type", type);
     }
 
-    private static void writeMessage(ServerFrame.MessageView m, JsonBytes g) throws IOException {
+    private static void writeMessage(ServerFrame.MessageView m, JsonBytes g) {
         g.startObject();
         g.stringField("conv", m.conv());
         g.numberField("seq", m.seq());

@@ -44,7 +44,7 @@ final class JsonBytes {
     }
 
     /** {@code "name":}, after a comma unless it is the object's first field. */
-    void name(String name) throws IOException {
+    void name(String name) {
         if (!first) {
             put(',');
         }
@@ -54,19 +54,19 @@ final class JsonBytes {
     }
 
     /** A string field, left out when null (the frames' {@code NON_NULL} inclusion). */
-    void stringField(String name, String value) throws IOException {
+    void stringField(String name, String value) {
         if (value != null) {
             name(name);
             string(value);
         }
     }
 
-    void numberField(String name, long value) throws IOException {
+    void numberField(String name, long value) {
         name(name);
         number(value);
     }
 
-    void booleanField(String name, boolean value) throws IOException {
+    void booleanField(String name, boolean value) {
         name(name);
         if (value) {
             ascii("true");
@@ -104,7 +104,7 @@ final class JsonBytes {
     }
 
     /** A quoted, escaped string. */
-    void string(String s) throws IOException {
+    void string(String s) {
         int n = s.length();
         ensure(n + 2);
         buf[len++] = '"';
