@@ -63,7 +63,7 @@ public final class MessagingService {
             } else {
                 sent.increment();
                 conversations.publish(r.inboxEntries());
-                List<String> recipients = new ArrayList<>(r.inboxEntries().keySet());
+                List<String> recipients = new ArrayList<>(r.recipients());
                 recipients.remove(device.userId());
                 push.messageStored(s, recipients);
             }

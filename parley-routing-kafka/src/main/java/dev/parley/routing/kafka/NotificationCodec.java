@@ -1,23 +1,21 @@
 package dev.parley.routing.kafka;
 
+import static dev.parley.routing.kafka.DomainJson.instant;
+import static dev.parley.routing.kafka.DomainJson.number;
+import static dev.parley.routing.kafka.DomainJson.required;
+import static dev.parley.routing.kafka.DomainJson.strings;
+import static dev.parley.routing.kafka.DomainJson.text;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.InboxEntry;
-import dev.parley.core.message.InboxEvent;
-import dev.parley.core.message.ReceiptKind;
-import dev.parley.core.message.StoredMessage;
 import dev.parley.protocol.FrameCodec;
 import dev.parley.protocol.ServerFrame;
 import java.io.IOException;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The JSON values of the records on the server topics (version 1). Thread-safe.
@@ -65,6 +63,7 @@ final class NotificationCodec {
 
     private final FrameCodec frames = new FrameCodec();
     private final ObjectMapper mapper = frames.mapper();
+    private final DomainJson json = new DomainJson(mapper);
 
     byte[] encode(Notification n) {
         ObjectNode root = mapper.createObjectNode();
@@ -75,7 +74,7 @@ final class NotificationCodec {
             root.put("user", e.userId());
             root.put("cursor", e.cursor());
             root.put("ts", e.timestamp().toString());
-            root.set("event", event(e.event()));
+            root.set("event", json.event(e.event()));
         } else if (n instanceof Notification.Ephemeral eph) {
             root.put("k", "ephemeral");
             ArrayNode users = root.putArray("users");
@@ -128,7 +127,7 @@ final class NotificationCodec {
         switch (kind) {
             case "inbox":
                 return new Notification.Inbox(new InboxEntry(text(root, "user"), number(root, "cursor"),
-                        instant(root, "ts"), event(required(root, "event"))));
+                        instant(root, "ts"), json.event(DomainJson.required(root, "event"))));
             case "ephemeral": {
                 List<String> users = strings(root, "users");
                 ServerFrame frame;
@@ -146,144 +145,4 @@ final class NotificationCodec {
         }
     }
 
-    // ---- events ------------------------------------------------------------------------------
-
-    private ObjectNode event(InboxEvent event) {
-        ObjectNode n = mapper.createObjectNode();
-        if (event instanceof InboxEvent.MessageAdded m) {
-            StoredMessage s = m.message();
-            n.put("type", "message");
-            n.put("conv", s.conversationId());
-            n.put("seq", s.seq());
-            n.put("msgId", s.messageId());
-            n.put("from", s.senderId());
-            n.put("fromDevice", s.senderDeviceId());
-            n.put("clientMsgId", s.clientMsgId());
-            n.put("ts", s.timestamp().toString());
-            n.put("body", s.body());
-            if (s.contentType() != null) {
-                n.put("contentType", s.contentType());
-            }
-        } else if (event instanceof InboxEvent.ReceiptAdvanced r) {
-            n.put("type", "receipt");
-            n.put("conv", r.conversationId());
-            n.put("user", r.userId());
-            n.put("kind", r.kind().wire());
-            n.put("upTo", r.upTo());
-        } else if (event instanceof InboxEvent.MembershipChanged c) {
-            n.put("type", "membership");
-            n.put("conv", c.conversationId());
-            n.put("change", c.change());
-            n.put("actor", c.actorId());
-            ArrayNode users = n.putArray("users");
-            c.users().forEach(users::add);
-            if (c.conversation() != null) {
-                n.set("conversation", conversation(c.conversation()));
-            }
-        } else {
-            throw new IllegalArgumentException("unknown inbox event " + event.getClass().getName());
-        }
-        return n;
-    }
-
-    private InboxEvent event(JsonNode n) {
-        String type = text(n, "type");
-        return switch (type) {
-            case "message" -> new InboxEvent.MessageAdded(new StoredMessage(text(n, "conv"), number(n, "seq"),
-                    text(n, "msgId"), text(n, "from"), text(n, "fromDevice"), text(n, "clientMsgId"), instant(n, "ts"),
-                    text(n, "body"), optionalText(n, "contentType")));
-            case "receipt" -> new InboxEvent.ReceiptAdvanced(text(n, "conv"), text(n, "user"),
-                    receiptKind(text(n, "kind")), number(n, "upTo"));
-            case "membership" -> new InboxEvent.MembershipChanged(text(n, "conv"), text(n, "change"),
-                    optionalText(n, "actor"), strings(n, "users"),
-                    n.hasNonNull("conversation") ? conversation(n.get("conversation")) : null);
-            default -> throw new IllegalArgumentException("unknown inbox event type \"" + type + "\"");
-        };
-    }
-
-    private ObjectNode conversation(Conversation c) {
-        ObjectNode n = mapper.createObjectNode();
-        n.put("id", c.id());
-        n.put("kind", c.kind().name().toLowerCase(Locale.ROOT));
-        n.put("name", c.name());
-        ArrayNode members = n.putArray("members");
-        c.members().forEach(members::add);
-        n.put("createdBy", c.createdBy());
-        n.put("createdAt", c.createdAt().toString());
-        n.put("version", c.version());
-        return n;
-    }
-
-    private Conversation conversation(JsonNode n) {
-        Conversation.Kind kind;
-        try {
-            kind = Conversation.Kind.valueOf(text(n, "kind").toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown conversation kind " + n.path("kind"), e);
-        }
-        return new Conversation(text(n, "id"), kind, text(n, "name"), strings(n, "members"), text(n, "createdBy"),
-                instant(n, "createdAt"), number(n, "version"));
-    }
-
-    private static ReceiptKind receiptKind(String wire) {
-        for (ReceiptKind k : ReceiptKind.values()) {
-            if (k.wire().equals(wire)) {
-                return k;
-            }
-        }
-        throw new IllegalArgumentException("unknown receipt kind \"" + wire + "\"");
-    }
-
-    // ---- fields ------------------------------------------------------------------------------
-
-    private static JsonNode required(JsonNode n, String field) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
-            throw new IllegalArgumentException("notification field \"" + field + "\" is missing");
-        }
-        return v;
-    }
-
-    private static String text(JsonNode n, String field) {
-        JsonNode v = required(n, field);
-        if (!v.isTextual()) {
-            throw new IllegalArgumentException("notification field \"" + field + "\" must be a string");
-        }
-        return v.asText();
-    }
-
-    private static String optionalText(JsonNode n, String field) {
-        return n.hasNonNull(field) ? text(n, field) : null;
-    }
-
-    private static long number(JsonNode n, String field) {
-        JsonNode v = required(n, field);
-        if (!v.isIntegralNumber()) {
-            throw new IllegalArgumentException("notification field \"" + field + "\" must be an integer");
-        }
-        return v.asLong();
-    }
-
-    private static Instant instant(JsonNode n, String field) {
-        try {
-            return Instant.parse(text(n, field));
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("notification field \"" + field + "\" is not an ISO-8601 instant", e);
-        }
-    }
-
-    private static List<String> strings(JsonNode n, String field) {
-        JsonNode v = required(n, field);
-        if (!v.isArray()) {
-            throw new IllegalArgumentException("notification field \"" + field + "\" must be an array");
-        }
-        List<String> out = new ArrayList<>(v.size());
-        for (JsonNode item : v) {
-            if (!item.isTextual()) {
-                throw new IllegalArgumentException("notification field \"" + field + "\" must hold strings");
-            }
-            out.add(item.asText());
-        }
-        return out;
-    }
 }

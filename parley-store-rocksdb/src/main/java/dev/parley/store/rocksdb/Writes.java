@@ -7,6 +7,7 @@ import dev.parley.core.message.AppendResult;
 import dev.parley.core.message.ConversationWrite;
 import dev.parley.core.message.InboxEntry;
 import dev.parley.core.message.InboxEvent;
+import dev.parley.core.message.MessageIds;
 import dev.parley.core.message.NewMessage;
 import dev.parley.core.message.ReceiptKind;
 import dev.parley.core.message.StoredMessage;

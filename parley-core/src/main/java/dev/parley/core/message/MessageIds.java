@@ -1,4 +1,4 @@
-package dev.parley.store.rocksdb;
+package dev.parley.core.message;
 
 import java.security.SecureRandom;
 import java.util.SplittableRandom;
@@ -10,12 +10,12 @@ import java.util.SplittableRandom;
  * unique, not secret (a message id grants nothing), and a SecureRandom draw per message showed in
  * the committer's profile. Not thread-safe (the committer owns one).
  */
-final class MessageIds {
+public final class MessageIds {
     private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
     private final SplittableRandom random = new SplittableRandom(new SecureRandom().nextLong());
     private final byte[] bytes = new byte[16];
 
-    String next(long epochMillis) {
+    public String next(long epochMillis) {
         long r1 = random.nextLong();
         long r2 = random.nextLong();
         for (int i = 0; i < 8; i++) {
