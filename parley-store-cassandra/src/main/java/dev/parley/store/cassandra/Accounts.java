@@ -14,7 +14,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
-/** Users, devices and their token index. */
+/**
+ * Users, devices and their token index: rare writes, kept consistent with lightweight
+ * transactions. Deleting a device also deletes its inbox cursor, with a plain delete at the
+ * current time: device ids are random and never reused, and a cursor saved late for the deleted
+ * device (written with the tiny timestamp {@code cursor}) stays hidden under that deletion.
+ */
 final class Accounts {
     private static final int CAS_ATTEMPTS = 8;
 
@@ -146,42 +151,6 @@ final class Accounts {
         return new Device(row.getString("user_id"), row.getString("device_id"), row.getString("name"),
                 row.getString("token_hash"), Instant.parse(row.getString("created_at")), row.getString("push_provider"),
                 row.getString("push_target"));
-    }
-
-    // ---- device cursors
-
-    CompletableFuture<Long> deviceCursor(String userId, String deviceId) {
-        return env.cql.one(env.bind(env.st.cursorSelect, userId, deviceId))
-                .thenApply(row -> row == null || row.isNull("cursor") ? 0L : row.getLong("cursor"));
-    }
-
-    /** Compare-and-set loop: the stored cursor only ever rises, whatever the interleaving. */
-    CompletableFuture<Void> saveDeviceCursor(String userId, String deviceId, long cursor) {
-        return env.cql.one(env.serial(env.st.cursorSelect, userId, deviceId))
-                .thenCompose(row -> raiseCursor(userId, deviceId, cursor,
-                        row == null || row.isNull("cursor") ? null : row.getLong("cursor"), CAS_ATTEMPTS));
-    }
-
-    private CompletableFuture<Void> raiseCursor(String userId, String deviceId, long cursor, Long current,
-                                                int attempts) {
-        if (current != null && current >= cursor) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Cql.CasResult> cas = current == null
-                ? env.cql.cas(env.bind(env.st.cursorInsertIfNotExists, userId, deviceId, cursor))
-                : env.cql.cas(env.bind(env.st.cursorUpdateIf, cursor, userId, deviceId, current));
-        return cas.thenCompose(r -> {
-            if (r.applied()) {
-                return CompletableFuture.completedFuture(null);
-            }
-            return retry(attempts, r.cause(), () -> saveDeviceCursor(userId, deviceId, cursor, attempts - 1));
-        });
-    }
-
-    private CompletableFuture<Void> saveDeviceCursor(String userId, String deviceId, long cursor, int attempts) {
-        return env.cql.one(env.serial(env.st.cursorSelect, userId, deviceId))
-                .thenCompose(row -> raiseCursor(userId, deviceId, cursor,
-                        row == null || row.isNull("cursor") ? null : row.getLong("cursor"), attempts));
     }
 
     private static <T> CompletableFuture<T> retry(int attempts, Throwable cause,

@@ -18,26 +18,23 @@ import java.util.regex.Pattern;
  *                          created (1 or more); production clusters create the keyspace themselves
  *                          with {@code NetworkTopologyStrategy} (see the package documentation)
  * @param requestTimeout    how long the driver waits for one request; default 10 s. Keep it above
- *                          the server's {@code cas_contention_timeout} and {@code write_request_timeout}
- *                          so that a slow lightweight transaction is reported by the server
+ *                          the server's {@code write_request_timeout} (and {@code cas_contention_timeout},
+ *                          for the account tables' lightweight transactions) so that a slow write is
+ *                          reported by the server
  * @param localConsistency  false: QUORUM / SERIAL (one data center); true: LOCAL_QUORUM /
  *                          LOCAL_SERIAL (several data centers, each with its own chat servers)
  * @param driverMetadata    whether the driver keeps schema and token metadata. True in production
  *                          (token-aware routing needs the token map); false in tests, where it makes
  *                          DDL many times faster
- * @param fanoutHelpAfter   how long a store waits for another writer to finish the fan-out of an
- *                          earlier message of the same conversation before doing it itself; default 2 s
  */
 public record CassandraConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
                               int replicationFactor, Duration requestTimeout, boolean localConsistency,
-                              boolean driverMetadata, Duration fanoutHelpAfter) {
+                              boolean driverMetadata) {
 
     private static final Pattern KEYSPACE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,47}");
 
     /** Default request timeout. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
-    /** Default wait before helping a stalled fan-out. */
-    public static final Duration DEFAULT_FANOUT_HELP_AFTER = Duration.ofSeconds(2);
 
     public CassandraConfig {
         contactPoints = List.copyOf(Objects.requireNonNull(contactPoints, "contactPoints"));
@@ -51,37 +48,27 @@ public record CassandraConfig(List<InetSocketAddress> contactPoints, String loca
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         require(!requestTimeout.isNegative() && !requestTimeout.isZero(),
                 "requestTimeout must be positive, was " + requestTimeout);
-        Objects.requireNonNull(fanoutHelpAfter, "fanoutHelpAfter");
-        require(!fanoutHelpAfter.isNegative(), "fanoutHelpAfter must not be negative, was " + fanoutHelpAfter);
     }
 
-    /**
-     * The common settings: QUORUM / SERIAL consistency, driver metadata on, fan-out help after 2 s.
-     */
+    /** The common settings: QUORUM / SERIAL consistency, driver metadata on. */
     public CassandraConfig(List<InetSocketAddress> contactPoints, String localDatacenter, String keyspace,
                            int replicationFactor, Duration requestTimeout) {
-        this(contactPoints, localDatacenter, keyspace, replicationFactor, requestTimeout, false, true,
-                DEFAULT_FANOUT_HELP_AFTER);
+        this(contactPoints, localDatacenter, keyspace, replicationFactor, requestTimeout, false, true);
     }
 
     public CassandraConfig withKeyspace(String value) {
         return new CassandraConfig(contactPoints, localDatacenter, value, replicationFactor, requestTimeout,
-                localConsistency, driverMetadata, fanoutHelpAfter);
+                localConsistency, driverMetadata);
     }
 
     public CassandraConfig withLocalConsistency(boolean value) {
         return new CassandraConfig(contactPoints, localDatacenter, keyspace, replicationFactor, requestTimeout,
-                value, driverMetadata, fanoutHelpAfter);
+                value, driverMetadata);
     }
 
     public CassandraConfig withDriverMetadata(boolean value) {
         return new CassandraConfig(contactPoints, localDatacenter, keyspace, replicationFactor, requestTimeout,
-                localConsistency, value, fanoutHelpAfter);
-    }
-
-    public CassandraConfig withFanoutHelpAfter(Duration value) {
-        return new CassandraConfig(contactPoints, localDatacenter, keyspace, replicationFactor, requestTimeout,
-                localConsistency, driverMetadata, value);
+                localConsistency, value);
     }
 
     private static void require(boolean ok, String message) {

@@ -1,6 +1,10 @@
 package dev.parley.store.cassandra;
 
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.Row;
 import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.InboxEntry;
@@ -9,193 +13,146 @@ import dev.parley.core.message.ReceiptKind;
 import dev.parley.core.message.StoredMessage;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The per-user inboxes: appends (through one {@link InboxWriter} per user), reads and pruning. */
+/**
+ * The per-user inboxes ({@code inbox_entries}: self-contained entries clustered by cursor, the
+ * static head and prune floor) and the devices' acknowledged cursors ({@code device_cursors}).
+ */
 final class Inboxes {
     private static final Logger log = LoggerFactory.getLogger(Inboxes.class);
     static final byte KIND_MESSAGE = 1;
     static final byte KIND_RECEIPT = 2;
     static final byte KIND_CHANGE = 3;
-    /** How far back from the head an entry written by someone else is looked for. */
-    private static final int LOOKUP_DEPTH = 2_000;
     private static final int PRUNE_PAGE = 500;
     private static final int PRUNE_PARALLELISM = 8;
-    private static final int IN_CHUNK = 100;
-
-    /** A message's sequence number and timestamp: all an inbox entry needs to refer to it. */
-    record SeqTs(long seq, Instant ts) {
-    }
 
     private final Env env;
-    private final ConcurrentHashMap<String, InboxWriter> writers = new ConcurrentHashMap<>();
 
     Inboxes(Env env) {
         this.env = env;
     }
 
-    private void submit(String userId, InboxWriter.Req req) {
-        while (true) {
-            InboxWriter w = writers.computeIfAbsent(userId, u -> new InboxWriter(env, u));
-            if (w.offer(req)) {
-                return;
-            }
-            writers.remove(userId, w);
+    // ---- writes
+
+    /**
+     * One single-partition batch (one mutation: all entries and the head become visible together):
+     * each entry {@code USING TIMESTAMP = } its cursor, the head {@code USING TIMESTAMP = } the
+     * last cursor.
+     */
+    CompletableFuture<Void> write(String userId, List<InboxEntry> entries) {
+        BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED).setIdempotence(true);
+        for (InboxEntry e : entries) {
+            batch.addStatement(insert(userId, e));
         }
+        long head = entries.get(entries.size() - 1).cursor();
+        batch.addStatement(env.bind(env.st.inboxHead, head, head, userId));
+        return env.cql.exec(batch.build()).thenApply(rs -> null);
     }
 
-    /** Appends message entries of one conversation; completes with seq → cursor for the entries this call wrote. */
-    CompletableFuture<Map<Long, Long>> appendMessages(String userId, String conversationId, List<SeqTs> items) {
-        CompletableFuture<Map<Long, Long>> done = new CompletableFuture<>();
-        submit(userId, new InboxWriter.Messages(conversationId, items, done));
-        return done;
-    }
-
-    /** Appends the membership entry of a conversation version; completes with its cursor, null if it was there. */
-    CompletableFuture<Long> appendChange(String userId, long version, InboxEvent.MembershipChanged event, Instant ts) {
-        CompletableFuture<Long> done = new CompletableFuture<>();
-        submit(userId, new InboxWriter.Change(event.conversationId(), version, event, ts, done));
-        return done;
-    }
-
-    CompletableFuture<Long> appendReceipt(String userId, InboxEvent.ReceiptAdvanced event, Instant ts) {
-        CompletableFuture<Long> done = new CompletableFuture<>();
-        submit(userId, new InboxWriter.Receipt(event, ts, done));
-        return done;
-    }
-
-    /** Forgets writers idle for this long (their cached state goes with them). */
-    void sweep(long idleNanos) {
-        writers.forEach((user, w) -> {
-            if (w.retireIfIdle(idleNanos)) {
-                writers.remove(user, w);
-            }
-        });
+    private BoundStatement insert(String userId, InboxEntry e) {
+        long c = e.cursor();
+        if (e.event() instanceof InboxEvent.MessageAdded a) {
+            StoredMessage m = a.message();
+            return env.bind(env.st.inboxInsertMessage, userId, c, e.timestamp(), m.conversationId(), m.seq(),
+                    m.messageId(), m.senderId(), m.senderDeviceId(), m.clientMsgId(), m.timestamp(), m.body(),
+                    m.contentType(), c);
+        }
+        if (e.event() instanceof InboxEvent.ReceiptAdvanced r) {
+            return env.bind(env.st.inboxInsertReceipt, userId, c, e.timestamp(), r.conversationId(), r.userId(),
+                    r.kind().name(), r.upTo(), c);
+        }
+        InboxEvent.MembershipChanged ch = (InboxEvent.MembershipChanged) e.event();
+        Conversation s = ch.conversation();
+        return env.bind(env.st.inboxInsertChange, userId, c, e.timestamp(), ch.conversationId(), ch.change(),
+                ch.actorId(), ch.users(), s == null ? null : s.kind().name(), s == null ? null : s.name(),
+                s == null ? null : s.members(), s == null ? null : s.createdBy(),
+                s == null ? null : s.createdAt().toString(), s == null ? null : s.version(), c);
     }
 
     // ---- reads
 
     CompletableFuture<Long> head(String userId) {
-        return env.cql.one(env.bind(env.st.inboxHead, userId))
+        return env.cql.one(env.bind(env.st.inboxHeadSelect, userId))
                 .thenApply(row -> row == null || row.isNull("head") ? 0L : row.getLong("head"));
     }
 
+    /**
+     * Entries after {@code after}, cut at the first gap: the expected first cursor is
+     * {@code after + 1}, or the prune floor when higher (entries below it were deleted on purpose).
+     */
     CompletableFuture<List<InboxEntry>> read(String userId, long after, int limit) {
         if (after == Long.MAX_VALUE) {
             return CompletableFuture.completedFuture(List.of());
         }
-        return env.cql.all(env.bind(env.st.inboxRead, userId, Math.max(0, after), limit))
-                .thenCompose(rows -> resolve(userId, rows));
-    }
-
-    /** Turns inbox rows into entries, reading the messages they refer to (grouped per conversation). */
-    private CompletableFuture<List<InboxEntry>> resolve(String userId, List<Row> rows) {
-        Map<String, List<Long>> refs = new HashMap<>();
-        for (Row r : rows) {
-            if (!r.isNull("cursor") && r.getByte("kind") == KIND_MESSAGE) {
-                refs.computeIfAbsent(r.getString("conv_id"), c -> new ArrayList<>()).add(r.getLong("seq"));
-            }
-        }
-        Map<String, CompletableFuture<Map<Long, StoredMessage>>> fetched = new HashMap<>();
-        refs.forEach((conv, seqs) -> fetched.put(conv, messages(conv, seqs)));
-        return CompletableFuture.allOf(fetched.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+        long from = Math.max(0, after);
+        return env.cql.all(env.bind(env.st.inboxRead, userId, from, limit)).thenApply(rows -> {
             List<InboxEntry> out = new ArrayList<>(rows.size());
+            long next = -1;
             for (Row r : rows) {
                 if (r.isNull("cursor")) {
                     continue;
                 }
-                long cursor = r.getLong("cursor");
-                Instant ts = r.getInstant("ts");
-                String conv = r.getString("conv_id");
-                switch (r.getByte("kind")) {
-                    case KIND_MESSAGE -> {
-                        StoredMessage m = fetched.get(conv).join().get(r.getLong("seq"));
-                        if (m == null) {
-                            // Messages are never deleted, so this is damage; skip rather than wedge the inbox.
-                            log.error("inbox entry {} refers to a missing message (seq {})", cursor, r.getLong("seq"));
-                        } else {
-                            out.add(new InboxEntry(userId, cursor, ts, new InboxEvent.MessageAdded(m)));
-                        }
-                    }
-                    case KIND_RECEIPT -> out.add(new InboxEntry(userId, cursor, ts, new InboxEvent.ReceiptAdvanced(conv,
-                            r.getString("receipt_user"), ReceiptKind.valueOf(r.getString("receipt_kind")),
-                            r.getLong("up_to"))));
-                    case KIND_CHANGE -> out.add(new InboxEntry(userId, cursor, ts, changeEvent(r)));
-                    default -> log.error("inbox entry {} has unknown kind {}", cursor, r.getByte("kind"));
+                if (next < 0) {
+                    next = Math.max(from + 1, r.isNull("pruned_below") ? 0 : r.getLong("pruned_below"));
                 }
+                long cursor = r.getLong("cursor");
+                if (cursor < next) {
+                    continue;
+                }
+                if (cursor != next) {
+                    break;
+                }
+                InboxEntry entry = entry(userId, r);
+                if (entry == null) {
+                    break;
+                }
+                out.add(entry);
+                next++;
             }
             return List.copyOf(out);
         });
     }
 
-    private static InboxEvent.MembershipChanged changeEvent(Row r) {
+    private static InboxEntry entry(String userId, Row r) {
+        long cursor = r.getLong("cursor");
+        Instant ts = r.getInstant("ts");
         String conv = r.getString("conv_id");
-        Conversation c = r.isNull("c_kind") ? null : new Conversation(conv,
-                Conversation.Kind.valueOf(r.getString("c_kind")), r.getString("c_name"), ConvState.list(r, "c_members"),
-                r.getString("c_created_by"), Instant.parse(r.getString("c_created_at")), r.getLong("c_version"));
-        return new InboxEvent.MembershipChanged(conv, r.getString("change"), r.getString("actor"),
-                ConvState.list(r, "users"), c);
-    }
-
-    /** The messages at these sequence numbers: one range read when they are dense, IN reads otherwise. */
-    CompletableFuture<Map<Long, StoredMessage>> messages(String conv, List<Long> seqs) {
-        long min = Long.MAX_VALUE;
-        long max = Long.MIN_VALUE;
-        for (long s : seqs) {
-            min = Math.min(min, s);
-            max = Math.max(max, s);
-        }
-        List<CompletableFuture<List<StoredMessage>>> parts = new ArrayList<>();
-        if (max - min + 1 <= 2L * seqs.size() + 16) {
-            parts.add(env.cql.all(env.bind(env.st.messageRange, conv, min, max), r -> Conversations.message(conv, r)));
-        } else {
-            List<Long> distinct = seqs.stream().distinct().sorted().toList();
-            for (int i = 0; i < distinct.size(); i += IN_CHUNK) {
-                List<Long> chunk = distinct.subList(i, Math.min(distinct.size(), i + IN_CHUNK));
-                parts.add(env.cql.all(env.bind(env.st.messagesIn, conv, chunk), r -> Conversations.message(conv, r)));
-            }
-        }
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            Map<Long, StoredMessage> out = new HashMap<>();
-            for (CompletableFuture<List<StoredMessage>> p : parts) {
-                for (StoredMessage m : p.join()) {
-                    out.put(m.seq(), m);
-                }
-            }
-            return out;
-        });
-    }
-
-    /**
-     * The cursor of the newest entry matching {@code match} among the last {@value #LOOKUP_DEPTH} of
-     * the inbox, or null: used when an entry this store meant to write was written by another
-     * writer (a helper), so the caller still learns its cursor.
-     */
-    CompletableFuture<Long> findRecent(String userId, Predicate<Row> match) {
-        return env.cql.all(env.bind(env.st.inboxRecent, userId, LOOKUP_DEPTH)).thenApply(rows -> {
-            for (Row r : rows) {
-                if (!r.isNull("cursor") && match.test(r)) {
-                    return r.getLong("cursor");
-                }
-            }
+        InboxEvent event = switch (r.getByte("kind")) {
+            case KIND_MESSAGE -> new InboxEvent.MessageAdded(new StoredMessage(conv, r.getLong("seq"),
+                    r.getString("message_id"), r.getString("sender_id"), r.getString("sender_device"),
+                    r.getString("client_msg_id"), r.getInstant("msg_ts"), r.getString("body"),
+                    r.getString("content_type")));
+            case KIND_RECEIPT -> new InboxEvent.ReceiptAdvanced(conv, r.getString("receipt_user"),
+                    ReceiptKind.valueOf(r.getString("receipt_kind")), r.getLong("up_to"));
+            case KIND_CHANGE -> new InboxEvent.MembershipChanged(conv, r.getString("change"), r.getString("actor"),
+                    Conversations.list(r, "users"), r.isNull("c_kind") ? null : new Conversation(conv,
+                            Conversation.Kind.valueOf(r.getString("c_kind")), r.getString("c_name"),
+                            Conversations.list(r, "c_members"), r.getString("c_created_by"),
+                            Instant.parse(r.getString("c_created_at")), r.getLong("c_version")));
+            default -> null;
+        };
+        if (event == null) {
+            // Stop here rather than skip: a reader must never pass over an entry.
+            log.error("inbox entry {} has unknown kind {}", cursor, r.getByte("kind"));
             return null;
-        });
+        }
+        return new InboxEntry(userId, cursor, ts, event);
     }
 
-    static Predicate<Row> isMessage(String conv, long seq) {
-        return r -> r.getByte("kind") == KIND_MESSAGE && conv.equals(r.getString("conv_id")) && r.getLong("seq") == seq;
+    // ---- device cursors
+
+    /** {@code USING TIMESTAMP = cursor}: a lower cursor written later loses. */
+    CompletableFuture<Void> saveCursor(String userId, String deviceId, long cursor) {
+        return env.cql.exec(env.bind(env.st.cursorSave, cursor, cursor, userId, deviceId)).thenApply(rs -> null);
     }
 
-    static Predicate<Row> isChange(String conv, long version) {
-        return r -> r.getByte("kind") == KIND_CHANGE && conv.equals(r.getString("conv_id"))
-                && !r.isNull("c_version") && r.getLong("c_version") == version;
+    CompletableFuture<Long> cursor(String userId, String deviceId) {
+        return env.cql.one(env.bind(env.st.cursorSelect, userId, deviceId))
+                .thenApply(row -> row == null || row.isNull("cursor") ? 0L : row.getLong("cursor"));
     }
 
     // ---- retention
@@ -204,8 +161,10 @@ final class Inboxes {
      * Deletes, per inbox, the leading run of entries older than {@code cutoff}. Scans every inbox
      * partition (a token-range scan of {@code SELECT DISTINCT user_id}), a page at a time, and reads
      * each inbox from its oldest entry until the first entry at or after the cutoff: the cost is one
-     * read per inbox plus the old entries themselves. The static head survives, so cursors go on
-     * after a fully pruned inbox.
+     * read per inbox plus the old entries themselves. The run is deleted with one range delete (at
+     * the current time, so a replayed entry, written with the tiny timestamp of its cursor, stays
+     * deleted), together with the static {@code pruned_below} ({@code USING TIMESTAMP = } its
+     * value) that tells readers the missing cursors are not a gap. The head survives.
      */
     CompletableFuture<Long> prune(Instant cutoff) {
         return env.cql.exec(env.bind(env.st.inboxUsers)).thenCompose(rs -> prunePage(rs, cutoff, 0L));
@@ -248,8 +207,11 @@ final class Inboxes {
             if (run.count() == 0) {
                 return CompletableFuture.completedFuture(0L);
             }
-            return env.cql.exec(env.bind(env.st.inboxDeleteRange, userId, run.first(), run.endExclusive()))
-                    .thenApply(rs -> run.count());
+            BatchStatement batch = BatchStatement.builder(DefaultBatchType.UNLOGGED).setIdempotence(true)
+                    .addStatement(env.bind(env.st.inboxDeleteRange, userId, run.first(), run.endExclusive()))
+                    .addStatement(env.bind(env.st.inboxPrunedBelow, run.endExclusive(), run.endExclusive(), userId))
+                    .build();
+            return env.cql.exec(batch).thenApply(rs -> run.count());
         });
     }
 
@@ -267,10 +229,12 @@ final class Inboxes {
                     continue;
                 }
                 seen++;
-                if (!r.getInstant("ts").isBefore(cutoff)) {
+                long cursor = r.getLong("cursor");
+                // The run also ends at a gap: an entry still being written there must not fall under the delete.
+                if (!r.getInstant("ts").isBefore(cutoff) || (f >= 0 && cursor != last + 1)) {
                     return CompletableFuture.completedFuture(new OldRun(f, last + 1, n));
                 }
-                last = r.getLong("cursor");
+                last = cursor;
                 if (f < 0) {
                     f = last;
                 }

@@ -7,15 +7,17 @@ import java.util.List;
 
 /**
  * The keyspace and tables, created with {@code IF NOT EXISTS} when the store starts. The package
- * documentation explains every table and column.
+ * documentation explains every table and column. Collections are frozen: a frozen list is one
+ * cell, so writing it again with the same timestamp leaves the same cell (a non-frozen list
+ * written twice with one {@code USING TIMESTAMP} would hold its elements twice).
  */
 final class Schema {
     private Schema() {
     }
 
     /** The tables, in creation order. */
-    static final List<String> TABLES = List.of("users", "devices", "devices_by_token", "messages",
-            "user_conversations", "inbox", "cursors", "watermarks");
+    static final List<String> TABLES = List.of("users", "devices", "devices_by_token", "conversations",
+            "conversation_log", "user_conversations", "inbox_entries", "device_cursors", "receipt_watermarks");
 
     static List<String> tableDdl(String ks) {
         return List.of(
@@ -37,10 +39,17 @@ final class Schema {
                         + " token_hash text PRIMARY KEY,"
                         + " user_id text,"
                         + " device_id text)",
-                "CREATE TABLE IF NOT EXISTS " + ks + ".messages ("
+                "CREATE TABLE IF NOT EXISTS " + ks + ".conversations ("
+                        + " conv_id text PRIMARY KEY,"
+                        + " kind text,"
+                        + " name text,"
+                        + " members frozen<list<text>>,"
+                        + " created_by text,"
+                        + " created_at text,"
+                        + " version bigint)",
+                "CREATE TABLE IF NOT EXISTS " + ks + ".conversation_log ("
                         + " conv_id text,"
                         + " seq bigint,"
-                        + " idem text,"
                         + " message_id text,"
                         + " sender_id text,"
                         + " sender_device text,"
@@ -48,66 +57,54 @@ final class Schema {
                         + " ts timestamp,"
                         + " body text,"
                         + " content_type text,"
-                        + " ref_seq bigint,"
-                        + " kind text static,"
-                        + " name text static,"
-                        + " members list<text> static,"
-                        + " created_by text static,"
-                        + " created_at text static,"
-                        + " version bigint static,"
                         + " head bigint static,"
                         + " head_ts timestamp static,"
-                        + " fanned bigint static,"
-                        + " changes_fanned bigint static,"
-                        + " change_id uuid static,"
-                        + " change text static,"
-                        + " change_actor text static,"
-                        + " change_users list<text> static,"
-                        + " change_notify list<text> static,"
-                        + " change_removed list<text> static,"
-                        + " change_ts timestamp static,"
-                        + " PRIMARY KEY ((conv_id), seq, idem))"
-                        + " WITH CLUSTERING ORDER BY (seq ASC, idem ASC)",
+                        + " PRIMARY KEY ((conv_id), seq))"
+                        + " WITH CLUSTERING ORDER BY (seq ASC)",
                 "CREATE TABLE IF NOT EXISTS " + ks + ".user_conversations ("
                         + " user_id text,"
                         + " conv_id text,"
                         + " PRIMARY KEY ((user_id), conv_id))",
-                "CREATE TABLE IF NOT EXISTS " + ks + ".inbox ("
+                "CREATE TABLE IF NOT EXISTS " + ks + ".inbox_entries ("
                         + " user_id text,"
                         + " cursor bigint,"
                         + " ts timestamp,"
                         + " kind tinyint,"
                         + " conv_id text,"
                         + " seq bigint,"
+                        + " message_id text,"
+                        + " sender_id text,"
+                        + " sender_device text,"
+                        + " client_msg_id text,"
+                        + " msg_ts timestamp,"
+                        + " body text,"
+                        + " content_type text,"
                         + " receipt_user text,"
                         + " receipt_kind text,"
                         + " up_to bigint,"
                         + " change text,"
                         + " actor text,"
-                        + " users list<text>,"
+                        + " users frozen<list<text>>,"
                         + " c_kind text,"
                         + " c_name text,"
-                        + " c_members list<text>,"
+                        + " c_members frozen<list<text>>,"
                         + " c_created_by text,"
                         + " c_created_at text,"
                         + " c_version bigint,"
                         + " head bigint static,"
-                        + " conv_seq map<text, bigint> static,"
-                        + " conv_version map<text, bigint> static,"
-                        + " last_batch uuid static,"
-                        + " PRIMARY KEY ((user_id), cursor))",
-                "CREATE TABLE IF NOT EXISTS " + ks + ".cursors ("
+                        + " pruned_below bigint static,"
+                        + " PRIMARY KEY ((user_id), cursor))"
+                        + " WITH CLUSTERING ORDER BY (cursor ASC)",
+                "CREATE TABLE IF NOT EXISTS " + ks + ".device_cursors ("
                         + " user_id text,"
                         + " device_id text,"
                         + " cursor bigint,"
                         + " PRIMARY KEY ((user_id), device_id))",
-                "CREATE TABLE IF NOT EXISTS " + ks + ".watermarks ("
+                "CREATE TABLE IF NOT EXISTS " + ks + ".receipt_watermarks ("
                         + " conv_id text,"
                         + " user_id text,"
                         + " delivered bigint,"
                         + " read bigint,"
-                        + " delivered_fanned bigint,"
-                        + " read_fanned bigint,"
                         + " PRIMARY KEY ((conv_id), user_id))");
     }
 

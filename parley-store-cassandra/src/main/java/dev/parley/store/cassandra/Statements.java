@@ -5,9 +5,11 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 
 /**
- * Every statement the store runs, prepared once when it starts. Consistency levels are set per
- * statement where they differ from the session default (QUORUM, or LOCAL_QUORUM); the package
- * documentation lists them.
+ * Every statement the store runs, prepared once when it starts. All run at the session's
+ * consistency (QUORUM, or LOCAL_QUORUM); the account tables' lightweight transactions add the
+ * serial level. Every projection write carries {@code USING TIMESTAMP ?} bound to a value of the
+ * decision it applies (a seq, a cursor, a version, a watermark): the package documentation lists
+ * which.
  */
 final class Statements {
     // ---- accounts
@@ -21,50 +23,46 @@ final class Statements {
     final PreparedStatement tokenInsert;
     final PreparedStatement tokenSelect;
     final PreparedStatement tokenDeleteIfOwner;
-    final PreparedStatement cursorSelect;
-    final PreparedStatement cursorInsertIfNotExists;
-    final PreparedStatement cursorUpdateIf;
-    final PreparedStatement cursorDelete;
 
-    // ---- conversations and their log (table messages)
-    static final String STATE_COLUMNS = "kind, name, members, created_by, created_at, version, head, head_ts, fanned,"
-            + " changes_fanned, change_id, change, change_actor, change_users, change_notify, change_removed, change_ts";
-    static final String MESSAGE_COLUMNS = "seq, message_id, sender_id, sender_device, client_msg_id, ts, body, content_type";
-    final PreparedStatement convState;
-    final PreparedStatement convCreate;
-    final PreparedStatement convUpdate;
-    final PreparedStatement claimHead;
-    final PreparedStatement claimMarker;
-    final PreparedStatement claimMessage;
-    final PreparedStatement markersSelect;
-    final PreparedStatement markFanned;
-    final PreparedStatement markChangesFanned;
-    final PreparedStatement messageRange;
-    final PreparedStatement messagesIn;
-    final PreparedStatement messageTs;
-    final PreparedStatement sendersInRange;
+    // ---- conversations and the index of a user's conversations
+    static final String CONVERSATION_COLUMNS = "conv_id, kind, name, members, created_by, created_at, version";
+    final PreparedStatement conversationInsert;
+    final PreparedStatement conversationSelect;
     final PreparedStatement userConversationInsert;
     final PreparedStatement userConversationDelete;
     final PreparedStatement userConversations;
 
-    // ---- inboxes
-    static final String INBOX_COLUMNS = "cursor, ts, kind, conv_id, seq, receipt_user, receipt_kind, up_to, change,"
-            + " actor, users, c_kind, c_name, c_members, c_created_by, c_created_at, c_version";
-    final PreparedStatement inboxState;
-    final PreparedStatement inboxHead;
-    final PreparedStatement inboxClaim;
+    // ---- the conversation log
+    static final String MESSAGE_COLUMNS = "seq, message_id, sender_id, sender_device, client_msg_id, ts, body,"
+            + " content_type";
+    final PreparedStatement logInsert;
+    final PreparedStatement logHead;
+    final PreparedStatement logHeadSelect;
+    final PreparedStatement logRange;
+    final PreparedStatement logMessage;
+    final PreparedStatement logTs;
+
+    // ---- inboxes and device cursors
+    static final String INBOX_COLUMNS = "cursor, ts, kind, conv_id, seq, message_id, sender_id, sender_device,"
+            + " client_msg_id, msg_ts, body, content_type, receipt_user, receipt_kind, up_to, change, actor, users,"
+            + " c_kind, c_name, c_members, c_created_by, c_created_at, c_version, pruned_below";
     final PreparedStatement inboxInsertMessage;
     final PreparedStatement inboxInsertReceipt;
     final PreparedStatement inboxInsertChange;
+    final PreparedStatement inboxHead;
+    final PreparedStatement inboxHeadSelect;
     final PreparedStatement inboxRead;
-    final PreparedStatement inboxRecent;
     final PreparedStatement inboxUsers;
     final PreparedStatement inboxOldest;
     final PreparedStatement inboxDeleteRange;
+    final PreparedStatement inboxPrunedBelow;
+    final PreparedStatement cursorSave;
+    final PreparedStatement cursorSelect;
+    final PreparedStatement cursorDelete;
 
-    // ---- receipts
-    final PreparedStatement watermarkSelect;
-    final PreparedStatement watermarkCas;
+    // ---- receipt watermarks
+    final PreparedStatement deliveredSave;
+    final PreparedStatement readSave;
     final PreparedStatement watermarksOfConversation;
 
     Statements(CqlSession s, String ks) {
@@ -86,73 +84,58 @@ final class Statements {
         tokenSelect = idempotent(s, "SELECT user_id, device_id FROM " + ks + ".devices_by_token WHERE token_hash = ?");
         tokenDeleteIfOwner = s.prepare("DELETE FROM " + ks + ".devices_by_token WHERE token_hash = ?"
                 + " IF user_id = ? AND device_id = ?");
-        cursorSelect = idempotent(s, "SELECT cursor FROM " + ks + ".cursors WHERE user_id = ? AND device_id = ?");
-        cursorInsertIfNotExists = s.prepare("INSERT INTO " + ks + ".cursors (user_id, device_id, cursor)"
-                + " VALUES (?, ?, ?) IF NOT EXISTS");
-        cursorUpdateIf = s.prepare("UPDATE " + ks + ".cursors SET cursor = ? WHERE user_id = ? AND device_id = ?"
-                + " IF cursor = ?");
-        cursorDelete = idempotent(s, "DELETE FROM " + ks + ".cursors WHERE user_id = ? AND device_id = ?");
 
-        convState = idempotent(s, "SELECT " + STATE_COLUMNS + " FROM " + ks + ".messages WHERE conv_id = ? LIMIT 1");
-        convCreate = s.prepare("INSERT INTO " + ks + ".messages (conv_id, kind, name, members, created_by,"
-                + " created_at, version, head, fanned, changes_fanned, change_id, change, change_actor, change_users,"
-                + " change_notify, change_removed, change_ts)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS");
-        convUpdate = s.prepare("UPDATE " + ks + ".messages SET kind = ?, name = ?, members = ?, created_by = ?,"
-                + " created_at = ?, version = ?, change_id = ?, change = ?, change_actor = ?, change_users = ?,"
-                + " change_notify = ?, change_removed = ?, change_ts = ? WHERE conv_id = ? IF version = ? AND head = ?");
-        claimHead = s.prepare("UPDATE " + ks + ".messages SET head = ?, head_ts = ? WHERE conv_id = ?"
-                + " IF version = ? AND head = ?");
-        claimMarker = s.prepare("INSERT INTO " + ks + ".messages (conv_id, seq, idem, ref_seq, message_id)"
-                + " VALUES (?, 0, ?, ?, ?) IF NOT EXISTS");
-        claimMessage = s.prepare("INSERT INTO " + ks + ".messages (conv_id, seq, idem, message_id, sender_id,"
-                + " sender_device, client_msg_id, ts, body, content_type) VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?)");
-        markersSelect = idempotent(s, "SELECT idem, ref_seq, message_id FROM " + ks + ".messages"
-                + " WHERE conv_id = ? AND seq = 0 AND idem IN ?");
-        markFanned = s.prepare("UPDATE " + ks + ".messages SET fanned = ? WHERE conv_id = ? IF fanned = ?");
-        markChangesFanned = s.prepare("UPDATE " + ks + ".messages SET changes_fanned = ? WHERE conv_id = ?"
-                + " IF changes_fanned = ?");
-        messageRange = idempotent(s, "SELECT " + MESSAGE_COLUMNS + " FROM " + ks + ".messages"
-                + " WHERE conv_id = ? AND seq >= ? AND seq <= ?");
-        messagesIn = idempotent(s, "SELECT " + MESSAGE_COLUMNS + " FROM " + ks + ".messages"
-                + " WHERE conv_id = ? AND seq IN ?");
-        messageTs = idempotent(s, "SELECT ts FROM " + ks + ".messages WHERE conv_id = ? AND seq = ?");
-        sendersInRange = idempotent(s, "SELECT sender_id FROM " + ks + ".messages"
-                + " WHERE conv_id = ? AND seq > ? AND seq <= ?");
+        conversationInsert = idempotent(s, "INSERT INTO " + ks + ".conversations (" + CONVERSATION_COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?");
+        conversationSelect = idempotent(s, "SELECT " + CONVERSATION_COLUMNS + " FROM " + ks
+                + ".conversations WHERE conv_id = ?");
         userConversationInsert = idempotent(s, "INSERT INTO " + ks + ".user_conversations (user_id, conv_id)"
                 + " VALUES (?, ?) USING TIMESTAMP ?");
         userConversationDelete = idempotent(s, "DELETE FROM " + ks + ".user_conversations USING TIMESTAMP ?"
                 + " WHERE user_id = ? AND conv_id = ?");
         userConversations = idempotent(s, "SELECT conv_id FROM " + ks + ".user_conversations WHERE user_id = ?");
 
-        inboxState = idempotent(s, "SELECT head, conv_seq, conv_version, last_batch FROM " + ks
-                + ".inbox WHERE user_id = ? LIMIT 1");
-        inboxHead = idempotent(s, "SELECT head FROM " + ks + ".inbox WHERE user_id = ? LIMIT 1");
-        inboxClaim = s.prepare("UPDATE " + ks + ".inbox SET head = ?, last_batch = ?, conv_seq = conv_seq + ?,"
-                + " conv_version = conv_version + ? WHERE user_id = ? IF head = ? AND last_batch = ?");
-        inboxInsertMessage = s.prepare("INSERT INTO " + ks + ".inbox (user_id, cursor, ts, kind, conv_id, seq)"
-                + " VALUES (?, ?, ?, 1, ?, ?)");
-        inboxInsertReceipt = s.prepare("INSERT INTO " + ks + ".inbox (user_id, cursor, ts, kind, conv_id,"
-                + " receipt_user, receipt_kind, up_to) VALUES (?, ?, ?, 2, ?, ?, ?, ?)");
-        inboxInsertChange = s.prepare("INSERT INTO " + ks + ".inbox (user_id, cursor, ts, kind, conv_id, change,"
-                + " actor, users, c_kind, c_name, c_members, c_created_by, c_created_at, c_version)"
-                + " VALUES (?, ?, ?, 3, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        inboxRead = idempotent(s, "SELECT " + INBOX_COLUMNS + " FROM " + ks + ".inbox"
-                + " WHERE user_id = ? AND cursor > ? LIMIT ?");
-        inboxRecent = idempotent(s, "SELECT " + INBOX_COLUMNS + " FROM " + ks + ".inbox"
-                + " WHERE user_id = ? ORDER BY cursor DESC LIMIT ?");
-        inboxUsers = idempotent(s, "SELECT DISTINCT user_id FROM " + ks + ".inbox");
-        inboxOldest = idempotent(s, "SELECT cursor, ts FROM " + ks + ".inbox WHERE user_id = ? AND cursor >= ? LIMIT ?");
-        inboxDeleteRange = idempotent(s, "DELETE FROM " + ks + ".inbox WHERE user_id = ? AND cursor >= ?"
-                + " AND cursor < ?");
+        logInsert = idempotent(s, "INSERT INTO " + ks + ".conversation_log (conv_id, " + MESSAGE_COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?");
+        logHead = idempotent(s, "UPDATE " + ks + ".conversation_log USING TIMESTAMP ? SET head = ?, head_ts = ?"
+                + " WHERE conv_id = ?");
+        logHeadSelect = idempotent(s, "SELECT head FROM " + ks + ".conversation_log WHERE conv_id = ? LIMIT 1");
+        logRange = idempotent(s, "SELECT " + MESSAGE_COLUMNS + " FROM " + ks + ".conversation_log"
+                + " WHERE conv_id = ? AND seq >= ? AND seq <= ?");
+        logMessage = idempotent(s, "SELECT " + MESSAGE_COLUMNS + " FROM " + ks + ".conversation_log"
+                + " WHERE conv_id = ? AND seq = ?");
+        logTs = idempotent(s, "SELECT ts FROM " + ks + ".conversation_log WHERE conv_id = ? AND seq = ?");
 
-        watermarkSelect = idempotent(s, "SELECT delivered, read, delivered_fanned, read_fanned FROM " + ks
-                + ".watermarks WHERE conv_id = ? AND user_id = ?");
-        watermarkCas = s.prepare("UPDATE " + ks + ".watermarks SET delivered = ?, read = ?, delivered_fanned = ?,"
-                + " read_fanned = ? WHERE conv_id = ? AND user_id = ?"
-                + " IF delivered = ? AND read = ? AND delivered_fanned = ? AND read_fanned = ?");
+        inboxInsertMessage = idempotent(s, "INSERT INTO " + ks + ".inbox_entries (user_id, cursor, ts, kind, conv_id,"
+                + " seq, message_id, sender_id, sender_device, client_msg_id, msg_ts, body, content_type)"
+                + " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?");
+        inboxInsertReceipt = idempotent(s, "INSERT INTO " + ks + ".inbox_entries (user_id, cursor, ts, kind, conv_id,"
+                + " receipt_user, receipt_kind, up_to) VALUES (?, ?, ?, 2, ?, ?, ?, ?) USING TIMESTAMP ?");
+        inboxInsertChange = idempotent(s, "INSERT INTO " + ks + ".inbox_entries (user_id, cursor, ts, kind, conv_id,"
+                + " change, actor, users, c_kind, c_name, c_members, c_created_by, c_created_at, c_version)"
+                + " VALUES (?, ?, ?, 3, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?");
+        inboxHead = idempotent(s, "UPDATE " + ks + ".inbox_entries USING TIMESTAMP ? SET head = ? WHERE user_id = ?");
+        inboxHeadSelect = idempotent(s, "SELECT head FROM " + ks + ".inbox_entries WHERE user_id = ? LIMIT 1");
+        inboxRead = idempotent(s, "SELECT " + INBOX_COLUMNS + " FROM " + ks + ".inbox_entries"
+                + " WHERE user_id = ? AND cursor > ? LIMIT ?");
+        inboxUsers = idempotent(s, "SELECT DISTINCT user_id FROM " + ks + ".inbox_entries");
+        inboxOldest = idempotent(s, "SELECT cursor, ts FROM " + ks + ".inbox_entries WHERE user_id = ? AND cursor >= ?"
+                + " LIMIT ?");
+        inboxDeleteRange = idempotent(s, "DELETE FROM " + ks + ".inbox_entries WHERE user_id = ? AND cursor >= ?"
+                + " AND cursor < ?");
+        inboxPrunedBelow = idempotent(s, "UPDATE " + ks + ".inbox_entries USING TIMESTAMP ? SET pruned_below = ?"
+                + " WHERE user_id = ?");
+        cursorSave = idempotent(s, "UPDATE " + ks + ".device_cursors USING TIMESTAMP ? SET cursor = ?"
+                + " WHERE user_id = ? AND device_id = ?");
+        cursorSelect = idempotent(s, "SELECT cursor FROM " + ks + ".device_cursors WHERE user_id = ? AND device_id = ?");
+        cursorDelete = idempotent(s, "DELETE FROM " + ks + ".device_cursors WHERE user_id = ? AND device_id = ?");
+
+        deliveredSave = idempotent(s, "UPDATE " + ks + ".receipt_watermarks USING TIMESTAMP ? SET delivered = ?"
+                + " WHERE conv_id = ? AND user_id = ?");
+        readSave = idempotent(s, "UPDATE " + ks + ".receipt_watermarks USING TIMESTAMP ? SET read = ?"
+                + " WHERE conv_id = ? AND user_id = ?");
         watermarksOfConversation = idempotent(s, "SELECT user_id, delivered, read FROM " + ks
-                + ".watermarks WHERE conv_id = ?");
+                + ".receipt_watermarks WHERE conv_id = ?");
     }
 
     private static PreparedStatement idempotent(CqlSession s, String cql) {

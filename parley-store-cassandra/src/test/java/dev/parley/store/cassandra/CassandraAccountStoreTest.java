@@ -3,7 +3,6 @@ package dev.parley.store.cassandra;
 import com.datastax.oss.driver.api.core.CqlSession;
 import dev.parley.core.account.AccountStore;
 import dev.parley.testkit.store.AccountStoreContract;
-import java.time.Clock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.Extension;
@@ -34,6 +33,6 @@ class CassandraAccountStoreTest extends AccountStoreContract {
     @Override
     protected AccountStore createStore() {
         CassandraTestNode.truncate(session, KEYSPACE);
-        return new CassandraStore(session, false, config, Clock.systemUTC());
+        return new CassandraStore(session, false, config);
     }
 }

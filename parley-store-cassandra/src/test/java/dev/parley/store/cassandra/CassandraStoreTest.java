@@ -5,322 +5,433 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
 import dev.parley.core.account.Device;
-import dev.parley.core.account.LastSeenPrivacy;
-import dev.parley.core.account.User;
 import dev.parley.core.conversation.Conversation;
-import dev.parley.core.message.AppendResult;
-import dev.parley.core.message.ConversationWrite;
 import dev.parley.core.message.HistoryQuery;
+import dev.parley.core.message.HistoryQuery.Direction;
 import dev.parley.core.message.InboxEntry;
 import dev.parley.core.message.InboxEvent;
-import dev.parley.core.message.NewMessage;
+import dev.parley.core.message.ReceiptKind;
 import dev.parley.core.message.StoredMessage;
+import dev.parley.core.message.Watermarks;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
-import dev.parley.testkit.store.MutableClock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.Extension;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * What only a store shared by several chat servers must do: two {@link CassandraStore}s (two
- * "servers", each with its own driver session) on one keyspace, and crashes simulated between the
- * steps of a write.
+ * The store as a projection of the conversation log: every write reads back as written, writing
+ * the same decision twice changes nothing, and a lower value (head, version, watermark, cursor)
+ * written after a higher one does not win.
  */
 class CassandraStoreTest {
-    private static final Logger log = LoggerFactory.getLogger(CassandraStoreTest.class);
     private static final CassandraTestNode NODE = CassandraTestNode.create();
-    private static final String KEYSPACE = "parley_test_scaleout";
+    private static final String KEYSPACE = "parley_test_projection";
     private static final Instant T0 = Instant.parse("2024-01-01T00:00:00Z");
 
     @RegisterExtension
     static Extension cassandra = NODE.extension();
 
-    private static CassandraConfig config;
     private static CqlSession admin;
-
-    private final MutableClock clock = new MutableClock(T0);
-    private CassandraStore serverA;
-    private CassandraStore serverB;
+    private static CassandraStore store;
 
     @BeforeAll
-    static void connect() {
-        config = NODE.config(KEYSPACE);
+    static void open() {
+        CassandraConfig config = NODE.config(KEYSPACE);
         admin = CassandraStore.connect(config);
-        Schema.create(admin, KEYSPACE, 1, config.requestTimeout());
+        store = new CassandraStore(admin, false, config);
     }
 
     @AfterAll
-    static void disconnect() {
+    static void close() {
+        store.close();
         admin.close();
     }
 
     @BeforeEach
-    void openServers() {
+    void empty() {
         CassandraTestNode.truncate(admin, KEYSPACE);
-        serverA = new CassandraStore(config, clock);
-        serverB = new CassandraStore(config, clock);
     }
 
-    @AfterEach
-    void closeServers() {
-        serverA.close();
-        serverB.close();
+    // ---- fixtures
+
+    private static StoredMessage message(String conv, long seq) {
+        return new StoredMessage(conv, seq, "m-" + conv + "-" + seq, "alice", "alice-phone", "c-" + seq,
+                T0.plusSeconds(seq), "body " + seq, "text/plain");
     }
 
-    private static NewMessage message(String conv, String sender, String clientMsgId) {
-        return new NewMessage(conv, sender, sender + "-phone", clientMsgId, "body of " + clientMsgId, "text/plain");
+    private static List<StoredMessage> messages(String conv, long from, long to) {
+        return LongStream.rangeClosed(from, to).mapToObj(seq -> message(conv, seq)).toList();
     }
 
-    private Conversation group(String id, String... members) {
-        return new Conversation(id, Conversation.Kind.GROUP, "group " + id, List.of(members), members[0], T0, 1);
+    private static Conversation group(String id, long version, String... members) {
+        return new Conversation(id, Conversation.Kind.GROUP, "group v" + version, List.of(members), "alice", T0,
+                version);
+    }
+
+    private static InboxEntry added(String user, long cursor) {
+        return new InboxEntry(user, cursor, T0.plusSeconds(cursor),
+                new InboxEvent.MessageAdded(message("g:1", cursor)));
+    }
+
+    private static List<InboxEntry> added(String user, long from, long to) {
+        return LongStream.rangeClosed(from, to).mapToObj(c -> added(user, c)).toList();
+    }
+
+    private static List<Long> seqs(List<StoredMessage> page) {
+        return page.stream().map(StoredMessage::seq).toList();
+    }
+
+    private static List<Long> cursors(List<InboxEntry> entries) {
+        return entries.stream().map(InboxEntry::cursor).toList();
     }
 
     private static List<Long> range(long from, long to) {
         return LongStream.rangeClosed(from, to).boxed().toList();
     }
 
-    private static List<Long> messageSeqs(List<InboxEntry> entries) {
-        return entries.stream().filter(e -> e.event() instanceof InboxEvent.MessageAdded)
-                .map(e -> ((InboxEvent.MessageAdded) e.event()).message().seq()).toList();
+    private static Row row(String cql, Object... values) {
+        return admin.execute(cql.replace("{ks}", KEYSPACE), values).one();
+    }
+
+    // ---- the conversation log
+
+    @Test
+    void messagesReadBackAsWritten() {
+        await(store.writeMessages("g:1", messages("g:1", 1, 3)));
+        await(store.writeMessages("g:1", messages("g:1", 4, 5)));
+
+        assertThat(await(store.lastSeq("g:1"))).isEqualTo(5);
+        assertThat(await(store.message("g:1", 2))).contains(message("g:1", 2));
+        assertThat(await(store.message("g:1", 6))).isEmpty();
+        assertThat(await(store.history("g:1", HistoryQuery.latest(10)))).isEqualTo(messages("g:1", 1, 5));
+        assertThat(await(store.lastSeq("g:none"))).isZero();
+        assertThat(await(store.history("g:none", HistoryQuery.latest(10)))).isEmpty();
+        Row head = row("SELECT head, head_ts FROM {ks}.conversation_log WHERE conv_id = 'g:1' LIMIT 1");
+        assertThat(head.getInstant("head_ts")).isEqualTo(message("g:1", 5).timestamp());
     }
 
     @Test
-    void twoServersAppendingToOneConversationKeepSequencesGapFreeAndEveryInboxInOrder() throws Exception {
-        List<String> members = List.of("alice", "bob", "carol");
-        assertThat(await(serverA.createConversation(group("g:shared", "alice", "bob", "carol"), "alice")).applied())
-                .isTrue();
-        CassandraStore[] servers = {serverA, serverB};
-        int threadsPerServer = 2;
-        int perThread = 150;
-        ExecutorService pool = Executors.newFixedThreadPool(servers.length * threadsPerServer);
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<List<CompletableFuture<AppendResult>>>> submitted = new ArrayList<>();
-        long began;
-        try {
-            for (int s = 0; s < servers.length; s++) {
-                for (int t = 0; t < threadsPerServer; t++) {
-                    CassandraStore server = servers[s];
-                    String device = "server" + s + "-device" + t;
-                    submitted.add(pool.submit(() -> {
-                        start.await();
-                        List<CompletableFuture<AppendResult>> mine = new ArrayList<>();
-                        for (int i = 0; i < perThread; i++) {
-                            String sender = members.get(i % members.size());
-                            mine.add(server.appendMessage(new NewMessage("g:shared", sender, device, "c-" + i,
-                                    "hello " + i, "text/plain")).toCompletableFuture());
-                        }
-                        return mine;
-                    }));
-                }
-            }
-            began = System.nanoTime();
-            start.countDown();
-            List<AppendResult> results = new ArrayList<>();
-            for (Future<List<CompletableFuture<AppendResult>>> f : submitted) {
-                for (CompletableFuture<AppendResult> r : f.get()) {
-                    results.add(await(r));
-                }
-            }
-            long elapsedMs = (System.nanoTime() - began) / 1_000_000;
-            int total = servers.length * threadsPerServer * perThread;
-            log.info("two servers appended {} messages to one conversation of 3 in {} ms ({} msg/s)", total,
-                    elapsedMs, total * 1000L / Math.max(1, elapsedMs));
+    void messageWithoutContentTypeReadsBackWithout() {
+        StoredMessage plain = new StoredMessage("g:1", 1, "m-1", "bob", "bob-web", "c-1", T0, "hi", null);
+        await(store.writeMessages("g:1", List.of(plain)));
 
-            assertThat(results).allSatisfy(r -> assertThat(r.duplicate()).isFalse());
-            assertThat(results.stream().map(r -> r.message().seq()).sorted().toList()).isEqualTo(range(1, total));
-            assertThat(results.stream().map(r -> r.message().messageId()).distinct().count()).isEqualTo(total);
-            assertThat(await(serverA.lastSeq("g:shared"))).isEqualTo(total);
-            assertThat(await(serverB.lastSeq("g:shared"))).isEqualTo(total);
-            // Every member's inbox: the creation, then every message in sequence order, gap-free cursors.
-            for (String member : members) {
-                List<InboxEntry> inbox = await(serverB.readInbox(member, 0, 100_000));
-                assertThat(inbox).extracting(InboxEntry::cursor).isEqualTo(range(1, total + 1));
-                assertThat(messageSeqs(inbox)).as("order of %s's inbox", member).isEqualTo(range(1, total));
-                assertThat(await(serverA.inboxHead(member))).isEqualTo(total + 1);
-            }
-            // Each server answered with the entries it (or a helper) wrote: cursor = seq + 1.
-            for (AppendResult r : results) {
-                assertThat(r.inboxEntries()).containsOnlyKeys(members);
-                assertThat(r.inboxEntries().values()).extracting(InboxEntry::cursor)
-                        .containsOnly(r.message().seq() + 1);
-            }
-            // Timestamps never decrease along the sequence.
-            List<StoredMessage> history = await(serverA.history("g:shared",
-                    new HistoryQuery(HistoryQuery.Direction.AFTER, 0, false, total)));
-            assertThat(history).hasSize(total);
-            for (int i = 1; i < history.size(); i++) {
-                assertThat(history.get(i).timestamp()).isAfterOrEqualTo(history.get(i - 1).timestamp());
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        assertThat(await(store.message("g:1", 1))).contains(plain);
     }
 
     @Test
-    void retryOfASendWhoseServerCrashedBeforeFanOutCompletesTheFanOut() {
-        await(serverA.createConversation(group("g:crash", "alice", "bob", "carol"), "alice"));
-        NewMessage send = message("g:crash", "bob", "c-1");
-        // Server A stores the message and dies before writing any inbox entry.
-        StoredMessage claimed = await(serverA.claimOnlyForTest(send));
-        assertThat(await(serverB.inboxHead("carol"))).isEqualTo(1);
+    void historyPagesBothDirectionsBySeqAndByTimestamp() {
+        await(store.writeMessages("g:1", messages("g:1", 1, 10)));
+        long ts5 = message("g:1", 5).timestamp().toEpochMilli();
 
-        // The client retries on server B.
-        AppendResult retry = await(serverB.appendMessage(send));
-
-        assertThat(retry.duplicate()).isTrue();
-        assertThat(retry.message()).isEqualTo(claimed);
-        assertThat(await(serverB.lastSeq("g:crash"))).isEqualTo(1);
-        for (String member : List.of("alice", "bob", "carol")) {
-            List<InboxEntry> inbox = await(serverB.readInbox(member, 0, 100));
-            assertThat(inbox).extracting(InboxEntry::cursor).containsExactly(1L, 2L);
-            assertThat(inbox.get(1).event()).isEqualTo(new InboxEvent.MessageAdded(claimed));
-        }
-        // A second retry writes nothing more.
-        assertThat(await(serverA.appendMessage(send)).duplicate()).isTrue();
-        assertThat(await(serverA.inboxHead("alice"))).isEqualTo(2);
+        assertThat(seqs(await(store.history("g:1", HistoryQuery.latest(3))))).containsExactly(8L, 9L, 10L);
+        assertThat(seqs(await(store.history("g:1", new HistoryQuery(Direction.BEFORE, 8, false, 3)))))
+                .containsExactly(5L, 6L, 7L);
+        assertThat(seqs(await(store.history("g:1", new HistoryQuery(Direction.BEFORE, 3, false, 5)))))
+                .containsExactly(1L, 2L);
+        assertThat(await(store.history("g:1", new HistoryQuery(Direction.BEFORE, 1, false, 5)))).isEmpty();
+        assertThat(seqs(await(store.history("g:1", new HistoryQuery(Direction.AFTER, 0, false, 3)))))
+                .containsExactly(1L, 2L, 3L);
+        assertThat(seqs(await(store.history("g:1", new HistoryQuery(Direction.AFTER, 8, false, 5)))))
+                .containsExactly(9L, 10L);
+        assertThat(await(store.history("g:1", new HistoryQuery(Direction.AFTER, 10, false, 5)))).isEmpty();
+        // By timestamp: BEFORE is strictly before the anchor, AFTER strictly after it.
+        assertThat(seqs(await(store.history("g:1", new HistoryQuery(Direction.BEFORE, ts5, true, 2)))))
+                .containsExactly(3L, 4L);
+        assertThat(seqs(await(store.history("g:1", new HistoryQuery(Direction.AFTER, ts5, true, 2)))))
+                .containsExactly(6L, 7L);
+        assertThat(seqs(await(store.history("g:1", new HistoryQuery(Direction.AFTER, ts5 - 1, true, 2)))))
+                .containsExactly(5L, 6L);
+        assertThat(seqs(await(store.history("g:1", new HistoryQuery(Direction.BEFORE, Long.MAX_VALUE, true, 2)))))
+                .containsExactly(9L, 10L);
+        assertThat(await(store.history("g:1", new HistoryQuery(Direction.BEFORE, T0.toEpochMilli(), true, 2))))
+                .isEmpty();
     }
 
     @Test
-    void nextSendHelpsAFanOutThatAStalledServerLeftAndKeepsTheOrder() {
-        await(serverA.createConversation(group("g:stall", "alice", "bob"), "alice"));
-        StoredMessage orphan = await(serverA.claimOnlyForTest(message("g:stall", "alice", "a-1")));
+    void writingTheSameMessagesTwiceLeavesTheSameCells() {
+        await(store.writeMessages("g:1", messages("g:1", 1, 3)));
+        await(store.writeMessages("g:1", messages("g:1", 1, 3)));
 
-        long began = System.nanoTime();
-        AppendResult next = await(serverB.appendMessage(message("g:stall", "bob", "b-1")));
-        long waitedMs = (System.nanoTime() - began) / 1_000_000;
-
-        assertThat(next.duplicate()).isFalse();
-        assertThat(next.message().seq()).isEqualTo(2);
-        // B waited for A (which never finished), then fanned out seq 1 itself, then its own seq 2.
-        assertThat(waitedMs).isGreaterThanOrEqualTo(CassandraTestNode.HELP_AFTER.toMillis());
-        assertThat(next.inboxEntries().values()).extracting(InboxEntry::cursor).containsOnly(3L);
-        for (String member : List.of("alice", "bob")) {
-            List<InboxEntry> inbox = await(serverA.readInbox(member, 0, 100));
-            assertThat(messageSeqs(inbox)).containsExactly(1L, 2L);
-            assertThat(inbox.get(1).event()).isEqualTo(new InboxEvent.MessageAdded(orphan));
-        }
-    }
-
-    /**
-     * A node killed with -9 can come back without its last acknowledged writes (a single dev node
-     * does: seen in the Cassandra outage test). Here bob's inbox loses the entry of seq 1 and the
-     * frontier falls back with it, while server A still caches the inbox state it wrote. Server B
-     * then writes to bob's inbox and raises the head back to the cached value: A must not take the
-     * cached state (which says seq 1 is there) for the current one.
-     */
-    @Test
-    void inboxStateCachedBeforeLostWritesIsNotTrustedWhenTheHeadComesBackToIt() {
-        await(serverA.createConversation(group("g:lost", "alice", "bob"), "alice"));
-        var before = admin.execute("SELECT head, conv_seq, last_batch FROM " + KEYSPACE
-                + ".inbox WHERE user_id = 'bob' LIMIT 1").one();
-        assertThat(await(serverA.appendMessage(message("g:lost", "alice", "a-1"))).message().seq()).isEqualTo(1);
-        assertThat(await(serverA.inboxHead("bob"))).isEqualTo(2);
-
-        // Cassandra loses bob's entry of seq 1 and the frontier that followed it (A still caches both).
-        assertThat(admin.execute("BEGIN UNLOGGED BATCH"
-                + " UPDATE " + KEYSPACE + ".inbox SET head = ?, conv_seq = ?, last_batch = ? WHERE user_id = 'bob'"
-                + " IF head = 2;"
-                + " DELETE FROM " + KEYSPACE + ".inbox WHERE user_id = 'bob' AND cursor = 2;"
-                + " APPLY BATCH", before.getLong("head"), before.getMap("conv_seq", String.class, Long.class),
-                before.getUuid("last_batch")).wasApplied()).isTrue();
-        assertThat(admin.execute("UPDATE " + KEYSPACE + ".messages SET fanned = 0 WHERE conv_id = 'g:lost'"
-                + " IF fanned = 1").wasApplied()).isTrue();
-        // Server B writes bob's next entry: the head is 2 again, with other content.
-        await(serverB.createConversation(group("g:other", "alice", "bob"), "alice"));
-        assertThat(await(serverB.inboxHead("bob"))).isEqualTo(2);
-
-        AppendResult next = await(serverA.appendMessage(message("g:lost", "alice", "a-2")));
-
-        assertThat(next.message().seq()).isEqualTo(2);
-        List<InboxEntry> inbox = await(serverB.readInbox("bob", 0, 100));
-        assertThat(messageSeqs(inbox)).as("seq 1 is written again, before seq 2").containsExactly(1L, 2L);
-        assertThat(inbox).extracting(InboxEntry::cursor).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(await(store.lastSeq("g:1"))).isEqualTo(3);
+        assertThat(await(store.history("g:1", HistoryQuery.latest(10)))).isEqualTo(messages("g:1", 1, 3));
+        // Every cell carries the decision's timestamp, not the time of the write.
+        assertThat(row("SELECT writetime(body) AS t FROM {ks}.conversation_log WHERE conv_id = 'g:1' AND seq = 2")
+                .getLong("t")).isEqualTo(2);
+        assertThat(row("SELECT writetime(head) AS t FROM {ks}.conversation_log WHERE conv_id = 'g:1' LIMIT 1")
+                .getLong("t")).isEqualTo(3);
     }
 
     @Test
-    void membershipChangeWaitsForClaimedMessagesSoTheyGoToTheMembersOfTheirTime() {
-        Conversation c = group("g:grow", "alice", "bob");
-        await(serverA.createConversation(c, "alice"));
-        await(serverA.claimOnlyForTest(message("g:grow", "alice", "a-1")));
-        Conversation grown = new Conversation(c.id(), c.kind(), c.name(), List.of("alice", "bob", "dave"),
-                c.createdBy(), c.createdAt(), 2);
+    void aLowerHeadWrittenAfterAHigherOneDoesNotWin() {
+        await(store.writeMessages("g:1", messages("g:1", 3, 4)));
+        await(store.writeMessages("g:1", messages("g:1", 1, 2)));
 
-        ConversationWrite w = await(serverB.updateConversation(grown, new InboxEvent.MembershipChanged(c.id(), "added",
-                "alice", List.of("dave"), grown), grown.members()));
+        assertThat(await(store.lastSeq("g:1"))).isEqualTo(4);
+        assertThat(await(store.history("g:1", HistoryQuery.latest(10)))).isEqualTo(messages("g:1", 1, 4));
+        assertThat(row("SELECT head_ts FROM {ks}.conversation_log WHERE conv_id = 'g:1' LIMIT 1")
+                .getInstant("head_ts")).isEqualTo(message("g:1", 4).timestamp());
+    }
 
-        assertThat(w.applied()).isTrue();
-        // The stalled message reached the members it was sent to, before the change.
-        for (String member : List.of("alice", "bob")) {
-            List<InboxEntry> inbox = await(serverA.readInbox(member, 0, 100));
-            assertThat(inbox).hasSize(3);
-            assertThat(messageSeqs(inbox)).containsExactly(1L);
-            assertThat(inbox.get(2).event()).isInstanceOf(InboxEvent.MembershipChanged.class);
-        }
-        // The new member sees the change only, not the message sent before joining.
-        assertThat(await(serverA.readInbox("dave", 0, 100))).singleElement()
-                .satisfies(e -> assertThat(e.event()).isInstanceOf(InboxEvent.MembershipChanged.class));
-        assertThat(await(serverA.conversationsOf("dave"))).containsExactly(grown);
+    // ---- conversations
+
+    @Test
+    void conversationAndItsIndexFollowMembershipChanges() {
+        Conversation v1 = group("g:1", 1, "alice", "bob");
+        Conversation v2 = group("g:1", 2, "alice", "carol");
+        await(store.writeConversation(v1, List.of()));
+        assertThat(await(store.findConversation("g:1"))).contains(v1);
+        assertThat(await(store.conversationsOf("bob"))).containsExactly(v1);
+
+        await(store.writeConversation(v2, List.of("bob")));
+
+        assertThat(await(store.findConversation("g:1"))).contains(v2);
+        assertThat(await(store.conversationsOf("alice"))).containsExactly(v2);
+        assertThat(await(store.conversationsOf("carol"))).containsExactly(v2);
+        assertThat(await(store.conversationsOf("bob"))).isEmpty();
+        assertThat(await(store.findConversation("g:none"))).isEmpty();
+        assertThat(await(store.conversationsOf("nobody"))).isEmpty();
     }
 
     @Test
-    void creatingAgainCompletesAConversationWhoseCreatorCrashed() {
-        String id = Conversation.directId("alice", "bob");
-        Conversation c = new Conversation(id, Conversation.Kind.DIRECT, "", List.of("alice", "bob"), "alice", T0, 1);
-        assertThat(await(serverA.createOnlyForTest(c, "alice"))).isTrue();
-        assertThat(await(serverB.conversationsOf("bob"))).isEmpty();
+    void conversationsOfListsEveryConversationOfTheUser() {
+        Conversation direct = new Conversation(Conversation.directId("alice", "bob"), Conversation.Kind.DIRECT, "",
+                List.of("alice", "bob"), "alice", T0, 1);
+        Conversation g = group("g:1", 1, "alice", "carol");
+        await(store.writeConversation(direct, List.of()));
+        await(store.writeConversation(g, List.of()));
 
-        clock.advance(Duration.ofSeconds(5));
-        ConversationWrite again = await(serverB.createConversation(c, "bob"));
-
-        assertThat(again.applied()).isFalse();
-        assertThat(again.conversation()).isEqualTo(c);
-        for (String member : List.of("alice", "bob")) {
-            assertThat(await(serverB.readInbox(member, 0, 10))).singleElement().satisfies(e -> assertThat(e.event())
-                    .isEqualTo(new InboxEvent.MembershipChanged(id, "created", "alice", List.of("alice", "bob"), c)));
-            assertThat(await(serverB.conversationsOf(member))).containsExactly(c);
-        }
+        assertThat(await(store.conversationsOf("alice"))).containsExactlyInAnyOrder(direct, g);
+        assertThat(await(store.conversationsOf("bob"))).containsExactly(direct);
     }
 
     @Test
-    void updatingAnUnknownUserFailsWithUserNotFound() {
-        User ghost = new User("ghost", "$argon2id$x", LastSeenPrivacy.EVERYONE, T0);
-        assertThatThrownBy(() -> await(serverA.updateUser(ghost)))
-                .isInstanceOfSatisfying(ParleyException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.USER_NOT_FOUND));
-        assertThat(await(serverA.findUser("ghost"))).isEmpty();
+    void writingTheSameConversationTwiceLeavesTheSameCells() {
+        Conversation v1 = group("g:1", 1, "alice", "bob", "carol");
+        await(store.writeConversation(v1, List.of()));
+        await(store.writeConversation(v1, List.of()));
+
+        // A frozen list is one cell: the members are not appended twice.
+        assertThat(await(store.findConversation("g:1"))).contains(v1);
+        assertThat(await(store.conversationsOf("carol"))).containsExactly(v1);
+        assertThat(row("SELECT writetime(members) AS t FROM {ks}.conversations WHERE conv_id = 'g:1'").getLong("t"))
+                .isEqualTo(1);
     }
 
     @Test
-    void deletingADeviceDeletesItsCursor() {
-        Device phone = new Device("alice", "phone", "phone of alice", "hash-1", T0, null, null);
-        await(serverA.putDevice(phone));
-        await(serverA.saveDeviceCursor("alice", "phone", 7));
-        assertThat(await(serverB.deleteDevice("alice", "phone"))).isTrue();
-        assertThat(await(serverA.deviceCursor("alice", "phone"))).isZero();
-        // A device registered again under the same id starts from the beginning.
-        await(serverA.putDevice(phone));
-        await(serverA.saveDeviceCursor("alice", "phone", 2));
-        assertThat(await(serverB.deviceCursor("alice", "phone"))).isEqualTo(2);
+    void anOlderConversationVersionWrittenAfterANewerOneDoesNotWin() {
+        Conversation v1 = group("g:1", 1, "alice", "bob");
+        Conversation v2 = group("g:1", 2, "alice", "carol");
+        await(store.writeConversation(v2, List.of("bob")));
+        // A zombie writer applies version 1 late: its index row for bob is older than bob's removal.
+        await(store.writeConversation(v1, List.of()));
+
+        assertThat(await(store.findConversation("g:1"))).contains(v2);
+        assertThat(await(store.conversationsOf("bob"))).isEmpty();
+        assertThat(admin.execute("SELECT conv_id FROM " + KEYSPACE + ".user_conversations WHERE user_id = 'bob'")
+                .all()).isEmpty();
+        assertThat(await(store.conversationsOf("carol"))).containsExactly(v2);
+    }
+
+    @Test
+    void aUserRemovedThenAddedAgainIsListedAgain() {
+        await(store.writeConversation(group("g:1", 1, "alice", "bob"), List.of()));
+        await(store.writeConversation(group("g:1", 2, "alice"), List.of("bob")));
+        Conversation v3 = group("g:1", 3, "alice", "bob");
+
+        await(store.writeConversation(v3, List.of()));
+
+        assertThat(await(store.conversationsOf("bob"))).containsExactly(v3);
+    }
+
+    // ---- inboxes
+
+    @Test
+    void inboxEntriesOfEveryKindReadBackSelfContained() {
+        Conversation snapshot = group("g:1", 2, "alice", "bob");
+        List<InboxEntry> entries = List.of(
+                added("bob", 1),
+                new InboxEntry("bob", 2, T0.plusSeconds(2), new InboxEvent.MessageAdded(
+                        new StoredMessage("g:2", 7, "m-7", "carol", "carol-web", "c-7", T0, "no type", null))),
+                new InboxEntry("bob", 3, T0.plusSeconds(3),
+                        new InboxEvent.ReceiptAdvanced("g:1", "alice", ReceiptKind.READ, 1)),
+                new InboxEntry("bob", 4, T0.plusSeconds(4),
+                        new InboxEvent.MembershipChanged("g:1", "added", "alice", List.of("bob"), snapshot)),
+                new InboxEntry("bob", 5, T0.plusSeconds(5),
+                        new InboxEvent.MembershipChanged("g:1", "left", "bob", List.of("bob"), null)));
+
+        await(store.writeInbox("bob", entries));
+
+        assertThat(await(store.readInbox("bob", 0, 10))).isEqualTo(entries);
+        assertThat(await(store.readInbox("bob", 2, 1))).containsExactly(entries.get(2));
+        assertThat(await(store.readInbox("bob", 5, 10))).isEmpty();
+        assertThat(await(store.inboxHead("bob"))).isEqualTo(5);
+        assertThat(await(store.inboxHead("nobody"))).isZero();
+        assertThat(await(store.readInbox("nobody", 0, 10))).isEmpty();
+        // Self-contained: the message of entry 1 is read although the log holds nothing.
+        assertThat(await(store.lastSeq("g:1"))).isZero();
+    }
+
+    @Test
+    void writingTheSameInboxEntriesTwiceLeavesTheSameCells() {
+        await(store.writeInbox("bob", added("bob", 1, 3)));
+        await(store.writeInbox("bob", added("bob", 1, 3)));
+
+        assertThat(await(store.readInbox("bob", 0, 10))).isEqualTo(added("bob", 1, 3));
+        assertThat(await(store.inboxHead("bob"))).isEqualTo(3);
+        assertThat(row("SELECT writetime(body) AS t FROM {ks}.inbox_entries WHERE user_id = 'bob' AND cursor = 2")
+                .getLong("t")).isEqualTo(2);
+        assertThat(row("SELECT writetime(head) AS t FROM {ks}.inbox_entries WHERE user_id = 'bob' LIMIT 1")
+                .getLong("t")).isEqualTo(3);
+    }
+
+    @Test
+    void readInboxStopsAtAGap() {
+        await(store.writeInbox("bob", added("bob", 1, 2)));
+        await(store.writeInbox("bob", List.of(added("bob", 4))));
+
+        assertThat(cursors(await(store.readInbox("bob", 0, 10)))).containsExactly(1L, 2L);
+        assertThat(await(store.readInbox("bob", 2, 10))).isEmpty();
+        assertThat(cursors(await(store.readInbox("bob", 3, 10)))).containsExactly(4L);
+        assertThat(await(store.inboxHead("bob"))).isEqualTo(4);
+
+        await(store.writeInbox("bob", List.of(added("bob", 3))));
+
+        assertThat(await(store.readInbox("bob", 0, 10))).isEqualTo(added("bob", 1, 4));
+    }
+
+    @Test
+    void aLowerInboxHeadWrittenAfterAHigherOneDoesNotWin() {
+        await(store.writeInbox("bob", added("bob", 3, 4)));
+        await(store.writeInbox("bob", added("bob", 1, 2)));
+
+        assertThat(await(store.inboxHead("bob"))).isEqualTo(4);
+        assertThat(await(store.readInbox("bob", 0, 10))).isEqualTo(added("bob", 1, 4));
+    }
+
+    @Test
+    void pruningDeletesOldEntriesForGoodAndReadersStartAfterThem() {
+        List<InboxEntry> old = added("bob", 1, 3);
+        InboxEntry recent = new InboxEntry("bob", 4, T0.plus(Duration.ofDays(40)),
+                new InboxEvent.ReceiptAdvanced("g:1", "alice", ReceiptKind.DELIVERED, 3));
+        await(store.writeInbox("bob", old));
+        await(store.writeInbox("bob", List.of(recent)));
+        await(store.writeInbox("carol", added("carol", 1, 2)));
+
+        assertThat(await(store.pruneInboxes(T0.plus(Duration.ofDays(30))))).isEqualTo(5);
+
+        assertThat(await(store.readInbox("bob", 0, 10))).containsExactly(recent);
+        assertThat(await(store.readInbox("carol", 0, 10))).isEmpty();
+        assertThat(await(store.inboxHead("bob"))).isEqualTo(4);
+        assertThat(await(store.inboxHead("carol"))).isEqualTo(2);
+        // A replay of the pruned entries does not bring them back.
+        await(store.writeInbox("bob", old));
+        assertThat(await(store.readInbox("bob", 0, 10))).containsExactly(recent);
+        assertThat(await(store.pruneInboxes(T0.plus(Duration.ofDays(30))))).isZero();
+        // New entries follow on.
+        await(store.writeInbox("carol", List.of(added("carol", 3))));
+        assertThat(await(store.readInbox("carol", 0, 10))).containsExactly(added("carol", 3));
+    }
+
+    @Test
+    void pruningStopsAtAGap() {
+        await(store.writeInbox("bob", added("bob", 1, 2)));
+        await(store.writeInbox("bob", List.of(added("bob", 4))));
+
+        assertThat(await(store.pruneInboxes(T0.plus(Duration.ofDays(30))))).isEqualTo(2);
+
+        // Entry 3, still being written, is not deleted when it lands.
+        await(store.writeInbox("bob", List.of(added("bob", 3))));
+        assertThat(cursors(await(store.readInbox("bob", 0, 10)))).containsExactly(3L, 4L);
+    }
+
+    // ---- device cursors
+
+    @Test
+    void aDeviceCursorOnlyRises() {
+        assertThat(await(store.deviceCursor("alice", "phone"))).isZero();
+        await(store.saveDeviceCursor("alice", "phone", 7));
+        await(store.saveDeviceCursor("alice", "phone", 7));
+        await(store.saveDeviceCursor("alice", "phone", 5));
+
+        assertThat(await(store.deviceCursor("alice", "phone"))).isEqualTo(7);
+        await(store.saveDeviceCursor("alice", "phone", 9));
+        assertThat(await(store.deviceCursor("alice", "phone"))).isEqualTo(9);
+        assertThat(await(store.deviceCursor("alice", "laptop"))).isZero();
+    }
+
+    @Test
+    void aDeletedDeviceKeepsNoCursorEvenWhenASaveArrivesLate() {
+        await(store.putDevice(new Device("alice", "dev_1", "phone", "hash-1", T0, null, null)));
+        await(store.saveDeviceCursor("alice", "dev_1", 7));
+
+        assertThat(await(store.deleteDevice("alice", "dev_1"))).isTrue();
+        assertThat(await(store.deviceCursor("alice", "dev_1"))).isZero();
+        await(store.saveDeviceCursor("alice", "dev_1", 8));
+        assertThat(await(store.deviceCursor("alice", "dev_1"))).isZero();
+    }
+
+    // ---- watermarks
+
+    @Test
+    void watermarksReadBackAndEachOnlyRises() {
+        await(store.writeWatermarks("g:1", "alice", new Watermarks(5, 3)));
+        await(store.writeWatermarks("g:1", "bob", new Watermarks(2, 0)));
+        assertThat(await(store.watermarks("g:1")))
+                .isEqualTo(Map.of("alice", new Watermarks(5, 3), "bob", new Watermarks(2, 0)));
+
+        // Late and partial writes: each cell keeps its highest value.
+        await(store.writeWatermarks("g:1", "alice", new Watermarks(4, 4)));
+        await(store.writeWatermarks("g:1", "alice", new Watermarks(0, 2)));
+        await(store.writeWatermarks("g:1", "alice", new Watermarks(5, 3)));
+        await(store.writeWatermarks("g:1", "carol", Watermarks.NONE));
+
+        assertThat(await(store.watermarks("g:1")))
+                .isEqualTo(Map.of("alice", new Watermarks(5, 4), "bob", new Watermarks(2, 0)));
+        assertThat(await(store.watermarks("g:none"))).isEmpty();
+    }
+
+    // ---- argument checks and failures
+
+    @Test
+    void malformedWritesAreRefusedAtOnce() {
+        assertThatThrownBy(() -> store.writeMessages("g:1", List.of(message("g:1", 1), message("g:1", 3))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.writeMessages("g:1", List.of(message("g:2", 1))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.writeMessages("g:1", List.of(message("g:1", 0))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.writeInbox("bob", List.of(added("bob", 2), added("bob", 1))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.writeInbox("bob", List.of(added("carol", 1))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.writeConversation(group("g:1", 2, "alice", "bob"), List.of("bob")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.writeWatermarks("g:1", "bob", new Watermarks(-1, 0)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.saveDeviceCursor("bob", "phone", -1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.readInbox("bob", 0, 0)).isInstanceOf(IllegalArgumentException.class);
+        // Nothing to write is not an error.
+        await(store.writeMessages("g:1", List.of()));
+        await(store.writeInbox("bob", List.of()));
+        assertThat(await(store.lastSeq("g:1"))).isZero();
+        assertThat(await(store.inboxHead("bob"))).isZero();
+        assertThat(await(store.message("g:1", 1))).isEqualTo(Optional.empty());
     }
 
     @Test
@@ -330,8 +441,19 @@ class CassandraStoreTest {
             closedPort = s.getLocalPort();
         }
         CassandraConfig nowhere = new CassandraConfig(List.of(new InetSocketAddress("127.0.0.1", closedPort)),
-                "datacenter1", "nowhere", 1, Duration.ofSeconds(2), false, false, Duration.ofMillis(100));
-        assertThatThrownBy(() -> new CassandraStore(nowhere, clock))
+                "datacenter1", "nowhere", 1, Duration.ofSeconds(2), false, false);
+        assertThatThrownBy(() -> new CassandraStore(nowhere))
+                .isInstanceOfSatisfying(ParleyException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+    }
+
+    @Test
+    void aClosedStoreAnswersUnavailable() {
+        CassandraStore other = new CassandraStore(admin, false, NODE.config(KEYSPACE));
+        other.close();
+
+        assertThatThrownBy(() -> await(other.lastSeq("g:1")))
+                .isInstanceOfSatisfying(ParleyException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+        assertThatThrownBy(() -> await(other.writeInbox("bob", List.of())))
                 .isInstanceOfSatisfying(ParleyException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
     }
 }

@@ -17,8 +17,6 @@ import org.junit.jupiter.api.extension.Extension;
 final class CassandraTestNode {
     /** host:port of an already running node, or null to start one with the dev services. */
     static final String EXTERNAL = System.getProperty("parley.test.cassandra");
-    /** Short, so that the tests of crash recovery do not wait long before helping. */
-    static final Duration HELP_AFTER = Duration.ofMillis(300);
 
     private final DevServicesExtension devServices;
     private final Extension extension;
@@ -54,7 +52,7 @@ final class CassandraTestNode {
             contact = new InetSocketAddress(EXTERNAL.substring(0, colon), Integer.parseInt(EXTERNAL.substring(colon + 1)));
             dc = "datacenter1";
         }
-        return new CassandraConfig(List.of(contact), dc, keyspace, 1, Duration.ofSeconds(10), false, false, HELP_AFTER);
+        return new CassandraConfig(List.of(contact), dc, keyspace, 1, Duration.ofSeconds(10), false, false);
     }
 
     /** Empties every table of the keyspace (it must exist). */
