@@ -114,8 +114,10 @@ public final class ParleyServer implements AutoCloseable {
             FrameCodec codec = new FrameCodec();
             SessionGateway gateway = SessionGateway.of(parley);
             ServerConfig.Server net = config.server();
+            ServerConfig.Limits limits = config.limits();
             WebSocketSessionHandler.Settings sessionSettings = new WebSocketSessionHandler.Settings(gateway, codec,
-                    metrics, net.maxFrameBytes(), WebSocketSessionHandler.AUTH_TIMEOUT);
+                    metrics, net.maxFrameBytes(), WebSocketSessionHandler.AUTH_TIMEOUT, limits.outboundHardLimitBytes(),
+                    net.closeTimeout(), limits.rateLimitPerSecond(), limits.rateLimitBurst(), System::nanoTime);
             ParleyChannelInitializer initializer = new ParleyChannelInitializer(ssl, connections,
                     () -> new WebSocketSessionHandler(sessionSettings),
                     () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown));

@@ -18,6 +18,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The transport's meters, in the registry the core also records into.
@@ -30,6 +31,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       decoding errors counted here and request errors counted by the core are one series;</li>
  *   <li>{@code parley.ws.connections}: open WebSocket connections (the core's
  *       {@code parley.sessions} counts authenticated ones);</li>
+ *   <li>{@code parley.ws.frames.refused}: frames refused by a connection's rate limit (pings left
+ *       unanswered, requests answered with {@code RATE_LIMITED}, bad frames dropped unanswered);</li>
+ *   <li>{@code parley.ws.outbound.overflows}: connections closed with 1008 because the bytes
+ *       waiting for them would have passed {@code limits.outboundHardLimitBytes};</li>
+ *   <li>{@code parley.ws.reader.stalls}: connections closed with 1008 because reading from them
+ *       was paused (the client did not read) for {@code server.idleTimeoutSeconds};</li>
+ *   <li>{@code parley.ws.outbound.peak.bytes}: the most bytes seen waiting for one connection
+ *       since the start, sampled when a write leaves a connection above its high-water mark;</li>
+ *   <li>{@code parley.ws.close.timeouts}: connections dropped because their close frame was not
+ *       written within {@code server.closeTimeoutMs};</li>
  *   <li>{@code parley.http.requests{method,route,status}}: REST requests and their latency,
  *       tagged with the route template, never the raw path.</li>
  * </ul>
@@ -43,6 +54,11 @@ public final class ServerMetrics implements AutoCloseable {
     private final Counter framesOut;
     private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
     private final AtomicInteger connections = new AtomicInteger();
+    private final Counter framesRefused;
+    private final Counter outboundOverflows;
+    private final Counter closeTimeouts;
+    private final Counter readerStalls;
+    private final AtomicLong outboundPeak = new AtomicLong();
 
     private ServerMetrics(MeterRegistry registry, PrometheusMeterRegistry prometheus, boolean bindJvm) {
         this.registry = registry;
@@ -67,6 +83,16 @@ public final class ServerMetrics implements AutoCloseable {
             errors.put(c, registry.counter("parley.errors", "code", c.name()));
         }
         registry.gauge("parley.ws.connections", connections);
+        this.framesRefused = Counter.builder("parley.ws.frames.refused")
+                .description("WebSocket frames refused by the connection's rate limit").register(registry);
+        this.outboundOverflows = Counter.builder("parley.ws.outbound.overflows")
+                .description("WebSockets closed (1008) for passing the outbound hard limit").register(registry);
+        this.closeTimeouts = Counter.builder("parley.ws.close.timeouts")
+                .description("WebSockets dropped because their close frame was not written in time").register(registry);
+        this.readerStalls = Counter.builder("parley.ws.reader.stalls")
+                .description("WebSockets closed (1008) because the client read nothing for the idle timeout")
+                .register(registry);
+        registry.gauge("parley.ws.outbound.peak.bytes", outboundPeak);
     }
 
     /** Prometheus metrics with JVM and process meters bound, served on {@code /metrics}. */
@@ -111,6 +137,39 @@ public final class ServerMetrics implements AutoCloseable {
     /** One error reply with {@code code}, WebSocket or REST. */
     public void error(ErrorCode code) {
         errors.get(code).increment();
+    }
+
+    /** A frame was refused by its connection's rate limit. */
+    public void frameRefused() {
+        framesRefused.increment();
+    }
+
+    /** A connection was closed because its outbound bytes would have passed the hard limit. */
+    public void outboundOverflow() {
+        outboundOverflows.increment();
+    }
+
+    /** A connection was closed because its client read nothing for the idle timeout. */
+    public void readerStalled() {
+        readerStalls.increment();
+    }
+
+    /** A connection was dropped because its close frame was not written in time. */
+    public void closeTimedOut() {
+        closeTimeouts.increment();
+    }
+
+    /**
+     * {@code bytes} are waiting for one connection, which is above its high-water mark (only
+     * called then, so that the common write path touches no shared counter).
+     */
+    public void outboundPending(long bytes) {
+        outboundPeak.accumulateAndGet(bytes, Math::max);
+    }
+
+    /** The most bytes seen waiting for one connection above its high-water mark; 0 if none was. */
+    public long outboundPeakBytes() {
+        return outboundPeak.get();
     }
 
     /** A WebSocket was upgraded. */

@@ -66,9 +66,11 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
      * @param maxFrameBytes        largest accepted text frame; 4x closes the connection
      * @param idleTimeoutSeconds   reader idle time before the connection is closed
      * @param shutdownGraceSeconds time given to clients to leave on shutdown
+     * @param closeTimeoutMs       time a WebSocket close frame may take to be written before the socket is
+     *                             dropped anyway (a peer that does not read)
      */
     public record Server(String id, String host, int port, Tls tls, int maxFrameBytes, int idleTimeoutSeconds,
-                         int shutdownGraceSeconds) {
+                         int shutdownGraceSeconds, int closeTimeoutMs) {
         public Server {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(host, "host");
@@ -80,7 +82,15 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
             range(p, ConfigKey.SERVER_MAX_FRAME_BYTES, maxFrameBytes);
             range(p, ConfigKey.SERVER_IDLE_TIMEOUT_SECONDS, idleTimeoutSeconds);
             range(p, ConfigKey.SERVER_SHUTDOWN_GRACE_SECONDS, shutdownGraceSeconds);
+            range(p, ConfigKey.SERVER_CLOSE_TIMEOUT_MS, closeTimeoutMs);
             throwIf(p);
+        }
+
+        /** Network settings with the default close timeout. */
+        public Server(String id, String host, int port, Tls tls, int maxFrameBytes, int idleTimeoutSeconds,
+                      int shutdownGraceSeconds) {
+            this(id, host, port, tls, maxFrameBytes, idleTimeoutSeconds, shutdownGraceSeconds,
+                    Integer.parseInt(ConfigKey.SERVER_CLOSE_TIMEOUT_MS.defaultValue));
         }
 
         /** Hard cap of one WebSocket frame or message: above it the connection is closed with 1009. */
@@ -94,6 +104,10 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
 
         public Duration shutdownGrace() {
             return Duration.ofSeconds(shutdownGraceSeconds);
+        }
+
+        public Duration closeTimeout() {
+            return Duration.ofMillis(closeTimeoutMs);
         }
     }
 
@@ -249,10 +263,17 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         }
     }
 
-    /** The core's limits; see {@link ParleySettings} for what each one does. */
+    /**
+     * The core's limits (see {@link ParleySettings} for what each one does) and the transport's.
+     *
+     * @param maxOutboundBytes        a connection's write buffer high-water mark: above it live delivery
+     *                                pauses and the server stops reading from the connection
+     * @param outboundHardLimitBytes  bytes waiting for one connection above which it is closed with 1008;
+     *                                at least {@code maxOutboundBytes}
+     */
     public record Limits(int maxBodyBytes, int maxGroupMembers, int inboxRetentionDays, int rateLimitPerSecond,
                          int rateLimitBurst, int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB,
-                         int argon2Iterations) {
+                         int argon2Iterations, int outboundHardLimitBytes) {
         public Limits {
             List<String> p = new ArrayList<>();
             range(p, ConfigKey.LIMITS_MAX_BODY_BYTES, maxBodyBytes);
@@ -264,7 +285,21 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
             range(p, ConfigKey.LIMITS_SYNC_BATCH_SIZE, syncBatchSize);
             range(p, ConfigKey.LIMITS_ARGON2_MEMORY_KIB, argon2MemoryKiB);
             range(p, ConfigKey.LIMITS_ARGON2_ITERATIONS, argon2Iterations);
+            range(p, ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES, outboundHardLimitBytes);
+            if (outboundHardLimitBytes < maxOutboundBytes) {
+                p.add("limits.outboundHardLimitBytes (" + outboundHardLimitBytes + ") must be at least "
+                        + "limits.maxOutboundBytes (" + maxOutboundBytes + ")");
+            }
             throwIf(p);
+        }
+
+        /** Limits with the default outbound hard limit (or {@code maxOutboundBytes} when that is larger). */
+        public Limits(int maxBodyBytes, int maxGroupMembers, int inboxRetentionDays, int rateLimitPerSecond,
+                      int rateLimitBurst, int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB,
+                      int argon2Iterations) {
+            this(maxBodyBytes, maxGroupMembers, inboxRetentionDays, rateLimitPerSecond, rateLimitBurst,
+                    maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, Math.max(maxOutboundBytes,
+                            Integer.parseInt(ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES.defaultValue)));
         }
     }
 
@@ -323,7 +358,8 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                             num(values, ConfigKey.SERVER_PORT),
                             new Tls((Path) values.get(ConfigKey.SERVER_TLS_CERT), (Path) values.get(ConfigKey.SERVER_TLS_KEY)),
                             num(values, ConfigKey.SERVER_MAX_FRAME_BYTES), num(values, ConfigKey.SERVER_IDLE_TIMEOUT_SECONDS),
-                            num(values, ConfigKey.SERVER_SHUTDOWN_GRACE_SECONDS)),
+                            num(values, ConfigKey.SERVER_SHUTDOWN_GRACE_SECONDS),
+                            num(values, ConfigKey.SERVER_CLOSE_TIMEOUT_MS)),
                     new Store(str(values, ConfigKey.STORE_TYPE), (Path) values.get(ConfigKey.STORE_DATA_DIR),
                             Fsync.valueOf(str(values, ConfigKey.STORE_FSYNC).toUpperCase(Locale.ROOT)),
                             num(values, ConfigKey.STORE_BATCH_MAX),
@@ -348,7 +384,8 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                             num(values, ConfigKey.LIMITS_MAX_OUTBOUND_BYTES),
                             num(values, ConfigKey.LIMITS_SYNC_BATCH_SIZE),
                             num(values, ConfigKey.LIMITS_ARGON2_MEMORY_KIB),
-                            num(values, ConfigKey.LIMITS_ARGON2_ITERATIONS)),
+                            num(values, ConfigKey.LIMITS_ARGON2_ITERATIONS),
+                            num(values, ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES)),
                     new Metrics((Boolean) values.get(ConfigKey.METRICS_ENABLED)));
             if (config.router().type().equals("kafka") && config.server().id().isEmpty()) {
                 throw new ConfigException("server.id must be set when router.type is kafka: a server's Kafka topic and "
@@ -365,7 +402,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
     public ServerConfig withPort(int port) {
         Server s = server;
         return new ServerConfig(new Server(s.id(), s.host(), port, s.tls(), s.maxFrameBytes(), s.idleTimeoutSeconds(),
-                s.shutdownGraceSeconds()), store, router, presence, push, limits, metrics);
+                s.shutdownGraceSeconds(), s.closeTimeoutMs()), store, router, presence, push, limits, metrics);
     }
 
     /** The same configuration with the store under {@code dataDir}. */

@@ -18,6 +18,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -44,6 +46,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +78,16 @@ import org.slf4j.LoggerFactory;
  * closed without one. It also keeps the time of the connection's last read, bytes of a partial
  * frame included ({@link #onRead()} before the upgrade, called by the first handler), which
  * {@link dev.parley.server.IdleSweep} checks instead of a timer per connection.
+ *
+ * <p>What it holds for a connection is bounded, before authentication too. Every reply (answers,
+ * errors, events, pongs) is written through one check: a frame that would take the bytes waiting
+ * for the peer above {@link Settings#outboundHardLimitBytes()} is dropped and the connection
+ * closed with 1008. While the channel is not writable (above the write buffer's high-water mark)
+ * no frame is handled and nothing more is read from the socket; both resume when it drains. Every
+ * data frame and ping takes from the connection's rate limit: over it, a request with an id gets
+ * {@code RATE_LIMITED}, a ping no pong, a bad frame no error, and a frame before authentication
+ * closes the connection (1008). A close frame that is not written within
+ * {@link Settings#closeTimeout()} (the peer does not read) is given up and the socket reset.
  *
  * <p>Threading: every method runs on the channel's event loop; core results are continued there,
  * so the handler's state needs no locks and the event loop never waits.
@@ -109,16 +122,30 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         CLOSED
     }
 
+    /** Default of {@link Settings#outboundHardLimitBytes()} ({@code limits.outboundHardLimitBytes}). */
+    public static final int DEFAULT_OUTBOUND_HARD_LIMIT_BYTES = 16 << 20;
+    /** Default of {@link Settings#closeTimeout()} ({@code server.closeTimeoutMs}). */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
     /** What every connection's handler shares (one reference per connection instead of five). */
     public record Settings(SessionGateway gateway, FrameCodec codec, ServerMetrics metrics, int maxFrameBytes,
-                           Duration authTimeout) {
+                           Duration authTimeout, int outboundHardLimitBytes, Duration closeTimeout,
+                           int rateLimitPerSecond, int rateLimitBurst, LongSupplier ticker) {
         /**
-         * @param gateway       authenticates and opens sessions
-         * @param codec         the shared, thread-safe frame codec
-         * @param metrics       where frames, errors and connections are counted
-         * @param maxFrameBytes largest accepted text frame in bytes; 4x is the hard limit of a frame
-         *                      or message, above which the connection is closed (1009)
-         * @param authTimeout   time allowed to authenticate after the upgrade
+         * @param gateway                authenticates and opens sessions
+         * @param codec                  the shared, thread-safe frame codec
+         * @param metrics                where frames, errors and connections are counted
+         * @param maxFrameBytes          largest accepted text frame in bytes; 4x is the hard limit of a
+         *                               frame or message, above which the connection is closed (1009)
+         * @param authTimeout            time allowed to authenticate after the upgrade
+         * @param outboundHardLimitBytes most bytes that may wait for one connection; a frame that would
+         *                               take it above closes the connection (1008) instead
+         * @param closeTimeout           time a close frame may take to be written before the socket is
+         *                               dropped without it
+         * @param rateLimitPerSecond     frames per second a connection may send: data frames, pings,
+         *                               and frames before authentication alike
+         * @param rateLimitBurst         frames a connection may send at once above the rate
+         * @param ticker                 monotonic nanoseconds ({@link System#nanoTime()}; tests inject one)
          */
         public Settings {
             Objects.requireNonNull(gateway, "gateway");
@@ -128,6 +155,34 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
                 throw new IllegalArgumentException("maxFrameBytes must be positive, was " + maxFrameBytes);
             }
             Objects.requireNonNull(authTimeout, "authTimeout");
+            if (outboundHardLimitBytes < 1) {
+                throw new IllegalArgumentException("outboundHardLimitBytes must be positive, was "
+                        + outboundHardLimitBytes);
+            }
+            Objects.requireNonNull(closeTimeout, "closeTimeout");
+            if (closeTimeout.isNegative() || closeTimeout.isZero()) {
+                throw new IllegalArgumentException("closeTimeout must be positive, was " + closeTimeout);
+            }
+            if (rateLimitPerSecond < 1 || rateLimitPerSecond > 1_000_000_000 || rateLimitBurst < 1) {
+                throw new IllegalArgumentException("rate limit must be 1 to 10^9 frames/s with a positive burst, was "
+                        + rateLimitPerSecond + "/s, burst " + rateLimitBurst);
+            }
+            Objects.requireNonNull(ticker, "ticker");
+        }
+
+        /**
+         * Settings with the default outbound hard limit and close timeout, and the core's default
+         * rate limit (100 frames/s, burst 200).
+         */
+        public Settings(SessionGateway gateway, FrameCodec codec, ServerMetrics metrics, int maxFrameBytes,
+                        Duration authTimeout) {
+            this(gateway, codec, metrics, maxFrameBytes, authTimeout, DEFAULT_OUTBOUND_HARD_LIMIT_BYTES,
+                    DEFAULT_CLOSE_TIMEOUT, 100, 200, System::nanoTime);
+        }
+
+        /** Nanoseconds between two frames at the sustained rate. */
+        long frameIntervalNanos() {
+            return 1_000_000_000L / rateLimitPerSecond;
         }
 
         /** Largest frame or joined message kept; above it the connection is closed with 1009. */
@@ -155,6 +210,12 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
     /** The fragments of a message being received, or null. */
     private CompositeByteBuf fragments;
     private boolean fragmentsAreText;
+    /**
+     * The rate limit as a generic cell rate algorithm (one long instead of a token bucket's two
+     * fields): the ticker time at which the bucket is full again. A frame is allowed while this is
+     * at most {@code burst - 1} intervals ahead of now.
+     */
+    private long rateFullAt;
 
     /** A handler for one connection; see {@link Settings} for the parameters. */
     public WebSocketSessionHandler(SessionGateway gateway, FrameCodec codec, ServerMetrics metrics, int maxFrameBytes,
@@ -165,6 +226,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
     /** A handler for one connection, with settings shared by all. */
     public WebSocketSessionHandler(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.rateFullAt = settings.ticker().getAsLong();
     }
 
     /** Whether {@code channel} is an upgraded WebSocket (for shutdown). */
@@ -182,7 +244,9 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
 
     /**
      * Closes the connection when nothing was read for {@code timeoutNanos}: a WebSocket with 1001
-     * {@code heartbeat timeout}, a keep-alive HTTP connection at once. Call on the event loop.
+     * {@code heartbeat timeout}, or 1008 when reading was paused because the client does not read
+     * what it is sent; a keep-alive HTTP connection, or a WebSocket whose close frame is still not
+     * written, at once. Call on the event loop.
      *
      * @return true when it closed the connection
      */
@@ -190,9 +254,16 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         if (nowNanos - lastReadNanos < timeoutNanos || ctx == null || !ctx.channel().isActive()) {
             return false;
         }
-        if (upgraded) {
+        if (upgraded && state != State.CLOSED && !ctx.channel().isWritable()) {
+            // Nothing was read because the client reads nothing: a stall, not a lost connection.
+            settings.metrics().readerStalled();
+            log.info("WebSocket {}: the client read nothing for {} s ({} bytes wait); closing it (1008)",
+                    ctx.channel().id(), TimeUnit.NANOSECONDS.toSeconds(timeoutNanos), pendingOutboundBytes());
+            closeWebSocket(1008, "the client does not read");
+        } else if (upgraded && state != State.CLOSED) {
             closeWebSocket(1001, "heartbeat timeout");
         } else {
+            // Plain HTTP, or a close that is still waiting for its frame to be written: dropped.
             ctx.close();
         }
         return true;
@@ -235,10 +306,15 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         readFrames(in);
     }
 
-    /** Handles every whole frame in {@code in}, then keeps the rest (or releases {@code in}). */
+    /**
+     * Handles every whole frame in {@code in}, then keeps the rest (or releases {@code in}). While
+     * the connection is not writable the rest waits: each frame may be answered, and the peer is
+     * not reading. Reading from the socket pauses meanwhile ({@link #updateAutoRead}), so what
+     * waits is at most one read and one partial frame; {@link #channelWritabilityChanged} resumes.
+     */
     private void readFrames(ByteBuf in) {
         try {
-            while (state != State.CLOSED && readFrame(in)) {
+            while (state != State.CLOSED && ctx.channel().isWritable() && readFrame(in)) {
                 // one frame handled per turn
             }
         } finally {
@@ -376,8 +452,9 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
     private void onWireFrame(int opcode, boolean fin, ByteBuf payload) {
         switch (opcode) {
             case OPCODE_PING -> {
-                if (ctx.channel().isActive()) {
-                    ctx.writeAndFlush(wireFrame(OPCODE_PONG, payload), ctx.voidPromise());
+                // A ping costs a reply as a request does, so it counts against the same rate limit.
+                if (ctx.channel().isActive() && allowFrame()) {
+                    writeBounded(wireFrame(OPCODE_PONG, payload));
                 } else {
                     payload.release();
                 }
@@ -423,6 +500,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         }
         beginClosing();
         ctx.writeAndFlush(wireFrame(OPCODE_CLOSE, payload)).addListener(ChannelFutureListener.CLOSE);
+        dropAfterCloseTimeout();
     }
 
     /** Adds a fragment to the message being joined (the hard limit applies to the whole); takes ownership. */
@@ -493,10 +571,30 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        if (state == State.OPEN && ctx.channel().isWritable()) {
-            session.onWritable();
+        updateAutoRead();
+        if (ctx.channel().isWritable()) {
+            if (upgraded && partialFrame != null && state != State.CLOSED) {
+                ByteBuf held = partialFrame; // frames that waited for the peer to read
+                partialFrame = null;
+                readFrames(held);
+            }
+            if (state == State.OPEN && ctx.channel().isWritable()) {
+                session.onWritable();
+            }
         }
         super.channelWritabilityChanged(ctx);
+    }
+
+    /**
+     * Reads from the socket only while the peer reads what it is sent (the channel is writable)
+     * and no token is being checked. A closing connection keeps reading: its input is dropped,
+     * and the read notices the peer's end.
+     */
+    private void updateAutoRead() {
+        boolean read = state != State.AUTHENTICATING && (state == State.CLOSED || ctx.channel().isWritable());
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
     }
 
     @Override
@@ -601,8 +699,19 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
 
     private void process(WebSocketFrame frame) {
         settings.metrics().frameIn();
+        // Every data frame counts, answered by an error or not, before authentication too.
+        boolean allowed = allowFrame();
+        if (!allowed && state == State.AWAITING_AUTH) {
+            sendError(null, new ParleyException(ErrorCode.RATE_LIMITED, "too many frames before authentication"
+                    + " (limit " + rateLimitDescription() + ")"));
+            closeWebSocket(1008, "RATE_LIMITED");
+            return;
+        }
         if (frame instanceof TextWebSocketFrame) {
             ByteBuf content = frame.content();
+            if (!allowed && content.readableBytes() > settings.maxFrameBytes()) {
+                return; // refused, and nothing to answer it by
+            }
             if (content.readableBytes() > settings.maxFrameBytes()) {
                 ParleyException tooLarge = new ParleyException(ErrorCode.FRAME_TOO_LARGE, "frame of "
                         + content.readableBytes() + " bytes exceeds the limit of " + settings.maxFrameBytes()
@@ -625,11 +734,22 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             try {
                 decoded = settings.codec().decodeClient(text);
             } catch (FrameCodec.FrameException e) {
+                if (!allowed) {
+                    return; // refused: a request with no valid id gets no answer over the limit
+                }
                 if (state == State.AWAITING_AUTH) {
                     rejectUnauthenticated(e.requestId(), "the first frame must be {\"type\":\"auth\",\"id\":..,"
                             + "\"token\":..}: " + e.error().getMessage());
                 } else {
                     sendError(e.requestId(), e.error());
+                }
+                return;
+            }
+            if (!allowed) {
+                // The core's answer to a request over its own limit, with the request's id.
+                if (decoded.id() != null) {
+                    sendError(decoded.id(), new ParleyException(ErrorCode.RATE_LIMITED,
+                            "too many requests; slow down (limit " + rateLimitDescription() + ")"));
                 }
                 return;
             }
@@ -644,6 +764,9 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             }
             session.onFrame(decoded);
         } else if (frame instanceof BinaryWebSocketFrame) {
+            if (!allowed) {
+                return;
+            }
             if (state == State.AWAITING_AUTH) {
                 rejectUnauthenticated(null, "the first frame must be an auth text frame; binary frames are not supported");
             } else {
@@ -697,7 +820,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         }
         state = State.OPEN;
         log.debug("WebSocket {} authenticated device {} of {}", ctx.channel().id(), device.deviceId(), device.userId());
-        ctx.channel().config().setAutoRead(true);
+        updateAutoRead();
         drainPending();
     }
 
@@ -752,6 +875,7 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         }
         beginClosing();
         ctx.writeAndFlush(closeFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        dropAfterCloseTimeout();
     }
 
     /** From here on input is dropped and nothing more is sent but the close frame. */
@@ -761,6 +885,81 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         releasePending();
         releaseFragments();
         releasePartialFrame();
+        updateAutoRead();
+    }
+
+    /**
+     * A close frame waits behind what the peer has not read: if it is not written within the
+     * close timeout, the socket is reset without it, and what waited is freed. A task only for
+     * closing connections, cancelled when the channel closes.
+     */
+    private void dropAfterCloseTimeout() {
+        Channel ch = ctx.channel();
+        if (!ch.isOpen()) {
+            return;
+        }
+        ScheduledFuture<?> deadline = ctx.executor().schedule(() -> {
+            if (ch.isOpen()) {
+                settings.metrics().closeTimedOut();
+                log.debug("WebSocket {}: close frame not written within {} ms ({} bytes unread); dropping it",
+                        ch.id(), settings.closeTimeout().toMillis(), pendingOutboundBytes());
+                ch.config().setOption(ChannelOption.SO_LINGER, 0); // a reset: the kernel keeps nothing either
+                ch.close();
+            }
+        }, settings.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        ch.closeFuture().addListener(f -> deadline.cancel(false));
+    }
+
+    /**
+     * Writes one frame (flushed at the end of the task) unless the bytes waiting for the peer would
+     * pass the hard limit: then the frame is dropped and the connection closed with 1008. Every
+     * reply goes through here; only close frames do not (they are small and end the connection).
+     *
+     * @return whether {@code wire} was written; it is released when not
+     */
+    private boolean writeBounded(ByteBuf wire) {
+        long waiting = pendingOutboundBytes() + wire.readableBytes();
+        if (waiting > settings.outboundHardLimitBytes()) {
+            wire.release();
+            settings.metrics().outboundOverflow();
+            log.info("WebSocket {}: {} bytes would wait for a client that does not read (limit {}); closing it (1008)",
+                    ctx.channel().id(), waiting, settings.outboundHardLimitBytes());
+            closeWebSocket(1008, "outbound limit exceeded: the client does not read");
+            return false;
+        }
+        ctx.write(wire, ctx.voidPromise());
+        if (!ctx.channel().isWritable()) {
+            settings.metrics().outboundPending(waiting);
+        }
+        scheduleFlush();
+        return true;
+    }
+
+    /**
+     * Bytes written to this connection and not yet handed to the kernel (TLS records being
+     * encrypted included): what the server holds for a peer that does not read. Call on the
+     * event loop.
+     */
+    public long pendingOutboundBytes() {
+        ChannelOutboundBuffer out = ctx == null ? null : ctx.channel().unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+
+    /** Takes one frame from the rate limit; false when the connection is over it. */
+    private boolean allowFrame() {
+        long now = settings.ticker().getAsLong();
+        long interval = settings.frameIntervalNanos();
+        long fullAt = Math.max(rateFullAt, now);
+        if (fullAt - now > interval * (settings.rateLimitBurst() - 1L)) {
+            settings.metrics().frameRefused();
+            return false;
+        }
+        rateFullAt = fullAt + interval;
+        return true;
+    }
+
+    private String rateLimitDescription() {
+        return settings.rateLimitPerSecond() + "/s, burst " + settings.rateLimitBurst();
     }
 
     /** Writes are flushed once per event-loop task, so a burst of sends costs one syscall. */
@@ -801,9 +1000,9 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         int start = MAX_HEADER_BYTES - headerBytes(length);
         setHeader(wire, start, OPCODE_TEXT, length);
         wire.readerIndex(start);
-        ctx.write(wire, ctx.voidPromise());
-        settings.metrics().frameOut();
-        scheduleFlush();
+        if (writeBounded(wire)) {
+            settings.metrics().frameOut();
+        }
     }
 
     @Override

@@ -17,6 +17,9 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.PendingWriteQueue;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -34,6 +37,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.ByteArrayOutputStream;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,6 +48,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -54,15 +60,11 @@ class WebSocketSessionHandlerTest {
     private final FakeGateway gateway = new FakeGateway();
     private final ServerMetrics metrics = ServerMetrics.inMemory();
     private final List<Object> passedOn = new ArrayList<>();
-    private final EmbeddedChannel ch = new EmbeddedChannel(
-            new ClientFrames(),
-            new WebSocketSessionHandler(gateway, new FrameCodec(), metrics, MAX_FRAME, Duration.ofSeconds(10)),
-            new ChannelInboundHandlerAdapter() {
-                @Override
-                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                    passedOn.add(msg);
-                }
-            });
+    private StuckSocket socket;
+    private EmbeddedChannel ch = channel(new Settings(gateway, new FrameCodec(), metrics, MAX_FRAME,
+            Duration.ofSeconds(10)));
+    /** The rate limit's clock in the tests of limits. */
+    private final AtomicLong nanos = new AtomicLong();
 
     /** Netty's client-side decoder reads what the handler writes: the test's oracle for the encoding. */
     private final EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
@@ -641,7 +643,230 @@ class WebSocketSessionHandlerTest {
         assertThat(gateway.session.closed).isEqualTo(1);
     }
 
+    // ---- bounds: rate limit, outbound hard limit, reading paused, close deadline --------------
+
+    /** A handler with a rate limit of {@code perSecond}, {@code burst}, a hard limit and a 1 s close timeout. */
+    private void limits(int perSecond, int burst, int outboundHardLimit) {
+        ch.finishAndReleaseAll();
+        ch = channel(new Settings(gateway, new FrameCodec(), metrics, MAX_FRAME, Duration.ofSeconds(10),
+                outboundHardLimit, Duration.ofSeconds(1), perSecond, burst, nanos::get));
+    }
+
+    private double counted(String meter) {
+        return metrics.registry().counter(meter).count();
+    }
+
+    @Test
+    void pingsBeyondTheRateLimitGetNoPong() {
+        limits(10, 5, 1 << 20);
+        open();
+        for (int i = 0; i < 8; i++) {
+            ch.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("p" + i, StandardCharsets.UTF_8)));
+        }
+        List<Object> out = outbound();
+        assertThat(out).hasSize(5).allMatch(PongWebSocketFrame.class::isInstance);
+        out.forEach(ReferenceCountUtil::release);
+        assertThat(counted("parley.ws.frames.refused")).isEqualTo(3);
+
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(100)); // one frame's worth at 10/s
+        ch.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("later", StandardCharsets.UTF_8)));
+        ch.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("too soon", StandardCharsets.UTF_8)));
+        Object pong = single();
+        assertThat(((PongWebSocketFrame) pong).content().toString(StandardCharsets.UTF_8)).isEqualTo("later");
+        ReferenceCountUtil.release(pong);
+        assertThat(ch.isActive()).isTrue();
+    }
+
+    @Test
+    void malformedAndBinaryFramesBeyondTheRateLimitGetNoError() {
+        limits(10, 3, 1 << 20);
+        open();
+        for (int i = 0; i < 5; i++) {
+            text("{broken");
+        }
+        ch.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2, 3})));
+        ch.writeInbound(new TextWebSocketFrame("x".repeat(MAX_FRAME + 1)));
+        List<Object> out = outbound();
+        assertThat(out).hasSize(3);
+        out.forEach(f -> assertError(f, null, ErrorCode.MALFORMED_FRAME));
+        assertThat(counted("parley.ws.frames.refused")).isEqualTo(4);
+        assertThat(ch.isActive()).isTrue();
+    }
+
+    @Test
+    void requestsBeyondTheRateLimitGetRateLimitedWithTheirId() {
+        limits(10, 2, 1 << 20);
+        open();
+        text("{\"type\":\"ping\",\"id\":\"p1\"}");
+        text("{\"type\":\"ping\",\"id\":\"p2\"}");
+        text("{\"type\":\"ping\",\"id\":\"p3\"}");
+        assertThat(gateway.session.frames).containsExactly(new ClientFrame.Ping("p1"), new ClientFrame.Ping("p2"));
+        List<Object> out = outbound();
+        assertThat(out).hasSize(3);
+        json(out.get(0));
+        json(out.get(1));
+        assertError(out.get(2), "p3", ErrorCode.RATE_LIMITED);
+    }
+
+    @Test
+    void pingsBeforeAuthenticationCountAndAFrameOverTheLimitCloses1008() {
+        limits(10, 3, 1 << 20);
+        handshake("/ws", null);
+        for (int i = 0; i < 4; i++) {
+            ch.writeInbound(new PingWebSocketFrame());
+        }
+        List<Object> pongs = outbound();
+        assertThat(pongs).hasSize(3);
+        pongs.forEach(ReferenceCountUtil::release);
+        text("{\"type\":\"auth\",\"id\":\"a1\",\"token\":\"good\"}");
+        List<Object> out = outbound();
+        assertError(out.get(0), null, ErrorCode.RATE_LIMITED);
+        assertClose(out.get(1), 1008);
+        assertThat(gateway.tokens).isEmpty();
+        assertThat(ch.isActive()).isFalse();
+    }
+
+    @Test
+    void framesWaitAndReadingStopsWhileTheConnectionIsNotWritable() {
+        open();
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        ch.runPendingTasks(); // the writability change is announced in a task
+        assertThat(ch.config().isAutoRead()).as("reading paused").isFalse();
+        text("{\"type\":\"ping\",\"id\":\"p1\"}");
+        ch.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("hb", StandardCharsets.UTF_8)));
+        assertThat(gateway.session.frames).isEmpty();
+        assertThat(outbound()).isEmpty();
+
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        ch.runPendingTasks();
+        assertThat(ch.config().isAutoRead()).as("reading resumed").isTrue();
+        assertThat(gateway.session.frames).containsExactly(new ClientFrame.Ping("p1"));
+        assertThat(gateway.session.writable).isEqualTo(1);
+        List<Object> out = outbound();
+        assertThat(out).hasSize(2);
+        assertThat(json(out.get(0)).get("type").asText()).isEqualTo("pong");
+        assertThat(out.get(1)).isInstanceOf(PongWebSocketFrame.class);
+        ReferenceCountUtil.release(out.get(1));
+    }
+
+    @Test
+    void aReplyThatWouldPassTheOutboundHardLimitIsNotSentAndCloses1008() {
+        limits(100, 200, 5000);
+        open();
+        WebSocketSessionHandler h = handler();
+        ServerFrame big = new ServerFrame.Error(null, "INTERNAL", "x".repeat(1000), false);
+        socket.stuck = true;
+        List<Long> waiting = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            gateway.session.transport.send(big);
+            ch.runPendingTasks();
+            waiting.add(h.pendingOutboundBytes());
+        }
+        assertThat(waiting.get(3)).as("four replies wait").isGreaterThan(4 * 1000);
+        assertThat(waiting).allMatch(n -> n <= 5000);
+        assertThat(counted("parley.ws.outbound.overflows")).isEqualTo(1);
+        socket.unstick();
+        List<Object> out = outbound();
+        assertThat(out).hasSize(5);
+        for (int i = 0; i < 4; i++) {
+            assertThat(json(out.get(i)).get("message").asText()).hasSize(1000);
+        }
+        Close close = assertClose(out.get(4), 1008);
+        assertThat(close.reasonText()).contains("outbound limit exceeded");
+        assertThat(ch.isActive()).isFalse();
+    }
+
+    @Test
+    void aCloseFrameThatIsNotWrittenInTimeDropsTheConnection() {
+        limits(100, 200, 1 << 20);
+        open();
+        ch.freezeTime();
+        socket.stuck = true; // the peer stopped reading: nothing written completes
+        gateway.session.transport.close(1008, "policy");
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).as("waiting for the close frame to be written").isTrue();
+        ch.advanceTimeBy(999, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isTrue();
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).as("dropped at the close timeout").isFalse();
+        assertThat(counted("parley.ws.close.timeouts")).isEqualTo(1);
+        assertThat(gateway.session.closed).isEqualTo(1);
+    }
+
+    @Test
+    void theIdleSweepDropsAConnectionWhoseCloseIsStuck() {
+        open();
+        socket.stuck = true;
+        WebSocketSessionHandler h = handler();
+        long timeout = TimeUnit.SECONDS.toNanos(60);
+        assertThat(h.closeIfIdle(System.nanoTime() + timeout, timeout)).isTrue();
+        assertThat(ch.isOpen()).as("the close frame is not written").isTrue();
+        assertThat(h.closeIfIdle(System.nanoTime() + 2 * timeout, timeout)).isTrue();
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    /**
+     * Stands for the socket: passes writes on or, while {@link #stuck}, keeps them as a socket does
+     * whose peer does not read: waiting, and counted in the channel's pending bytes and writability.
+     */
+    private static final class StuckSocket extends ChannelOutboundHandlerAdapter {
+        boolean stuck;
+        private ChannelHandlerContext ctx;
+        private PendingWriteQueue held;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+            this.held = new PendingWriteQueue(ctx);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (stuck) {
+                held.add(msg, promise);
+            } else {
+                ctx.write(msg, promise);
+            }
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            if (!stuck) {
+                ctx.flush();
+            }
+        }
+
+        /** The peer reads again: what waited is written. */
+        void unstick() {
+            stuck = false;
+            held.removeAndWriteAll();
+            ctx.flush();
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            held.removeAndFailAll(new ClosedChannelException());
+            ctx.close(promise);
+        }
+    }
+
     // ---- helpers --------------------------------------------------------------------------
+
+    private EmbeddedChannel channel(Settings settings) {
+        socket = new StuckSocket();
+        return new EmbeddedChannel(
+                socket,
+                new ClientFrames(),
+                new WebSocketSessionHandler(settings),
+                new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        passedOn.add(msg);
+                    }
+                });
+    }
 
     private static final byte[] MASK = {0x37, (byte) 0xFA, 0x21, 0x3D};
 
