@@ -41,8 +41,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +81,7 @@ public final class ParleyServer implements AutoCloseable {
 
     private ParleyServer(ServerConfig config) {
         this.config = config;
+        CriticalThreads.installDefaultHandler();
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             SslContext ssl = sslContext(config.server().tls());
@@ -104,10 +107,10 @@ public final class ParleyServer implements AutoCloseable {
             IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
             Class<? extends ServerSocketChannel> channelType =
                     epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-            this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("parley-accept"), io);
+            this.boss = new MultiThreadIoEventLoopGroup(1, CriticalThreads.factory("parley-accept"), io);
             opened.push(() -> boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
             this.workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-                    new DefaultThreadFactory("parley-io"), io);
+                    CriticalThreads.factory("parley-io"), io);
             opened.push(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
             this.connections = new Connections(workers);
 
@@ -291,6 +294,74 @@ public final class ParleyServer implements AutoCloseable {
             c.close();
         } catch (Exception e) {
             log.warn("error closing the {}", what, e);
+        }
+    }
+
+    // ---- threads that must not die ----------------------------------------------------------
+
+    /**
+     * A server whose event loop, acceptor or store committer died goes on half-alive: the port is
+     * open, {@code /health} hangs, SIGTERM's graceful close waits on the dead threads. Such a
+     * death halts the process instead, with {@link #EXIT_CODE}, after logging it, so that a
+     * supervisor restarts it. {@code Runtime.halt}, not {@code System.exit}: the shutdown hook
+     * would wait on the very threads that died. A {@link VirtualMachineError} (out of memory,
+     * stack overflow) in any thread halts too; other threads' uncaught exceptions are logged.
+     *
+     * <p>Out-of-memory errors that Netty or an executor catch never reach a handler: the JVM flag
+     * {@code -XX:+ExitOnOutOfMemoryError}, which the {@code parley} launcher sets, covers those.
+     */
+    static final class CriticalThreads {
+        /** Exit status of a halt: {@code EX_SOFTWARE} of sysexits.h. */
+        static final int EXIT_CODE = 70;
+        /** Name prefixes of the threads the server cannot live without. */
+        static final List<String> CRITICAL = List.of("parley-accept", "parley-io", "parley-rocksdb-committer");
+        private static final IntConsumer HALT = code -> Runtime.getRuntime().halt(code);
+
+        private CriticalThreads() {
+        }
+
+        /** Netty threads named {@code prefix-N-M} whose uncaught exception halts the process. */
+        static ThreadFactory factory(String prefix) {
+            return factory(prefix, HALT);
+        }
+
+        static ThreadFactory factory(String prefix, IntConsumer halt) {
+            Thread.UncaughtExceptionHandler handler = handler(halt);
+            return new DefaultThreadFactory(prefix) {
+                @Override
+                protected Thread newThread(Runnable r, String name) {
+                    Thread t = super.newThread(r, name);
+                    t.setUncaughtExceptionHandler(handler);
+                    return t;
+                }
+            };
+        }
+
+        /**
+         * The JVM's default handler, for the critical threads the server does not create (the store
+         * committer); installed once, and only where no other default handler was set.
+         */
+        static synchronized void installDefaultHandler() {
+            if (Thread.getDefaultUncaughtExceptionHandler() == null) {
+                Thread.setDefaultUncaughtExceptionHandler(handler(HALT));
+            }
+        }
+
+        /** Halts (through {@code halt}) for a critical thread or a VM error; logs anything else. */
+        static Thread.UncaughtExceptionHandler handler(IntConsumer halt) {
+            return (thread, error) -> {
+                boolean critical = CRITICAL.stream().anyMatch(thread.getName()::startsWith);
+                if (critical || error instanceof VirtualMachineError) {
+                    try {
+                        log.error("{} thread {} died; halting with status {} so that a supervisor restarts the "
+                                + "server", critical ? "critical" : "a", thread.getName(), EXIT_CODE, error);
+                    } finally {
+                        halt.accept(EXIT_CODE);
+                    }
+                } else {
+                    log.error("uncaught exception in thread {}", thread.getName(), error);
+                }
+            };
         }
     }
 

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * A Parley server running as a separate JVM process, for tests that must kill it for real
  * ({@code kill -9}) or run several servers. The child uses the test JVM's class path, so it runs
- * exactly the code under test. Its output goes to a log file beside its config.
+ * exactly the code under test. Its output goes to a log file beside its config. It runs with
+ * {@code -XX:+ExitOnOutOfMemoryError}, as {@code ./parley serve} does.
  */
 public final class ServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("Parley listening on (https?://[^ ]+)");
@@ -52,6 +53,8 @@ public final class ServerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
+        // As the parley launcher: an OutOfMemoryError ends the server instead of leaving it half-alive.
+        cmd.add("-XX:+ExitOnOutOfMemoryError");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.parley.server.ParleyServer");
