@@ -6,6 +6,8 @@ import dev.parley.core.delivery.MessageRouter;
 import dev.parley.core.message.MessageStore;
 import dev.parley.core.presence.InMemoryPresenceRegistry;
 import dev.parley.core.presence.PresenceRegistry;
+import dev.parley.log.kafka.KafkaLogConfig;
+import dev.parley.log.kafka.KafkaLogStore;
 import dev.parley.presence.redis.RedisPresenceConfig;
 import dev.parley.presence.redis.RedisPresenceRegistry;
 import dev.parley.routing.kafka.KafkaMessageRouter;
@@ -19,17 +21,24 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /** Builds one adapter per port from the configuration's {@code type} keys. */
 final class Adapters {
     private Adapters() {
     }
 
-    /** A store adapter serves both store ports; closing it closes both. */
-    record Store(AccountStore accounts, MessageStore messages, AutoCloseable closeable, String description) {
+    /**
+     * A store adapter serves both store ports; closing it closes both. {@code routerStarted} is
+     * called once the core has started the router (the scale-out log announces inbox entries
+     * through it).
+     */
+    record Store(AccountStore accounts, MessageStore messages, AutoCloseable closeable, String description,
+                 Consumer<MessageRouter> routerStarted) {
     }
 
-    static Store store(ServerConfig.Store s, Clock clock) {
+    static Store store(ServerConfig config, String serverId, Clock clock, MeterRegistry meters) {
+        ServerConfig.Store s = config.store();
         switch (s.type()) {
             case "rocksdb" -> {
                 RocksDbStore.FsyncPolicy fsync = s.fsync() == ServerConfig.Fsync.ALWAYS
@@ -37,14 +46,34 @@ final class Adapters {
                 RocksDbStore store = new RocksDbStore(s.dataDir(),
                         RocksDbStore.Options.DEFAULTS.withFsync(fsync).withBatchMax(s.batchMax()), clock);
                 return new Store(store, store, store,
-                        "rocksdb " + s.dataDir() + " fsync=" + fsync.name().toLowerCase(java.util.Locale.ROOT));
+                        "rocksdb " + s.dataDir() + " fsync=" + fsync.name().toLowerCase(java.util.Locale.ROOT),
+                        router -> { });
             }
             case "cassandra" -> {
                 ServerConfig.Cassandra c = s.cassandra();
-                CassandraStore store = new CassandraStore(new CassandraConfig(
+                CassandraStore cassandra = new CassandraStore(new CassandraConfig(
                         c.contactPoints().stream().map(Adapters::address).toList(), c.localDatacenter(), c.keyspace(),
-                        c.replicationFactor(), Duration.ofMillis(c.requestTimeoutMs())), clock);
-                return new Store(store, store, store, "cassandra " + c.contactPoints() + " keyspace " + c.keyspace());
+                        c.replicationFactor(), Duration.ofMillis(c.requestTimeoutMs())));
+                ServerConfig.Kafka k = config.router().kafka();
+                KafkaLogStore log;
+                try {
+                    log = new KafkaLogStore(new KafkaLogConfig(k.bootstrapServers(), k.topicPrefix(), serverId,
+                            k.partitions(), (short) k.replicationFactor(), k.minInsyncReplicas(),
+                            s.dataDir().resolve("kafka-streams"), Duration.ofMillis(k.commitIntervalMs()),
+                            Duration.ofMillis(k.requestTimeoutMs()), Duration.ofMillis(k.sessionTimeoutMs())),
+                            cassandra, meters, clock);
+                } catch (RuntimeException e) {
+                    cassandra.close();
+                    throw e;
+                }
+                AutoCloseable both = () -> {
+                    try (cassandra) {
+                        log.close(); // first: it drains into Cassandra
+                    }
+                };
+                return new Store(cassandra, log, both, "kafka log " + k.bootstrapServers() + " (" + k.partitions()
+                        + " partitions) projected to cassandra " + c.contactPoints() + " keyspace " + c.keyspace(),
+                        log::start);
             }
             default -> throw new ConfigException("store.type \"" + s.type() + "\" is not supported");
         }

@@ -88,9 +88,9 @@ public final class ParleyServer implements AutoCloseable {
             this.metrics = config.metrics().enabled() ? ServerMetrics.prometheus() : ServerMetrics.inMemory();
             opened.push(metrics);
             Clock clock = Clock.systemUTC();
-            this.store = Adapters.store(config.store(), clock);
-            opened.push(store.closeable());
             ParleySettings settings = config.toSettings();
+            this.store = Adapters.store(config, settings.serverId(), clock, metrics.registry());
+            opened.push(store.closeable());
             PresenceRegistry presence = Adapters.presence(config.presence(), clock, metrics.registry());
             opened.push(presence);
             MessageRouter router = Adapters.router(config.router(), settings.serverId(), presence, metrics.registry(),
@@ -100,6 +100,7 @@ public final class ParleyServer implements AutoCloseable {
                     clock, metrics.registry());
             opened.push(parley);
             parley.start();
+            store.routerStarted().accept(router);
             this.staticFiles = new StaticFiles(ParleyServer.class.getClassLoader(), "web");
             opened.push(staticFiles);
 

@@ -169,7 +169,15 @@ public final class ConversationService {
 
     /** Announces written inbox entries to whoever holds the users' connections. */
     public void publish(Map<String, InboxEntry> entries) {
-        for (InboxEntry e : entries.values()) {
+        publish(entries.values());
+    }
+
+    /** Announces written inbox entries, unless the store announces what it writes itself. */
+    public void publish(Collection<InboxEntry> entries) {
+        if (store.announcesEntries()) {
+            return;
+        }
+        for (InboxEntry e : entries) {
             router.inboxAppended(e);
         }
     }

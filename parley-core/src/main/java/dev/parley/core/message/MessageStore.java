@@ -121,6 +121,15 @@ public interface MessageStore {
                 .thenApply(v -> raised.stream().flatMap(f -> f.join().values().stream()).toList());
     }
 
+    /**
+     * True when the store itself tells the router about the inbox entries it writes (the
+     * scale-out log does, from wherever it writes them); the services then do not announce the
+     * entries a call returns a second time.
+     */
+    default boolean announcesEntries() {
+        return false;
+    }
+
     /** Every member's watermarks in the conversation (members who have none map to {@link Watermarks#NONE}). */
     CompletionStage<Map<String, Watermarks>> watermarks(String conversationId);
 

@@ -112,11 +112,7 @@ public final class MessagingService {
      */
     public CompletionStage<Void> acknowledged(String userId, String deviceId, Map<String, Long> deliveredUpTo,
                                               long cursor) {
-        return store.acknowledge(userId, deviceId, deliveredUpTo, cursor).thenAccept(entries -> {
-            for (InboxEntry e : entries) {
-                router.inboxAppended(e);
-            }
-        });
+        return store.acknowledge(userId, deviceId, deliveredUpTo, cursor).thenAccept(conversations::publish);
     }
 
     /** Per-member receipt status of one message; the aggregate is the lowest among the recipients. */

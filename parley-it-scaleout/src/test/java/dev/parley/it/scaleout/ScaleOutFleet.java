@@ -11,7 +11,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,6 +41,10 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
     static final int SIZE = 3;
     /** Presence entries expire this long after the last refresh (servers refresh every 2 s). */
     static final int PRESENCE_TTL_SECONDS = 6;
+    /** Partitions of the conversation log: two per server, so every server owns some. */
+    static final int LOG_PARTITIONS = 6;
+    /** A dead or paused server's log partitions move after this long. */
+    static final int LOG_SESSION_TIMEOUT_MS = 6_000;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static final SecureRandom RANDOM = new SecureRandom();
     /**
@@ -186,7 +189,7 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
         CassandraConfig config = new CassandraConfig(List.of(InetSocketAddress.createUnresolved(cp.getHostString(),
                 cp.getPort())), services.cassandraLocalDatacenter(), keyspace, 1, Duration.ofSeconds(20))
                 .withDriverMetadata(false);
-        new CassandraStore(config, Clock.systemUTC()).close();
+        new CassandraStore(config).close();
     }
 
     private void startServer(int i) {
@@ -201,6 +204,7 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
                 servers[i] = p;
             }
             awaitLog(dir, "consuming " + topicPrefix + "server." + serverId(i), START_TIMEOUT);
+            awaitLog(dir, "conversation log running", START_TIMEOUT);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + serverId(i), e);
         } catch (InterruptedException e) {
@@ -221,6 +225,7 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
                   shutdownGraceSeconds: 1
                 store:
                   type: cassandra
+                  dataDir: "%s"
                   cassandra:
                     contactPoints: "%s"
                     localDatacenter: %s
@@ -234,6 +239,10 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
                     topicPrefix: "%s"
                     replicationFactor: 1
                     minInsyncReplicas: 1
+                    partitions: %d
+                    commitIntervalMs: 10
+                    sessionTimeoutMs: %d
+                    requestTimeoutMs: 10000
                 presence:
                   type: redis
                   redis:
@@ -249,10 +258,10 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
                 metrics:
                   enabled: true
                 """.formatted(serverId(i), ScaleOutDeployment.LIMITS.maxFrameBytes(),
-                ScaleOutDeployment.IDLE_TIMEOUT_SECONDS,
+                ScaleOutDeployment.IDLE_TIMEOUT_SECONDS, work.resolve("server-" + (i + 1)).resolve("data"),
                 services.cassandraContactPoint().getHostString() + ":" + services.cassandraContactPoint().getPort(),
                 services.cassandraLocalDatacenter(), keyspace, services.kafkaBootstrap(), topicPrefix,
-                services.redisUri(), PRESENCE_TTL_SECONDS, ScaleOutDeployment.LIMITS.maxBodyBytes(),
+                LOG_PARTITIONS, LOG_SESSION_TIMEOUT_MS, services.redisUri(), PRESENCE_TTL_SECONDS, ScaleOutDeployment.LIMITS.maxBodyBytes(),
                 ScaleOutDeployment.LIMITS.maxGroupMembers(), ScaleOutDeployment.LIMITS.rateLimitPerSecond(),
                 ScaleOutDeployment.LIMITS.rateLimitBurst());
     }

@@ -210,16 +210,25 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
 
         public Router(String type) {
             this(type, new Kafka(ConfigKey.ROUTER_KAFKA_BOOTSTRAP_SERVERS.defaultValue,
-                    ConfigKey.ROUTER_KAFKA_TOPIC_PREFIX.defaultValue, 1, 1));
+                    ConfigKey.ROUTER_KAFKA_TOPIC_PREFIX.defaultValue, 1, 1,
+                    Integer.parseInt(ConfigKey.ROUTER_KAFKA_PARTITIONS.defaultValue),
+                    Integer.parseInt(ConfigKey.ROUTER_KAFKA_COMMIT_INTERVAL_MS.defaultValue),
+                    Integer.parseInt(ConfigKey.ROUTER_KAFKA_SESSION_TIMEOUT_MS.defaultValue),
+                    Integer.parseInt(ConfigKey.ROUTER_KAFKA_REQUEST_TIMEOUT_MS.defaultValue)));
         }
     }
 
     /** The Kafka router ({@code router.type: kafka}). */
-    public record Kafka(String bootstrapServers, String topicPrefix, int replicationFactor, int minInsyncReplicas) {
+    public record Kafka(String bootstrapServers, String topicPrefix, int replicationFactor, int minInsyncReplicas,
+                        int partitions, int commitIntervalMs, int sessionTimeoutMs, int requestTimeoutMs) {
         public Kafka {
             List<String> p = new ArrayList<>();
             range(p, ConfigKey.ROUTER_KAFKA_REPLICATION_FACTOR, replicationFactor);
             range(p, ConfigKey.ROUTER_KAFKA_MIN_INSYNC_REPLICAS, minInsyncReplicas);
+            range(p, ConfigKey.ROUTER_KAFKA_PARTITIONS, partitions);
+            range(p, ConfigKey.ROUTER_KAFKA_COMMIT_INTERVAL_MS, commitIntervalMs);
+            range(p, ConfigKey.ROUTER_KAFKA_SESSION_TIMEOUT_MS, sessionTimeoutMs);
+            range(p, ConfigKey.ROUTER_KAFKA_REQUEST_TIMEOUT_MS, requestTimeoutMs);
             if (minInsyncReplicas > replicationFactor) {
                 p.add("router.kafka.minInsyncReplicas (" + minInsyncReplicas
                         + ") must not exceed router.kafka.replicationFactor (" + replicationFactor + ")");
@@ -372,7 +381,11 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                             new Kafka(str(values, ConfigKey.ROUTER_KAFKA_BOOTSTRAP_SERVERS),
                                     str(values, ConfigKey.ROUTER_KAFKA_TOPIC_PREFIX),
                                     num(values, ConfigKey.ROUTER_KAFKA_REPLICATION_FACTOR),
-                                    num(values, ConfigKey.ROUTER_KAFKA_MIN_INSYNC_REPLICAS))),
+                                    num(values, ConfigKey.ROUTER_KAFKA_MIN_INSYNC_REPLICAS),
+                                    num(values, ConfigKey.ROUTER_KAFKA_PARTITIONS),
+                                    num(values, ConfigKey.ROUTER_KAFKA_COMMIT_INTERVAL_MS),
+                                    num(values, ConfigKey.ROUTER_KAFKA_SESSION_TIMEOUT_MS),
+                                    num(values, ConfigKey.ROUTER_KAFKA_REQUEST_TIMEOUT_MS))),
                     new Presence(str(values, ConfigKey.PRESENCE_TYPE),
                             new Redis(str(values, ConfigKey.PRESENCE_REDIS_URI),
                                     num(values, ConfigKey.PRESENCE_REDIS_ENTRY_TTL_SECONDS))),
@@ -387,6 +400,10 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                             num(values, ConfigKey.LIMITS_ARGON2_ITERATIONS),
                             num(values, ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES)),
                     new Metrics((Boolean) values.get(ConfigKey.METRICS_ENABLED)));
+            if (config.store().type().equals("cassandra") != config.router().type().equals("kafka")) {
+                throw new ConfigException("store.type cassandra and router.type kafka go together: in the scale-out "
+                        + "mode Kafka is the ordered log of every write and Cassandra its queryable projection");
+            }
             if (config.router().type().equals("kafka") && config.server().id().isEmpty()) {
                 throw new ConfigException("server.id must be set when router.type is kafka: a server's Kafka topic and "
                         + "consumer group are named after it, so it must stay the same across restarts");

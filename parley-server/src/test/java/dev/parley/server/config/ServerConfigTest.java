@@ -312,9 +312,21 @@ class ServerConfigTest {
         assertThat(c.presence().redis().uri()).isEqualTo("redis://r1:6379");
         assertThat(c.presence().redis().entryTtlSeconds()).isEqualTo(30);
 
-        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_ROUTER_TYPE", "kafka")))
+        assertThat(c.router().kafka().partitions()).isEqualTo(12);
+        assertThat(c.router().kafka().commitIntervalMs()).isEqualTo(10);
+
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_ROUTER_TYPE", "kafka",
+                "PARLEY_STORE_TYPE", "cassandra")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("server.id must be set when router.type is kafka");
+        // Kafka is the scale-out store's log: one without the other is refused.
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_ROUTER_TYPE", "kafka",
+                "PARLEY_SERVER_ID", "chat-1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("store.type cassandra and router.type kafka go together");
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_STORE_TYPE", "cassandra")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("go together");
     }
 
     @Test
