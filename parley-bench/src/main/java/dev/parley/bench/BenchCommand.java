@@ -65,6 +65,14 @@ public final class BenchCommand implements Runnable {
                 description = "Run against the scale-out mode started here: Redis, Kafka and Cassandra (dev services, free ports) and N chat servers as child JVMs; connection i goes to server i mod N. Default 0: one embedded server.")
         int scaleOut;
 
+        @Option(names = "--log-partitions", paramLabel = "N", defaultValue = "4",
+                description = "With --scale-out: partitions of the conversation log's topics (router.kafka.partitions). Default 4: a few per chat server on a small machine; each partition is a task with its own state stores and transactions.")
+        int logPartitions;
+
+        @Option(names = "--log-commit-ms", paramLabel = "MS", defaultValue = "10",
+                description = "With --scale-out: router.kafka.commitIntervalMs, how often the log's exactly-once transactions commit.")
+        int logCommitMs;
+
         @Option(names = "--allow-remote", description = "Allow a --server that is not on this machine (loopback). Off by default so that a typo never loads someone else's host.")
         boolean allowRemote;
 
@@ -411,7 +419,7 @@ public final class BenchCommand implements Runnable {
             if (common.scaleOut > 0) {
                 err.println("starting the scale-out mode: dev services and " + common.scaleOut + " chat server(s) ...");
                 return new Server(ScaleOutCluster.start(work.resolve("cluster"), common.scaleOut, jvm, maxGroupMembers(),
-                        common.serverIdleTimeout, common.keep));
+                        common.serverIdleTimeout, common.logPartitions, common.logCommitMs, common.keep));
             }
             String yaml = EmbeddedServer.config(work.resolve("data"), common.fsync, maxGroupMembers(),
                     common.serverIdleTimeout);

@@ -32,7 +32,7 @@ final class ScaleOutCluster implements AutoCloseable {
      * its Kafka topic (before that, notifications to it would wait for its next heartbeat check).
      */
     static ScaleOutCluster start(Path work, int count, List<String> jvmOpts, int maxGroupMembers,
-                                 int idleTimeoutSeconds, boolean keep)
+                                 int idleTimeoutSeconds, int logPartitions, int logCommitMs, boolean keep)
             throws IOException, InterruptedException {
         long t00 = System.nanoTime();
         DevServices services = DevServices.start(work.resolve("services"),
@@ -50,10 +50,12 @@ final class ScaleOutCluster implements AutoCloseable {
                 String id = "bench-" + (i + 1);
                 Path dir = work.resolve("server-" + (i + 1));
                 starting.add(pool.submit(() -> {
-                    EmbeddedServer s = EmbeddedServer.start(dir, config(services, id, maxGroupMembers, idleTimeoutSeconds), jvmOpts,
+                    EmbeddedServer s = EmbeddedServer.start(dir, config(services, id, maxGroupMembers, idleTimeoutSeconds, logPartitions,
+                            logCommitMs), jvmOpts,
                             SERVER_START, keep);
                     try {
                         awaitLog(s.log(), "consuming parley.server." + id, SERVER_START);
+                        awaitLog(s.log(), "conversation log running", SERVER_START);
                     } catch (IOException | InterruptedException | RuntimeException e) {
                         s.close();
                         throw e;
@@ -116,7 +118,8 @@ final class ScaleOutCluster implements AutoCloseable {
     }
 
     /** A chat server of the bench in scale-out mode, with the bench's limits ({@link EmbeddedServer#limits}). */
-    static String config(DevServices services, String id, int maxGroupMembers, int idleTimeoutSeconds) {
+    static String config(DevServices services, String id, int maxGroupMembers, int idleTimeoutSeconds,
+                         int logPartitions, int logCommitMs) {
         return """
                 server:
                   id: %s
@@ -138,13 +141,16 @@ final class ScaleOutCluster implements AutoCloseable {
                     topicPrefix: "parley."
                     replicationFactor: 1
                     minInsyncReplicas: 1
+                    partitions: %d
+                    commitIntervalMs: %d
                 presence:
                   type: redis
                   redis:
                     uri: "%s"
                 """.formatted(id, idleTimeoutSeconds, services.cassandraContactPoint().getHostString(),
                 services.cassandraContactPoint().getPort(), services.cassandraLocalDatacenter(),
-                services.kafkaBootstrap(), services.redisUri()) + EmbeddedServer.limits(maxGroupMembers);
+                services.kafkaBootstrap(), logPartitions, logCommitMs, services.redisUri())
+                + EmbeddedServer.limits(maxGroupMembers);
     }
 
     private static void awaitLog(Path log, String text, Duration timeout) throws IOException, InterruptedException {

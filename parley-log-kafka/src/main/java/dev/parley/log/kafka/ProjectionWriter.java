@@ -120,7 +120,11 @@ final class ProjectionWriter implements AutoCloseable {
                 }
                 continue;
             }
-            batch.announce();
+            try {
+                batch.announce();
+            } catch (RuntimeException e) {
+                log.warn("announcing projected entries failed; devices find them on their next sync", e);
+            }
             consumer.commitAsync((offsets, error) -> {
                 if (error != null) {
                     log.debug("projection offset commit failed; the next one covers it", error);
@@ -183,8 +187,14 @@ final class ProjectionWriter implements AutoCloseable {
             return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
         }
 
+        /** Back to the batch's first offsets, for the partitions still assigned here (the new owner of a revoked one replays from its committed offset). */
         void rewind() {
-            firstOffsets.forEach(consumer::seek);
+            var assigned = consumer.assignment();
+            firstOffsets.forEach((tp, offset) -> {
+                if (assigned.contains(tp)) {
+                    consumer.seek(tp, offset);
+                }
+            });
         }
 
         /** Answers the asking servers and announces the inbox entries; all of it is written. */
