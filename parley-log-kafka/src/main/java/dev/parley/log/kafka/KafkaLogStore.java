@@ -324,17 +324,19 @@ public final class KafkaLogStore implements MessageStore, AutoCloseable {
         while (!closed.get()) {
             try {
                 for (ConsumerRecord<String, byte[]> r : replies.poll(Duration.ofMillis(100))) {
-                    Outcome o;
+                    List<Outcome> outcomes;
                     try {
-                        o = codec.outcome(r.value());
+                        outcomes = codec.replies(r.value());
                     } catch (IllegalArgumentException e) {
                         log.warn("skipping an unreadable reply at offset {}: {}", r.offset(), e.getMessage());
                         continue;
                     }
-                    Pending p = pending.get(o.requestId());
-                    if (p != null && p.offer(o) && pending.remove(o.requestId(), p)) {
-                        roundTrip.record(System.nanoTime() - p.startNanos, TimeUnit.NANOSECONDS);
-                        p.future.complete(p.answer());
+                    for (Outcome o : outcomes) {
+                        Pending p = pending.get(o.requestId());
+                        if (p != null && p.offer(o) && pending.remove(o.requestId(), p)) {
+                            roundTrip.record(System.nanoTime() - p.startNanos, TimeUnit.NANOSECONDS);
+                            p.future.complete(p.answer());
+                        }
                     }
                 }
             } catch (WakeupException e) {

@@ -24,7 +24,9 @@ import dev.parley.routing.kafka.DomainJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * JSON values of the log's records (version 1), built on {@link DomainJson}. Decoding refuses an
@@ -102,6 +104,28 @@ final class LogCodec {
     // ---- outcomes ------------------------------------------------------------------------------
 
     byte[] encode(Outcome o) {
+        return bytes(node(o));
+    }
+
+    /** Several outcomes for one server in one record value. */
+    byte[] encodeReplies(List<Outcome> outcomes) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("v", VERSION);
+        ArrayNode all = n.putArray("replies");
+        outcomes.forEach(o -> all.add(node(o)));
+        return bytes(n);
+    }
+
+    List<Outcome> replies(byte[] value) {
+        JsonNode n = parse(value);
+        List<Outcome> out = new ArrayList<>();
+        for (JsonNode o : required(n, "replies")) {
+            out.add(outcome(o));
+        }
+        return out;
+    }
+
+    private ObjectNode node(Outcome o) {
         ObjectNode n = header(o.origin(), o.requestId());
         if (o instanceof Outcome.Stored s) {
             n.put("k", "stored");
@@ -134,11 +158,14 @@ final class LogCodec {
             n.put("k", "entry");
             entry(n, e.entry());
         }
-        return bytes(n);
+        return n;
     }
 
     Outcome outcome(byte[] value) {
-        JsonNode n = parse(value);
+        return outcome(parse(value));
+    }
+
+    private Outcome outcome(JsonNode n) {
         String origin = text(n, "origin");
         String req = text(n, "req");
         String kind = text(n, "k");

@@ -197,36 +197,42 @@ final class ProjectionWriter implements AutoCloseable {
             });
         }
 
-        /** Answers the asking servers and announces the inbox entries; all of it is written. */
+        /**
+         * Answers the asking servers (one record per server for the whole batch) and announces
+         * the inbox entries; all of it is written.
+         */
         void announce() {
+            Map<String, List<Outcome>> byServer = new HashMap<>();
             for (Outcome o : outcomes) {
                 if (o instanceof Outcome.Duplicate d) {
-                    projection.message(d.conversationId(), d.seq()).whenComplete((m, e) -> reply(d.origin(),
+                    projection.message(d.conversationId(), d.seq()).whenComplete((m, e) -> reply(d.origin(), List.of(
                             e == null && m.isPresent()
                                     ? new Outcome.Stored(d.origin(), d.requestId(), m.get(), List.of(), true)
                                     : new Outcome.Rejected(d.origin(), d.requestId(), ErrorCode.UNAVAILABLE,
-                                            "the first copy of this message cannot be read now; retry")));
+                                            "the first copy of this message cannot be read now; retry"))));
                 } else {
-                    reply(o.origin(), o);
+                    byServer.computeIfAbsent(o.origin(), k -> new ArrayList<>()).add(o);
                 }
             }
             for (NumberedEntry n : numbered) {
                 router.inboxAppended(n.entry());
-                reply(n.origin(), new Outcome.Entry(n.origin(), n.requestId(), n.entry()));
+                byServer.computeIfAbsent(n.origin(), k -> new ArrayList<>())
+                        .add(new Outcome.Entry(n.origin(), n.requestId(), n.entry()));
             }
+            byServer.forEach(ProjectionWriter.this::reply);
         }
+    }
 
-        private void reply(String server, Outcome o) {
-            try {
-                replies.send(new ProducerRecord<>(topics.replies(server), o.requestId(), codec.encode(o)),
-                        (meta, error) -> {
-                            if (error != null) {
-                                log.debug("reply to server {} failed; it will time out and be retried", server, error);
-                            }
-                        });
-            } catch (RuntimeException e) {
-                log.debug("reply to server {} not sent", server, e);
-            }
+    private void reply(String server, List<Outcome> outcomes) {
+        try {
+            replies.send(new ProducerRecord<>(topics.replies(server), null, codec.encodeReplies(outcomes)),
+                    (meta, error) -> {
+                        if (error != null) {
+                            log.debug("replies to server {} failed; they time out and are retried", server, error);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            log.debug("replies to server {} not sent", server, e);
         }
     }
 
