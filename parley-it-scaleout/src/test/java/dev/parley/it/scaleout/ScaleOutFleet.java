@@ -137,6 +137,11 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
         return keyspace;
     }
 
+    /** The prefix of this fleet's Kafka topics and group ids, such as {@code parley-it-<suffix>.}. */
+    String topicPrefix() {
+        return topicPrefix;
+    }
+
     /** Kills server {@code i} with SIGKILL and waits until it is gone. */
     void kill9(int i) throws InterruptedException {
         process(i).kill9();
