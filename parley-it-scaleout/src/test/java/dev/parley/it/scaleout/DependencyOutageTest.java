@@ -45,7 +45,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -67,9 +66,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * times, typing, presence, push, new connections) is measured and printed, per phase, for
  * docs/SCALE-OUT.md.
  *
- * <p>A Cassandra outage (SIGTERM, 5 s, restart) is measured by an opt-in test
- * ({@code -Dparley.it.cassandraOutage=true}): with the restart and the driver's reconnection it
- * takes about a minute, more than this module's time budget allows in every run.
+ * <p>A Cassandra outage (SIGTERM, 5 s, restart) runs too: the log keeps taking sends, the
+ * projection catches up once the node is back, and nothing acknowledged is lost.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -218,7 +216,6 @@ class DependencyOutageTest {
 
     @Test
     @Order(5)
-    @EnabledIfSystemProperty(named = "parley.it.cassandraOutage", matches = "true")
     void cassandraKilledAndRestartedUnderTrafficHoldsSendsAndLosesNothing() throws Exception {
         // SIGTERM, not SIGKILL: the one dev node syncs its commit log periodically, and a kill -9
         // was measured to lose its last 100-200 ms of acknowledged writes. That is the node's
@@ -468,19 +465,25 @@ class DependencyOutageTest {
             System.out.print(sb);
         }
 
-        /** Notifications flow through Kafka again: Bob's server consumes them for new sends. */
+        /**
+         * Delivery and routing work again: new sends reach Bob, and a typing indicator from Alice's
+         * server reaches Bob's server through its Kafka topic. (Inbox announcements may not cross
+         * Kafka at all: the projection writer that owns Bob's inbox partition may run on Bob's server.)
+         */
         void assertRoutingRecovered() {
-            double before = ServerMetrics.sum(bobServer, "parley_routing_kafka_received_total", "kind", "inbox");
+            double before = ServerMetrics.sum(bobServer, "parley_routing_kafka_received_total", "kind", "ephemeral");
             long t0 = System.nanoTime();
             List<Sent> probesSent = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 probesSent.add(join(alice.send(conv, "after " + i, null, prefix + "-after-" + i)));
             }
-            Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> assertThat(
-                    ServerMetrics.sum(bobServer, "parley_routing_kafka_received_total", "kind", "inbox"))
-                    .as("Bob's server consumed notifications from Kafka after the restart").isGreaterThan(before));
             Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(bobEvents.messages(conv))
                     .extracting(MessageView::msgId).contains(probesSent.get(2).msgId()));
+            Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                join(alice.typing(conv, true));
+                assertThat(ServerMetrics.sum(bobServer, "parley_routing_kafka_received_total", "kind", "ephemeral"))
+                        .as("Bob's server consumed notifications from Kafka after the restart").isGreaterThan(before);
+            });
             probes.add("after the checks: notifications through Kafka again within "
                     + (System.nanoTime() - t0) / 1_000_000 + " ms of the next sends");
         }
