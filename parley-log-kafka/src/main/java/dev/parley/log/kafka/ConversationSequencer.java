@@ -78,11 +78,13 @@ final class ConversationSequencer implements Processor<String, byte[], String, b
         String idemKey = m.conversationId() + '\n' + m.senderId() + '\n' + m.senderDeviceId() + '\n' + m.clientMsgId();
         Long firstSeq = idempotency.get(idemKey);
         if (firstSeq != null) {
-            outcome(m.conversationId(), new Outcome.Duplicate(a.origin(), a.requestId(), m.conversationId(), firstSeq), ts);
+            outcome(m.conversationId(),
+                    new Outcome.Duplicate(a.origin(), a.requestId(), m.conversationId(), firstSeq), ts);
             return;
         }
         if (state == null || !state.conversation().hasMember(m.senderId())) {
-            outcome(m.conversationId(), new Outcome.Rejected(a.origin(), a.requestId(), ErrorCode.CONVERSATION_NOT_FOUND,
+            outcome(m.conversationId(), new Outcome.Rejected(a.origin(), a.requestId(),
+                    ErrorCode.CONVERSATION_NOT_FOUND,
                     "no conversation \"" + m.conversationId() + "\""), ts);
             return;
         }
@@ -101,7 +103,8 @@ final class ConversationSequencer implements Processor<String, byte[], String, b
     private void create(Command.Create c, ConversationState state, Instant at, long ts) {
         Conversation conv = c.conversation();
         if (state != null) {
-            outcome(conv.id(), new Outcome.Changed(c.origin(), c.requestId(), state.conversation(), List.of(), false, 0), ts);
+            outcome(conv.id(),
+                    new Outcome.Changed(c.origin(), c.requestId(), state.conversation(), List.of(), false, 0), ts);
             return;
         }
         save(new ConversationState(conv, 0, Instant.EPOCH));

@@ -169,7 +169,8 @@ public final class KafkaLogStore implements MessageStore, AutoCloseable {
         });
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
-                log.info("conversation log running: {} partitions of {} owned here", ownedPartitions(), topics.commands());
+                log.info("conversation log running: {} partitions of {} owned here", ownedPartitions(),
+                        topics.commands());
             } else if (now == KafkaStreams.State.ERROR) {
                 log.error("conversation log stopped with an error; writes fail until the server restarts");
             }
@@ -221,7 +222,8 @@ public final class KafkaLogStore implements MessageStore, AutoCloseable {
     }
 
     @Override
-    public CompletionStage<ConversationWrite> updateConversation(Conversation updated, InboxEvent.MembershipChanged event,
+    public CompletionStage<ConversationWrite> updateConversation(Conversation updated,
+                                                                 InboxEvent.MembershipChanged event,
                                                                  List<String> recipients) {
         Objects.requireNonNull(updated, "updated");
         return ask(updated.id(), req -> new Command.Update(config.serverId(), req, clock.instant(), updated, event,

@@ -32,20 +32,23 @@ final class LogRecords {
         Instant at();
 
         /** Append a message; the message id is chosen by the asking server, so replays give the same id. */
-        record Append(String origin, String requestId, Instant at, String messageId, NewMessage message) implements Command {
+        record Append(String origin, String requestId, Instant at, String messageId, NewMessage message)
+                implements Command {
             @Override public String conversationId() {
                 return message.conversationId();
             }
         }
 
-        record Create(String origin, String requestId, Instant at, Conversation conversation, String actorId) implements Command {
+        record Create(String origin, String requestId, Instant at, Conversation conversation, String actorId)
+                implements Command {
             @Override public String conversationId() {
                 return conversation.id();
             }
         }
 
         /** Replace the conversation if its version is still {@code updated.version() - 1}. */
-        record Update(String origin, String requestId, Instant at, Conversation updated, InboxEvent.MembershipChanged event,
+        record Update(String origin, String requestId, Instant at, Conversation updated,
+                      InboxEvent.MembershipChanged event,
                       List<String> recipients) implements Command {
             public Update {
                 recipients = List.copyOf(recipients);

@@ -187,7 +187,10 @@ final class ProjectionWriter implements AutoCloseable {
             return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
         }
 
-        /** Back to the batch's first offsets, for the partitions still assigned here (the new owner of a revoked one replays from its committed offset). */
+        /**
+         * Back to the batch's first offsets, for the partitions still assigned here (the new owner
+         * of a revoked one replays from its committed offset).
+         */
         void rewind() {
             var assigned = consumer.assignment();
             firstOffsets.forEach((tp, offset) -> {
