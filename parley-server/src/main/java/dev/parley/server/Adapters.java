@@ -60,7 +60,8 @@ final class Adapters {
                     log = new KafkaLogStore(new KafkaLogConfig(k.bootstrapServers(), k.topicPrefix(), serverId,
                             k.partitions(), (short) k.replicationFactor(), k.minInsyncReplicas(),
                             s.dataDir().resolve("kafka-streams"), Duration.ofMillis(k.commitIntervalMs()),
-                            Duration.ofMillis(k.requestTimeoutMs()), Duration.ofMillis(k.sessionTimeoutMs())),
+                            Duration.ofMillis(k.requestTimeoutMs()), Duration.ofMillis(k.sessionTimeoutMs()),
+                            k.maxPendingWrites()),
                             cassandra, meters, clock);
                 } catch (RuntimeException e) {
                     cassandra.close();

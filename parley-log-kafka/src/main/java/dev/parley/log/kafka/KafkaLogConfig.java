@@ -15,13 +15,17 @@ import java.util.Objects;
  * @param commitInterval    how often the exactly-once transaction commits: a floor under latency
  * @param requestTimeout    how long a write waits for its outcome before failing as retryable
  * @param sessionTimeout    how long a silent (dead or paused) server keeps its partitions
+ * @param maxPendingWrites  writes this server may have waiting for the log; beyond it a write is
+ *                          refused at once (retryable), so that an overloaded log is not also
+ *                          buried under the retries of writes that timed out
  */
 public record KafkaLogConfig(String bootstrapServers, String topicPrefix, String serverId, int partitions,
                              short replicationFactor, int minInsyncReplicas, Path stateDir, Duration commitInterval,
-                             Duration requestTimeout, Duration sessionTimeout) {
+                             Duration requestTimeout, Duration sessionTimeout, int maxPendingWrites) {
     public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(10);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_PENDING_WRITES = 10_000;
 
     public KafkaLogConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -33,6 +37,9 @@ public record KafkaLogConfig(String bootstrapServers, String topicPrefix, String
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be at least 1");
+        }
+        if (maxPendingWrites < 1) {
+            throw new IllegalArgumentException("maxPendingWrites must be at least 1");
         }
     }
 }

@@ -102,6 +102,7 @@ public final class KafkaLogStore implements MessageStore, AutoCloseable {
     private final KafkaStreams streams;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Counter timeouts;
+    private final Counter refused;
     private final Timer roundTrip;
     private volatile ProjectionWriter writer;
 
@@ -150,6 +151,8 @@ public final class KafkaLogStore implements MessageStore, AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.topics = new LogTopics(config.topicPrefix(), config.serverId());
         this.timeouts = meters.counter("parley.log.timeouts");
+        this.refused = meters.counter("parley.log.refused");
+        meters.gaugeMapSize("parley.log.pending", List.of(), pending);
         this.roundTrip = Timer.builder("parley.log.round_trip").publishPercentiles(0.5, 0.99).register(meters);
         topics.ensure(config);
         this.producer = new KafkaProducer<>(producerProps(), new StringSerializer(), new ByteArraySerializer());
@@ -289,6 +292,12 @@ public final class KafkaLogStore implements MessageStore, AutoCloseable {
     private CompletionStage<Answer> ask(String key, java.util.function.Function<String, Command> command) {
         if (closed.get()) {
             return CompletableFuture.failedFuture(new ParleyException(ErrorCode.UNAVAILABLE, "the server is stopping"));
+        }
+        if (pending.size() >= config.maxPendingWrites()) {
+            refused.increment();
+            return CompletableFuture.failedFuture(new ParleyException(ErrorCode.UNAVAILABLE,
+                    "the message log is behind (" + config.maxPendingWrites()
+                            + " writes waiting on this server); retry"));
         }
         String req = runId + "." + Long.toString(requests.incrementAndGet(), 36);
         long now = System.nanoTime();

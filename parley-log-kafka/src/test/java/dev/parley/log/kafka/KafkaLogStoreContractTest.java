@@ -62,7 +62,8 @@ class KafkaLogStoreContractTest extends MessageStoreContract {
         }
         String prefix = "c" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".";
         KafkaLogStore store = new KafkaLogStore(new KafkaLogConfig(services.kafkaBootstrap(), prefix, "s1", 2,
-                (short) 1, 1, stateDir, Duration.ofMillis(10), Duration.ofSeconds(20), Duration.ofSeconds(10)),
+                (short) 1, 1, stateDir, Duration.ofMillis(10), Duration.ofSeconds(20), Duration.ofSeconds(10),
+                KafkaLogConfig.DEFAULT_MAX_PENDING_WRITES),
                 cassandra, new SimpleMeterRegistry(), clock);
         store.start(new RecordingRouter());
         await().atMost(Duration.ofSeconds(60)).until(store::running);

@@ -63,6 +63,8 @@ enum ConfigKey {
             "how long a silent (dead or paused) chat server keeps its log partitions before they move"),
     ROUTER_KAFKA_REQUEST_TIMEOUT_MS("router.kafka.requestTimeoutMs", Kind.INT, "10000", 100, 600_000,
             "how long a write waits for the log's answer before failing as retryable (UNAVAILABLE)"),
+    ROUTER_KAFKA_MAX_PENDING_WRITES("router.kafka.maxPendingWrites", Kind.INT, "10000", 1, 10_000_000,
+            "writes one server may have waiting for the log; beyond it a write is refused at once (UNAVAILABLE)"),
     PRESENCE_TYPE("presence.type", Kind.CHOICE, "in-memory", 0, 0,
             "presence registry: in-memory (one server) or redis (scale-out)", "in-memory", "redis"),
     PRESENCE_REDIS_URI("presence.redis.uri", Kind.STRING, "redis://127.0.0.1:6379", 1, 4096,

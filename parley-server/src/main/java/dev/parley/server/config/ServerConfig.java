@@ -214,13 +214,15 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                     Integer.parseInt(ConfigKey.ROUTER_KAFKA_PARTITIONS.defaultValue),
                     Integer.parseInt(ConfigKey.ROUTER_KAFKA_COMMIT_INTERVAL_MS.defaultValue),
                     Integer.parseInt(ConfigKey.ROUTER_KAFKA_SESSION_TIMEOUT_MS.defaultValue),
-                    Integer.parseInt(ConfigKey.ROUTER_KAFKA_REQUEST_TIMEOUT_MS.defaultValue)));
+                    Integer.parseInt(ConfigKey.ROUTER_KAFKA_REQUEST_TIMEOUT_MS.defaultValue),
+                    Integer.parseInt(ConfigKey.ROUTER_KAFKA_MAX_PENDING_WRITES.defaultValue)));
         }
     }
 
     /** The Kafka router ({@code router.type: kafka}). */
     public record Kafka(String bootstrapServers, String topicPrefix, int replicationFactor, int minInsyncReplicas,
-                        int partitions, int commitIntervalMs, int sessionTimeoutMs, int requestTimeoutMs) {
+                        int partitions, int commitIntervalMs, int sessionTimeoutMs, int requestTimeoutMs,
+                        int maxPendingWrites) {
         public Kafka {
             List<String> p = new ArrayList<>();
             range(p, ConfigKey.ROUTER_KAFKA_REPLICATION_FACTOR, replicationFactor);
@@ -229,6 +231,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
             range(p, ConfigKey.ROUTER_KAFKA_COMMIT_INTERVAL_MS, commitIntervalMs);
             range(p, ConfigKey.ROUTER_KAFKA_SESSION_TIMEOUT_MS, sessionTimeoutMs);
             range(p, ConfigKey.ROUTER_KAFKA_REQUEST_TIMEOUT_MS, requestTimeoutMs);
+            range(p, ConfigKey.ROUTER_KAFKA_MAX_PENDING_WRITES, maxPendingWrites);
             if (minInsyncReplicas > replicationFactor) {
                 p.add("router.kafka.minInsyncReplicas (" + minInsyncReplicas
                         + ") must not exceed router.kafka.replicationFactor (" + replicationFactor + ")");
@@ -385,7 +388,8 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                                     num(values, ConfigKey.ROUTER_KAFKA_PARTITIONS),
                                     num(values, ConfigKey.ROUTER_KAFKA_COMMIT_INTERVAL_MS),
                                     num(values, ConfigKey.ROUTER_KAFKA_SESSION_TIMEOUT_MS),
-                                    num(values, ConfigKey.ROUTER_KAFKA_REQUEST_TIMEOUT_MS))),
+                                    num(values, ConfigKey.ROUTER_KAFKA_REQUEST_TIMEOUT_MS),
+                                    num(values, ConfigKey.ROUTER_KAFKA_MAX_PENDING_WRITES))),
                     new Presence(str(values, ConfigKey.PRESENCE_TYPE),
                             new Redis(str(values, ConfigKey.PRESENCE_REDIS_URI),
                                     num(values, ConfigKey.PRESENCE_REDIS_ENTRY_TTL_SECONDS))),
