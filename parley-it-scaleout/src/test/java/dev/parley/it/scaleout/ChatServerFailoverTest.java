@@ -3,10 +3,7 @@ package dev.parley.it.scaleout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.client.CursorStore;
-import dev.parley.client.HistoryRequest;
-import dev.parley.client.ParleyAccounts;
 import dev.parley.client.ParleyClient;
-import dev.parley.protocol.ServerFrame.HistoryPage;
 import dev.parley.protocol.ServerFrame.MessageView;
 import dev.parley.protocol.ServerFrame.Sent;
 import dev.parley.testkit.TcpProxy;
@@ -329,7 +326,7 @@ class ChatServerFailoverTest {
             assertThat(m.seq()).isEqualTo(s.seq());
             assertThat(m.body()).isEqualTo(body(m.clientMsgId()));
         }
-        List<String> history = history(historyServer, bob.token(), conv);
+        List<String> history = History.messageIds(historyServer, bob.token(), conv, WAIT);
         assertThat(history).as("history on another server agrees")
                 .containsExactlyElementsOf(got.stream().map(MessageView::msgId).toList());
     }
@@ -408,20 +405,6 @@ class ChatServerFailoverTest {
 
     private static List<URI> survivorsOf(ScaleOutFleet fleet, int victim) {
         return IntStream.range(0, ScaleOutFleet.SIZE).filter(i -> i != victim).mapToObj(fleet::uri).toList();
-    }
-
-    private static List<String> history(URI server, String token, String conv) {
-        ParleyAccounts rest = ParleyAccounts.of(server);
-        List<String> out = new ArrayList<>();
-        long after = 0;
-        while (true) {
-            HistoryPage page = join(rest.history(token, conv, HistoryRequest.afterSeq(after, 500)));
-            page.messages().forEach(m -> out.add(m.msgId()));
-            if (!page.hasMore() || page.messages().isEmpty()) {
-                return out;
-            }
-            after = page.messages().get(page.messages().size() - 1).seq();
-        }
     }
 
     private <T extends AutoCloseable> T track(T c) {

@@ -3,10 +3,7 @@ package dev.parley.it.scaleout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.client.CursorStore;
-import dev.parley.client.HistoryRequest;
-import dev.parley.client.ParleyAccounts;
 import dev.parley.client.ParleyClient;
-import dev.parley.protocol.ServerFrame.HistoryPage;
 import dev.parley.protocol.ServerFrame.MessageView;
 import dev.parley.protocol.ServerFrame.Sent;
 import dev.parley.testkit.Waits;
@@ -205,7 +202,8 @@ class PartitionOwnerFailoverTest {
                 .as("Bob saw nothing more after the zombie came back").containsExactlyElementsOf(Waits.range(1, total));
         List<String> expected = talk.bobEvents.messages(talk.conv).stream().map(MessageView::msgId).toList();
         for (URI server : everyServer) {
-            assertThat(history(server, talk.bob.token(), talk.conv)).as("history on %s, after the zombie came back", server)
+            assertThat(History.messageIds(server, talk.bob.token(), talk.conv, WAIT))
+                    .as("history on %s, after the zombie came back", server)
                     .containsExactlyElementsOf(expected);
         }
         System.out.printf("partition owner paused: %s owned %s, paused %d ms; the partition moved to %s %d ms after "
@@ -536,7 +534,7 @@ class PartitionOwnerFailoverTest {
         }
         List<String> expected = got.stream().map(MessageView::msgId).toList();
         for (URI server : historyServers) {
-            assertThat(history(server, talk.bob.token(), talk.conv)).as("history on %s agrees", server)
+            assertThat(History.messageIds(server, talk.bob.token(), talk.conv, WAIT)).as("history on %s agrees", server)
                     .containsExactlyElementsOf(expected);
         }
     }
@@ -549,21 +547,6 @@ class PartitionOwnerFailoverTest {
                 .listener(listener)
                 .sendRetry(1_000, Duration.ofMinutes(3))
                 .build();
-    }
-
-    private static List<String> history(URI server, String token, String conv) {
-        ParleyAccounts rest = ParleyAccounts.of(server);
-        List<String> out = new ArrayList<>();
-        long after = 0;
-        for (int page = 0; page < 1_000; page++) {
-            HistoryPage p = join(rest.history(token, conv, HistoryRequest.afterSeq(after, 500)));
-            p.messages().forEach(m -> out.add(m.msgId()));
-            if (!p.hasMore() || p.messages().isEmpty()) {
-                return out;
-            }
-            after = p.messages().get(p.messages().size() - 1).seq();
-        }
-        throw new AssertionError("history of " + conv + " did not end within 1,000 pages");
     }
 
     private <T extends AutoCloseable> T track(T c) {

@@ -71,8 +71,7 @@ final class ConversationState {
      * back before the runs kept (a superset: a receipt then tells someone who did not send).
      */
     Set<String> sendersIn(long after, long upTo) {
-        boolean knownFromStart = !runStarts.isEmpty() && runStarts.get(0) == 1;
-        if (runStarts.isEmpty() || (after + 1 < runStarts.get(0) && !knownFromStart)) {
+        if (runStarts.isEmpty() || after + 1 < runStarts.get(0)) {
             return new HashSet<>(conversation.members());
         }
         Set<String> out = new HashSet<>();

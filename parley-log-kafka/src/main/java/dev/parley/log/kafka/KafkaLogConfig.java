@@ -22,9 +22,6 @@ import java.util.Objects;
 public record KafkaLogConfig(String bootstrapServers, String topicPrefix, String serverId, int partitions,
                              short replicationFactor, int minInsyncReplicas, Path stateDir, Duration commitInterval,
                              Duration requestTimeout, Duration sessionTimeout, int maxPendingWrites) {
-    public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(10);
-    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_PENDING_WRITES = 10_000;
 
     public KafkaLogConfig {
