@@ -93,6 +93,9 @@ import org.slf4j.LoggerFactory;
  * so the handler's state needs no locks and the event loop never waits.
  */
 public final class WebSocketSessionHandler extends ChannelDuplexHandler implements Transport {
+    /** Bytes read while the peer does not read, after which reading stops until it does. */
+    static final int HELD_WHILE_NOT_WRITABLE = 4096;
+
     private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
 
     /** Time allowed between the upgrade and a successful authentication. */
@@ -323,6 +326,9 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
                 partialFrame = in;
             } else {
                 in.release();
+            }
+            if (state != State.CLOSED && ctx.channel().isActive()) {
+                updateAutoRead();
             }
         }
     }
@@ -585,13 +591,21 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         super.channelWritabilityChanged(ctx);
     }
 
+    /** Bytes read and not yet handled (they wait while the peer does not read). */
+    private int heldBytes() {
+        return partialFrame == null ? 0 : partialFrame.readableBytes();
+    }
+
     /**
-     * Reads from the socket only while the peer reads what it is sent (the channel is writable)
-     * and no token is being checked. A closing connection keeps reading: its input is dropped,
+     * Reads from the socket while the peer reads what it is sent (the channel is writable), and
+     * while it does not, until {@link #HELD_WHILE_NOT_WRITABLE} bytes wait: a stalled reader that
+     * keeps sending heartbeats is seen alive (the idle sweep drops only a peer that sends nothing or
+     * filled that allowance), and no token is being checked. A closing connection keeps reading: its input is dropped,
      * and the read notices the peer's end.
      */
     private void updateAutoRead() {
-        boolean read = state != State.AUTHENTICATING && (state == State.CLOSED || ctx.channel().isWritable());
+        boolean read = state != State.AUTHENTICATING && (state == State.CLOSED || ctx.channel().isWritable()
+                || heldBytes() < HELD_WHILE_NOT_WRITABLE);
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }

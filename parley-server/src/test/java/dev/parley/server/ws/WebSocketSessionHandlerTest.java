@@ -731,7 +731,7 @@ class WebSocketSessionHandlerTest {
         open();
         ch.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
         ch.runPendingTasks(); // the writability change is announced in a task
-        assertThat(ch.config().isAutoRead()).as("reading paused").isFalse();
+        assertThat(ch.config().isAutoRead()).as("still reading while little waits: heartbeats are seen").isTrue();
         text("{\"type\":\"ping\",\"id\":\"p1\"}");
         ch.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("hb", StandardCharsets.UTF_8)));
         assertThat(gateway.session.frames).isEmpty();
@@ -747,6 +747,17 @@ class WebSocketSessionHandlerTest {
         assertThat(json(out.get(0)).get("type").asText()).isEqualTo("pong");
         assertThat(out.get(1)).isInstanceOf(PongWebSocketFrame.class);
         ReferenceCountUtil.release(out.get(1));
+    }
+
+    @Test
+    void readingStopsOnceEnoughWaitsWhileTheConnectionIsNotWritable() {
+        open();
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        ch.runPendingTasks();
+        text("{\"type\":\"ping\",\"id\":\"" + "p".repeat(WebSocketSessionHandler.HELD_WHILE_NOT_WRITABLE) + "\"}");
+        assertThat(ch.config().isAutoRead()).as("reading paused").isFalse();
+        assertThat(gateway.session.frames).isEmpty();
+        assertThat(outbound()).isEmpty();
     }
 
     @Test
