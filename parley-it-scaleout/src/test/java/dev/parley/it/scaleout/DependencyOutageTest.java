@@ -228,7 +228,22 @@ class DependencyOutageTest {
             throw e;
         }
         o.assertRoutingRecovered();
+        assertEveryServerServesAccountsAgain();
         o.report();
+    }
+
+    /**
+     * Accounts live only in Cassandra: a login on every chat server proves each one's driver
+     * session is back on the restarted node (and leaves the fleet ready for the next test).
+     */
+    private void assertEveryServerServesAccountsAgain() {
+        for (URI server : users.servers()) {
+            long t0 = System.nanoTime();
+            Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                    .untilAsserted(() -> users.login(users.register("back"), server));
+            System.out.printf("outage cassandra: %s logs users in again %d ms after the checks%n",
+                    server, (System.nanoTime() - t0) / 1_000_000);
+        }
     }
 
     // ---- one outage under traffic ---------------------------------------------------------------

@@ -15,6 +15,7 @@ import dev.parley.core.message.Watermarks;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
@@ -140,6 +141,10 @@ public final class CassandraStore implements AccountStore, AutoCloseable {
                 // default two-second quiet period on shutdown.
                 .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
                 .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
+                // A node back from a restart is used again within seconds: the driver's default
+                // backoff doubles up to a minute, and every request fails NoNodeAvailable meanwhile.
+                .withDuration(DefaultDriverOption.RECONNECTION_BASE_DELAY, Duration.ofMillis(500))
+                .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, Duration.ofSeconds(4))
                 // Write timestamps come from Java's clock: the optional native (JNR) clock is excluded.
                 .withBoolean(DefaultDriverOption.TIMESTAMP_GENERATOR_FORCE_JAVA_CLOCK, true)
                 .build();
