@@ -69,7 +69,8 @@ public final class Parley implements AutoCloseable {
         this.conversations = new ConversationService(store, accountStore, router, clock, settings.maxGroupMembers());
         PushService pushService = new PushService(push == null ? List.of() : List.of(push), accountStore,
                 presenceRegistry, meters);
-        this.messaging = new MessagingService(store, conversations, router, pushService, settings.maxBodyBytes(), meters);
+        this.messaging = new MessagingService(store, conversations, router, pushService, settings.maxBodyBytes(),
+                settings.maxOutboundBytes(), meters);
         this.presence = new PresenceService(presenceRegistry, accountStore, store);
         Counter framesIn = meters.counter("parley.frames.in");
         Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);

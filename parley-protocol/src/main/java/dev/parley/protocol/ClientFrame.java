@@ -46,6 +46,7 @@ public sealed interface ClientFrame {
             Fields.requireText("conv", conv, 128);
             Fields.requireText("clientMsgId", clientMsgId, 64);
             if (body == null) throw Fields.invalid("body is required");
+            Fields.requireWellFormed("body", body);
             if (contentType != null) Fields.requireText("contentType", contentType, 128);
         }
     }

@@ -28,6 +28,22 @@ final class Fields {
         if (value.length() > maxLength) {
             throw invalid(name + " must be at most " + maxLength + " characters");
         }
+        requireWellFormed(name, value);
+    }
+
+    /**
+     * Refuses a lone UTF-16 surrogate ({@code "\uD800"} in JSON): it is not Unicode, has no UTF-8
+     * form, and would be stored as something other than what was sent.
+     */
+    static void requireWellFormed(String name, String value) {
+        for (int i = 0, n = value.length(); i < n; i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw invalid(name + " contains a lone UTF-16 surrogate at index " + i + " (not valid Unicode)");
+            }
+        }
     }
 
     static void requireNonNegative(String name, long value) {

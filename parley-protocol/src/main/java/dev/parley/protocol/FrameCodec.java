@@ -2,9 +2,11 @@ package dev.parley.protocol;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -99,7 +101,10 @@ public final class FrameCodec {
     /** @param frequentFrames false to encode and decode every frame by data binding (for tests) */
     FrameCodec(boolean frequentFrames) {
         this.frequentFrames = frequentFrames;
-        this.mapper = new ObjectMapper()
+        // Characters outside the BMP (emoji) go out as their 4 UTF-8 bytes, not as a 12-byte
+        // surrogate-pair escape: a reply of emoji is a third of the size.
+        this.mapper = new ObjectMapper(JsonFactory.builder()
+                .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build())
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                 .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
                 .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
@@ -114,6 +119,19 @@ public final class FrameCodec {
         Map<Class<? extends ClientFrame>, ObjectReader> readers = new HashMap<>();
         CLIENT_TYPES.values().forEach(cls -> readers.put(cls, mapper.readerFor(cls)));
         this.clientReaders = Collections.unmodifiableMap(readers);
+    }
+
+    /**
+     * An upper bound of the JSON bytes {@code m} takes inside a frame: its strings exactly as
+     * encoded, plus the field names and numbers. What bounds a page of history in bytes.
+     */
+    public static int encodedLength(ServerFrame.MessageView m) {
+        int bytes = 140; // braces, commas, the nine names, two longs at their widest
+        for (String s : new String[] {m.conv(), m.msgId(), m.from(), m.fromDevice(), m.clientMsgId(), m.body(),
+                m.contentType()}) {
+            bytes += s == null ? 0 : JsonBytes.stringLength(s);
+        }
+        return bytes;
     }
 
     /** The shared mapper, configured for the wire; do not reconfigure. */

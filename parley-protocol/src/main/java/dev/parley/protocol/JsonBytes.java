@@ -7,10 +7,11 @@ import java.util.Arrays;
 /**
  * A JSON object written straight into a reusable byte array, for the frames every message costs
  * ({@link FrequentFrames}). Strings are escaped as Jackson's generator escapes them with its
- * default features (quote, backslash and control characters, the latter as the short escapes
- * where JSON has one and as upper-case hexadecimal {@code u00XX} escapes otherwise; UTF-16
- * surrogates as such escapes too; everything else as UTF-8), so the bytes are the ones it wrote, without its per-field state checks,
- * per-frame generator and buffer recycling.
+ * features (quote, backslash and control characters, the latter as the short escapes where JSON
+ * has one and as upper-case hexadecimal {@code u00XX} escapes otherwise; a surrogate pair as the
+ * 4 UTF-8 bytes of its code point, a lone surrogate as an escape; everything else as UTF-8), so
+ * the bytes are the ones it wrote, without its per-field state checks, per-frame generator and
+ * buffer recycling.
  *
  * <p>Not thread-safe: one per thread ({@link #forThisThread}).
  */
@@ -126,8 +127,17 @@ final class JsonBytes {
                 ensure(2 + (n - i));
                 buf[len++] = (byte) (0xC0 | (c >> 6));
                 buf[len++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                // A pair is one code point: its 4 UTF-8 bytes (COMBINE_UNICODE_SURROGATES_IN_UTF8).
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                ensure(4 + (n - i));
+                buf[len++] = (byte) (0xF0 | (cp >> 18));
+                buf[len++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                buf[len++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                buf[len++] = (byte) (0x80 | (cp & 0x3F));
             } else if (Character.isSurrogate(c)) {
-                // Jackson 2 writes UTF-16 surrogates, paired or not, as escapes rather than 4-byte UTF-8.
+                // A lone surrogate has no UTF-8 form; clients cannot send one (Fields), so only
+                // text stored before that rule gets here: escaped, as Jackson does.
                 ensure(6 + (n - i));
                 buf[len++] = '\\';
                 buf[len++] = 'u';
@@ -144,6 +154,32 @@ final class JsonBytes {
         }
         ensure(1);
         buf[len++] = '"';
+    }
+
+    /** The bytes {@link #string} writes for {@code s}, quotes included. */
+    static int stringLength(String s) {
+        int n = s.length();
+        int bytes = n + 2;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                if (c == '"' || c == '\\' || c == '\b' || c == '\t' || c == '\n' || c == '\f' || c == '\r') {
+                    bytes += 1;
+                } else if (c < 0x20) {
+                    bytes += 5;
+                }
+            } else if (c < 0x800) {
+                bytes += 1;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 2; // two chars, four bytes
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                bytes += 5;
+            } else {
+                bytes += 2;
+            }
+        }
+        return bytes;
     }
 
     private void asciiChar(char c) {

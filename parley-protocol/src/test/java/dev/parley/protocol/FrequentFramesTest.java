@@ -79,6 +79,26 @@ class FrequentFramesTest {
     }
 
     @Test
+    void aMessagesEncodedLengthIsAnUpperBoundOfItsBytes() throws Exception {
+        java.util.Random random = new java.util.Random(20261206);
+        List<String> texts = new ArrayList<>(AWKWARD_TEXT);
+        texts.addAll(List.of("\ud83d", "a\ude00b", "\ud83d\ude00".repeat(100)));
+        for (int i = 0; i < 2_000; i++) {
+            texts.add(randomText(random));
+        }
+        for (String t : texts) {
+            JsonBytes b = JsonBytes.forThisThread();
+            b.string(t);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            b.writeTo(out);
+            assertThat(JsonBytes.stringLength(t)).as("%s", t).isEqualTo(out.size());
+            ServerFrame.MessageView m = new ServerFrame.MessageView(t, Long.MIN_VALUE, t, t, t, t, Long.MIN_VALUE, t, t);
+            int framed = bytes(fast, new ServerFrame.MessageEvent(0, m)).getBytes(StandardCharsets.UTF_8).length;
+            assertThat(FrameCodec.encodedLength(m)).as("%s", t).isGreaterThanOrEqualTo(framed - 40);
+        }
+    }
+
+    @Test
     void unpairedSurrogatesEncodeAsDataBindingDoes() throws Exception {
         for (String t : List.of("\ud83d", "a\ude00b", "\ude00\ud83d", "x\ud83d")) {
             ServerFrame f = new ServerFrame.Ok(t);

@@ -8,6 +8,7 @@ import dev.parley.core.delivery.MessageRouter;
 import dev.parley.core.push.PushService;
 import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.FrameCodec;
 import dev.parley.protocol.ParleyException;
 import dev.parley.protocol.ServerFrame;
 import io.micrometer.core.instrument.Counter;
@@ -27,17 +28,19 @@ public final class MessagingService {
     private final MessageRouter router;
     private final PushService push;
     private final int maxBodyBytes;
+    private final int maxPageBytes;
     private final Counter sent;
     private final Counter duplicates;
     private final Timer appendTimer;
 
     public MessagingService(MessageStore store, ConversationService conversations, MessageRouter router,
-                            PushService push, int maxBodyBytes, MeterRegistry meters) {
+                            PushService push, int maxBodyBytes, int maxPageBytes, MeterRegistry meters) {
         this.store = store;
         this.conversations = conversations;
         this.router = router;
         this.push = push;
         this.maxBodyBytes = maxBodyBytes;
+        this.maxPageBytes = maxPageBytes;
         this.sent = meters.counter("parley.messages.sent");
         this.duplicates = meters.counter("parley.messages.duplicates");
         this.appendTimer = Timer.builder("parley.store.append").publishPercentiles(0.5, 0.99).register(meters);
@@ -72,7 +75,10 @@ public final class MessagingService {
         });
     }
 
-    /** A page of history for a member, oldest first. */
+    /**
+     * A page of history for a member, oldest first: at most {@code limit} messages and, past the
+     * first, at most {@code maxPageBytes} of encoded JSON; {@code hasMore} says a next page exists.
+     */
     public CompletionStage<ServerFrame.HistoryPage> history(String userId, String requestId, ClientFrame.History h) {
         int limit = h.limit() == null ? 50 : h.limit();
         HistoryQuery q;
@@ -90,12 +96,34 @@ public final class MessagingService {
                 .thenCompose(c -> store.history(h.conv(), q))
                 .thenApply(list -> {
                     boolean more = list.size() > limit;
-                    List<StoredMessage> page = !more ? list
-                            : q.direction() == HistoryQuery.Direction.AFTER ? list.subList(0, limit)
-                            : list.subList(1, list.size());
-                    return new ServerFrame.HistoryPage(requestId, h.conv(),
-                            page.stream().map(Views::message).toList(), more);
+                    boolean after = q.direction() == HistoryQuery.Direction.AFTER;
+                    List<StoredMessage> page = !more ? list : after ? list.subList(0, limit) : list.subList(1, list.size());
+                    List<ServerFrame.MessageView> views = page.stream().map(Views::message).toList();
+                    List<ServerFrame.MessageView> fitting = withinBytes(views, after, maxPageBytes);
+                    return new ServerFrame.HistoryPage(requestId, h.conv(), fitting, more || fitting.size() < views.size());
                 });
+    }
+
+    /**
+     * The longest run of {@code views} whose encoding fits {@code budget} bytes, kept from the end
+     * nearest the query's anchor (the start when paging forward, the end when paging back), and
+     * never empty: a small request must not buy a reply of any size, and the next page starts
+     * where this one stopped.
+     */
+    static List<ServerFrame.MessageView> withinBytes(List<ServerFrame.MessageView> views, boolean fromStart,
+                                                      int budget) {
+        int n = views.size();
+        int used = 0;
+        int kept = 0;
+        while (kept < n) {
+            int bytes = FrameCodec.encodedLength(views.get(fromStart ? kept : n - 1 - kept));
+            if (kept > 0 && used + bytes > budget) {
+                break;
+            }
+            used += bytes;
+            kept++;
+        }
+        return fromStart ? views.subList(0, kept) : views.subList(n - kept, n);
     }
 
     /** Marks the conversation read up to {@code upTo} for the user. */

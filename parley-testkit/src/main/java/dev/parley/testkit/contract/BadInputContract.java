@@ -84,6 +84,14 @@ public abstract class BadInputContract extends ContractSupport {
                 .put("state", "dancing")), "INVALID_FIELD", "f-8");
         assertError(raw.request(RawSocket.object().put("type", "read").put("id", "f-9").put("conv", conv)
                 .put("upTo", -1)), "INVALID_FIELD", "f-9");
+        // A lone surrogate is not Unicode: it could not be stored as sent, and two client ids
+        // differing only there would collide once stored.
+        raw.sendText("{\"type\":\"send\",\"id\":\"f-10\",\"conv\":\"" + conv
+                + "\",\"clientMsgId\":\"c10\",\"body\":\"half \\uD83D of an emoji\"}");
+        assertError(raw.awaitReply("f-10"), "INVALID_FIELD", "f-10");
+        raw.sendText("{\"type\":\"send\",\"id\":\"f-11\",\"conv\":\"" + conv
+                + "\",\"clientMsgId\":\"c\\uDE00\",\"body\":\"x\"}");
+        assertError(raw.awaitReply("f-11"), "INVALID_FIELD", "f-11");
 
         int mark = raw.mark();
         raw.sendText("{\"type\":\"ping\"}");

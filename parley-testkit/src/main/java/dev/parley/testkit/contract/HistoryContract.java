@@ -2,6 +2,7 @@ package dev.parley.testkit.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.client.HistoryRequest;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ServerFrame.HistoryPage;
@@ -9,6 +10,7 @@ import dev.parley.protocol.ServerFrame.MessageView;
 import dev.parley.protocol.ServerFrame.Sent;
 import dev.parley.testkit.contract.TestUsers.Client;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +71,50 @@ public abstract class HistoryContract extends ContractSupport {
         }
         assertThat(seen).containsExactlyElementsOf(range(1, 45));
         assertThat(pages).isEqualTo(5);
+    }
+
+    /**
+     * A page is bounded in bytes as well as in count (by {@code limits.maxOutboundBytes}, 256 KiB
+     * by default): a 16-byte request cannot buy a reply of any size. Emoji travel as their four
+     * UTF-8 bytes, not as twelve bytes of escapes.
+     */
+    @Test
+    void pagesOfLargeMessagesAreBoundedInBytesAndPageOnWithoutGaps() {
+        Client a = users.newClient("alice");
+        Client b = users.newClient("bob");
+        String conv = direct(a, b);
+        String emoji = "\uD83D\uDE00".repeat(16_000); // 64,000 bytes of UTF-8, within the 64 KiB body limit
+        List<String> bodies = new ArrayList<>();
+        for (int i = 1; i <= 12; i++) {
+            bodies.add(i + emoji);
+        }
+        sendAll(a, conv, bodies);
+
+        TestUsers.Device other = users.login(b.device().user(), b.device().server()); // Bob's SDK keeps its own
+        RawSocket raw = users.track(RawSocket.open(other.server(), other.token()));
+        JsonNode page = raw.request(RawSocket.frame("history").put("id", "big-1").put("conv", conv).put("limit", 300));
+        assertThat(page.path("type").asText()).isEqualTo("history");
+        assertThat(raw.bytesOf(page)).as("reply bytes").isLessThanOrEqualTo(262_144 + 512);
+        assertThat(page.path("hasMore").asBoolean()).isTrue();
+        assertThat(page.path("messages").size()).isBetween(1, 11);
+        JsonNode newest = page.path("messages").get(page.path("messages").size() - 1);
+        assertThat(newest.path("seq").asLong()).as("paging back keeps the newest").isEqualTo(12);
+        assertThat(newest.path("body").asText()).isEqualTo(bodies.get(11));
+        JsonNode one = raw.request(RawSocket.frame("history").put("id", "big-2").put("conv", conv)
+                .put("afterSeq", 0).put("limit", 1));
+        assertThat(raw.bytesOf(one)).as("one message of 16,000 emoji on the wire").isBetween(64_000, 64_600);
+
+        List<String> seen = new ArrayList<>();
+        HistoryPage sdkPage = join(b.sdk().history(conv, HistoryRequest.latest(300)));
+        seen.addAll(0, sdkPage.messages().stream().map(MessageView::body).toList());
+        while (sdkPage.hasMore()) {
+            sdkPage = join(b.sdk().history(conv, HistoryRequest.beforeSeq(sdkPage.messages().get(0).seq(), 300)));
+            seen.addAll(0, sdkPage.messages().stream().map(MessageView::body).toList());
+        }
+        assertThat(seen).containsExactlyElementsOf(bodies);
+        HistoryPage rest = join(users.rest(b.device()).history(b.device().token(), conv, HistoryRequest.afterSeq(0, 300)));
+        assertThat(rest.hasMore()).as("REST pages are bounded the same way").isTrue();
+        assertThat(rest.messages()).extracting(MessageView::body).isEqualTo(bodies.subList(0, rest.messages().size()));
     }
 
     @Test

@@ -9,9 +9,12 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -43,6 +46,8 @@ public final class RawSocket implements AutoCloseable {
     }
 
     private final List<JsonNode> frames = new ArrayList<>();
+    /** By identity: two frames may be equal JSON. */
+    private final Map<JsonNode, Integer> frameBytes = new IdentityHashMap<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private volatile WebSocket ws;
@@ -292,7 +297,19 @@ public final class RawSocket implements AutoCloseable {
         }
         synchronized (frames) {
             frames.add(node);
+            frameBytes.put(node, text.getBytes(StandardCharsets.UTF_8).length);
             frames.notifyAll();
+        }
+    }
+
+    /** The size in UTF-8 bytes of a received frame, as the server sent it. */
+    public int bytesOf(JsonNode frame) {
+        synchronized (frames) {
+            Integer bytes = frameBytes.get(frame);
+            if (bytes == null) {
+                throw new IllegalArgumentException("not a frame this socket received");
+            }
+            return bytes;
         }
     }
 
