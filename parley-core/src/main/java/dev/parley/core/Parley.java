@@ -128,7 +128,10 @@ public final class Parley implements AutoCloseable {
         return accounts.authenticate(token);
     }
 
-    /** Opens the session of an authenticated device on a new connection; sends {@code welcome}. */
+    /**
+     * Opens the session of an authenticated device on a new connection and sends {@code welcome};
+     * call on the transport's executor, before handling any frame of the connection.
+     */
     public DeviceSession openSession(Device device, Transport transport) {
         return sessions.open(device, transport);
     }

@@ -425,9 +425,12 @@ public final class DeviceSession implements Transport.Listener {
         });
     }
 
-    /** Sends {@code welcome}; called once when the session opens. */
+    /**
+     * Sends {@code welcome}; called once when the session opens, on the transport's executor and
+     * before any frame the client sent is handled, so {@code welcome} is always the first frame.
+     */
     void welcome(ServerFrame.Welcome welcome) {
-        transport.executor().execute(() -> transport.send(welcome));
+        transport.send(welcome);
     }
 
     /** Tells the client to reconnect and closes the connection (shutdown, replacement, revocation). */

@@ -30,7 +30,6 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -487,10 +486,10 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
      */
     private void onCloseFrame(ByteBuf payload) {
         if (payload.isReadable()) {
-            int status = payload.getShort(payload.readerIndex()); // signed, as WebSocketCloseStatus expects
-            if (!WebSocketCloseStatus.isValidStatusCode(status)) {
+            int status = payload.getUnsignedShort(payload.readerIndex());
+            if (!isValidCloseStatus(status)) {
                 payload.release();
-                protocolViolation("invalid close status code " + (status & 0xFFFF));
+                protocolViolation("invalid close status code " + status);
                 return;
             }
             if (!ByteBufUtil.isText(payload, payload.readerIndex() + 2, payload.readableBytes() - 2,
@@ -507,6 +506,16 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         beginClosing();
         ctx.writeAndFlush(wireFrame(OPCODE_CLOSE, payload)).addListener(ChannelFutureListener.CLOSE);
         dropAfterCloseTimeout();
+    }
+
+    /**
+     * Whether a peer may send {@code status} (RFC 6455 section 7.4): the defined codes it may send
+     * (1004-1006 and 1015 are never sent), and 3000-4999 for registered and private use.
+     * Netty's check lets 5000 and above through.
+     */
+    static boolean isValidCloseStatus(int status) {
+        return status >= 1000 && status <= 1003 || status >= 1007 && status <= 1014
+                || status >= 3000 && status <= 4999;
     }
 
     /** Adds a fragment to the message being joined (the hard limit applies to the whole); takes ownership. */

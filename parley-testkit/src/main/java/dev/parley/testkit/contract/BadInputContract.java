@@ -177,6 +177,36 @@ public abstract class BadInputContract extends ContractSupport {
     }
 
     @Test
+    void closeStatusesAPeerMayNotSendFailTheConnectionWith1002() throws Exception {
+        Device other = users.login(alice.user());
+        // RFC 6455 7.4: 1004-1006 and 1015 are never sent, 5000 and above are not defined.
+        for (int status : new int[] {999, 1004, 1005, 1006, 1015, 2999, 5000, 65_535}) {
+            assertThat(Rfc6455Probe.exchange(other.server(), other.token(), false,
+                    List.of(Rfc6455Probe.closeFrame(status)), Integer.MAX_VALUE, TIMEOUT).closeStatus())
+                    .as("answer to close %d", status).isEqualTo(1002);
+        }
+        for (int status : new int[] {1000, 1001, 3000, 4999}) {
+            assertThat(Rfc6455Probe.exchange(other.server(), other.token(), false,
+                    List.of(Rfc6455Probe.closeFrame(status)), Integer.MAX_VALUE, TIMEOUT).closeStatus())
+                    .as("answer to close %d", status).isEqualTo(status);
+        }
+        assertStillUsable();
+    }
+
+    @Test
+    void framesRightBehindTheUpgradeAreAnsweredAfterWelcome() throws Exception {
+        Device other = users.login(alice.user());
+        List<byte[]> pings = List.of(
+                Rfc6455Probe.maskedFrame(0x1, "{\"type\":\"ping\",\"id\":\"early-1\"}".getBytes(StandardCharsets.UTF_8)),
+                Rfc6455Probe.maskedFrame(0x1, "{\"type\":\"ping\",\"id\":\"early-2\"}".getBytes(StandardCharsets.UTF_8)));
+        Rfc6455Probe.Outcome outcome = Rfc6455Probe.exchange(other.server(), other.token(), true, pings, 3, TIMEOUT);
+        assertThat(outcome.texts()).hasSize(3);
+        assertThat(outcome.texts().get(0)).as("the first frame").contains("\"type\":\"welcome\"");
+        assertThat(outcome.texts().get(1)).contains("\"type\":\"pong\"", "\"early-1\"");
+        assertThat(outcome.texts().get(2)).contains("\"type\":\"pong\"", "\"early-2\"");
+    }
+
+    @Test
     void floodingIsAnsweredWithRateLimitedAndTheConnectionSurvives() {
         Deployment.Limits l = limits();
         int n = l.rateLimitBurst() + 2 * l.rateLimitPerSecond() + 50;

@@ -37,6 +37,17 @@ public final class Rfc6455Probe {
      * one text frame carrying {@code payload} as is, and returns how the server answered.
      */
     public static Outcome sendText(URI base, String token, byte[] payload, Duration timeout) throws IOException {
+        return exchange(base, token, false, List.of(maskedFrame(0x1, payload)), Integer.MAX_VALUE, timeout);
+    }
+
+    /**
+     * Connects as the device with {@code token} and sends {@code frames} (whole wire frames, see
+     * {@link #maskedFrame}) after the handshake's answer, or in the handshake's own write when
+     * {@code behindHandshake}; returns the text frames until the server's close, or the first
+     * {@code texts} of them (then the status is 0: the connection was left open).
+     */
+    public static Outcome exchange(URI base, String token, boolean behindHandshake, List<byte[]> frames,
+                                   int texts, Duration timeout) throws IOException {
         String host = base.getHost();
         int port = base.getPort() > 0 ? base.getPort() : 80;
         try (Socket socket = new Socket()) {
@@ -54,54 +65,73 @@ public final class Rfc6455Probe {
                     + "Sec-WebSocket-Version: 13\r\n"
                     + "Authorization: Bearer " + token + "\r\n"
                     + "\r\n";
-            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            all.write(request.getBytes(StandardCharsets.US_ASCII));
+            if (behindHandshake) {
+                frames.forEach(all::writeBytes);
+            }
+            out.write(all.toByteArray());
             out.flush();
             String status = readHeaders(in);
             if (!status.startsWith("HTTP/1.1 101")) {
                 throw new IOException("handshake refused: " + status);
             }
-            out.write(maskedFrame(0x1, payload));
-            out.flush();
-            List<String> texts = new ArrayList<>();
-            try {
-                while (true) {
-                    int b0 = readByte(in);
-                    int b1 = readByte(in);
-                    int opcode = b0 & 0x0f;
-                    long len = b1 & 0x7f;
-                    if (len == 126) {
-                        len = ((long) readByte(in) << 8) | readByte(in);
-                    } else if (len == 127) {
-                        len = 0;
-                        for (int i = 0; i < 8; i++) {
-                            len = (len << 8) | readByte(in);
-                        }
-                    }
-                    byte[] mask = (b1 & 0x80) != 0 ? in.readNBytes(4) : null;
-                    byte[] data = in.readNBytes((int) len);
-                    if (data.length < len) {
-                        return new Outcome(1006, texts);
-                    }
-                    if (mask != null) {
-                        for (int i = 0; i < data.length; i++) {
-                            data[i] ^= mask[i % 4];
-                        }
-                    }
-                    if (opcode == 0x8) {
-                        int code = data.length >= 2 ? ((data[0] & 0xff) << 8) | (data[1] & 0xff) : 1005;
-                        return new Outcome(code, texts);
-                    }
-                    if (opcode == 0x1) {
-                        texts.add(new String(data, StandardCharsets.UTF_8));
+            if (!behindHandshake) {
+                for (byte[] f : frames) {
+                    out.write(f);
+                }
+                out.flush();
+            }
+            return readUntilClose(in, texts, timeout);
+        }
+    }
+
+    private static Outcome readUntilClose(InputStream in, int wanted, Duration timeout) throws IOException {
+        List<String> texts = new ArrayList<>();
+        try {
+            while (texts.size() < wanted) {
+                int b0 = readByte(in);
+                int b1 = readByte(in);
+                int opcode = b0 & 0x0f;
+                long len = b1 & 0x7f;
+                if (len == 126) {
+                    len = ((long) readByte(in) << 8) | readByte(in);
+                } else if (len == 127) {
+                    len = 0;
+                    for (int i = 0; i < 8; i++) {
+                        len = (len << 8) | readByte(in);
                     }
                 }
-            } catch (EOFException e) {
-                return new Outcome(1006, texts);
-            } catch (SocketTimeoutException e) {
-                throw new IOException("the server neither closed the connection nor answered within " + timeout
-                        + "; frames: " + texts, e);
+                byte[] mask = (b1 & 0x80) != 0 ? in.readNBytes(4) : null;
+                byte[] data = in.readNBytes((int) len);
+                if (data.length < len) {
+                    return new Outcome(1006, texts);
+                }
+                if (mask != null) {
+                    for (int i = 0; i < data.length; i++) {
+                        data[i] ^= mask[i % 4];
+                    }
+                }
+                if (opcode == 0x8) {
+                    int code = data.length >= 2 ? ((data[0] & 0xff) << 8) | (data[1] & 0xff) : 1005;
+                    return new Outcome(code, texts);
+                }
+                if (opcode == 0x1) {
+                    texts.add(new String(data, StandardCharsets.UTF_8));
+                }
             }
+            return new Outcome(0, texts);
+        } catch (EOFException e) {
+            return new Outcome(1006, texts);
+        } catch (SocketTimeoutException e) {
+            throw new IOException("the server neither closed the connection nor answered within " + timeout
+                    + "; frames: " + texts, e);
         }
+    }
+
+    /** A close frame with {@code status} and no reason. */
+    public static byte[] closeFrame(int status) {
+        return maskedFrame(0x8, new byte[] {(byte) (status >>> 8), (byte) status});
     }
 
     private static String readHeaders(InputStream in) throws IOException {
@@ -125,7 +155,8 @@ public final class Rfc6455Probe {
         return b;
     }
 
-    private static byte[] maskedFrame(int opcode, byte[] payload) {
+    /** One final frame as a client sends it: masked with a random key. */
+    public static byte[] maskedFrame(int opcode, byte[] payload) {
         ByteArrayOutputStream f = new ByteArrayOutputStream();
         f.write(0x80 | opcode);
         if (payload.length < 126) {
