@@ -55,8 +55,10 @@ public interface MessageStore {
                                                 List<String> notify);
 
     /**
-     * Appends a message, idempotently: if the sender device already sent {@code clientMsgId}, the
-     * first message is returned with {@code duplicate = true}. Otherwise assigns the next sequence
+     * Appends a message, idempotently: if the sender device already sent {@code clientMsgId} to
+     * this conversation, the first message is returned with {@code duplicate = true} (the key is
+     * device, conversation and client id: a partitioned log decides it where the conversation is
+     * sequenced, with no lookup across conversations). Otherwise assigns the next sequence
      * number and a timestamp not below the previous message's, and appends a
      * {@link InboxEvent.MessageAdded} entry to the inbox of every current member (sender included).
      * Fails with {@code CONVERSATION_NOT_FOUND} when the conversation is missing or the sender is

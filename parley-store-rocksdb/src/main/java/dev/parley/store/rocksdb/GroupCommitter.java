@@ -120,7 +120,9 @@ final class GroupCommitter {
                     log.warn("committer interrupted while open; continuing");
                 }
             } catch (Throwable t) {
-                // commit() completes every request itself; this is a bug or an Error.
+                // commit() completes every request itself; this is a bug or an Error, perhaps
+                // between the write and publishing its heads: forget them, as a failed write does.
+                committed.clear();
                 log.error("committer failed on a group of {} requests", group.size(), t);
                 failAll(group, new ParleyException(ErrorCode.INTERNAL, "store write failed", t));
             } finally {

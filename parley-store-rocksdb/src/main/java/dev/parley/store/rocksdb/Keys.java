@@ -60,8 +60,23 @@ final class Keys {
         return new KeyBuilder().str(conversationId).u64(MAX_U64).build();
     }
 
-    static byte[] idempotency(String senderId, String senderDeviceId, String clientMsgId) {
-        return new KeyBuilder().str(senderId).str(senderDeviceId).bare(clientMsgId).build();
+    /** A send's idempotency key: a client message id is unique per device and conversation. */
+    static byte[] idempotency(String senderId, String senderDeviceId, String conversationId, String clientMsgId) {
+        return new KeyBuilder().str(senderId).str(senderDeviceId).str(conversationId).bare(clientMsgId).build();
+    }
+
+    /**
+     * A schema 1 idempotency key ({@code s(sender) s(device) clientMsgId}, scoped per device)
+     * rewritten as schema 2's, with the conversation of the message it refers to.
+     */
+    static byte[] idempotencyFromSchema1(byte[] v1, String conversationId) {
+        int afterDevice = 0;
+        for (int i = 0; i < 2; i++) {
+            afterDevice += 2 + (((v1[afterDevice] & 0xFF) << 8) | (v1[afterDevice + 1] & 0xFF));
+        }
+        KeyBuilder b = new KeyBuilder();
+        b.raw(v1, 0, afterDevice).str(conversationId).raw(v1, afterDevice, v1.length - afterDevice);
+        return b.build();
     }
 
     static byte[] inbox(String userId, long cursor) {
@@ -149,6 +164,13 @@ final class Keys {
             ensure(b.length);
             System.arraycopy(b, 0, buf, len, b.length);
             len += b.length;
+            return this;
+        }
+
+        KeyBuilder raw(byte[] b, int from, int n) {
+            ensure(n);
+            System.arraycopy(b, from, buf, len, n);
+            len += n;
             return this;
         }
 

@@ -251,7 +251,7 @@ public final class RocksDbStore implements AccountStore, MessageStore, AutoClose
     /**
      * {@inheritDoc}
      *
-     * @implNote The idempotency key is (sender, sender device, client message id) and is kept as
+     * @implNote The idempotency key is (sender, sender device, conversation, client message id) and is kept as
      *     long as the message. A retry is recognised before membership is checked, so a sender
      *     removed after the first attempt still gets the first message's acknowledgement.
      */

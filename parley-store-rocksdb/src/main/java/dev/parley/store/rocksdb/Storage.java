@@ -17,10 +17,12 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.RocksObject;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /** The open RocksDB instance, its column family handles and every native object they need. */
 final class Storage implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Storage.class);
-    private static final long SCHEMA_VERSION = 1;
+    /** 2: idempotency keys scoped per device and conversation (1: per device). */
+    private static final long SCHEMA_VERSION = 2;
     /** Memtable bloom filter bytes per write-buffer byte: ~16 bits per idempotency key. */
     private static final double MEMTABLE_BLOOM_RATIO = 0.02;
 
@@ -104,7 +107,7 @@ final class Storage implements AutoCloseable {
         return handles.get(cf);
     }
 
-    RocksIterator iterator(Cf cf, org.rocksdb.ReadOptions readOptions) {
+    RocksIterator iterator(Cf cf, ReadOptions readOptions) {
         return db.newIterator(handles.get(cf), readOptions);
     }
 
@@ -117,11 +120,59 @@ final class Storage implements AutoCloseable {
                 close();
                 throw new ParleyException(ErrorCode.UNAVAILABLE, "store at " + dir + " has schema version "
                         + Codec.u64(v) + ", newer than this version understands (" + SCHEMA_VERSION + ")");
+            } else if (Codec.u64(v) == 1) {
+                migrateIdempotencyKeysFromSchema1(dir);
             }
         } catch (RocksDBException e) {
             close();
             throw new ParleyException(ErrorCode.UNAVAILABLE, "cannot read store metadata at " + dir, e);
         }
+    }
+
+    /**
+     * Adds each key's conversation (from its value) to the idempotency keys of a schema 1 store,
+     * in batches, the version last: a crash midway leaves version 1, and the rerun rewrites the
+     * remaining old keys (a key already rewritten no longer parses as one, see below).
+     */
+    private void migrateIdempotencyKeysFromSchema1(Path dir) throws RocksDBException {
+        long rewritten = 0;
+        try (ReadOptions snapshot = new ReadOptions();
+             RocksIterator it = iterator(Cf.IDEMPOTENCY, snapshot)) {
+            WriteBatch batch = new WriteBatch();
+            try {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    String conv = Codec.messageRef(it.value()).conversationId();
+                    if (isSchema2Key(key, conv)) {
+                        continue;
+                    }
+                    batch.delete(handle(Cf.IDEMPOTENCY), key);
+                    batch.put(handle(Cf.IDEMPOTENCY), Keys.idempotencyFromSchema1(key, conv), it.value());
+                    if (++rewritten % 10_000 == 0) {
+                        db.write(writeOptions, batch);
+                        batch.close();
+                        batch = new WriteBatch();
+                    }
+                }
+                it.status();
+                db.write(writeOptions, batch);
+            } finally {
+                batch.close();
+            }
+        }
+        db.put(handle(Cf.META), writeOptions, Keys.SCHEMA_VERSION, Codec.u64(SCHEMA_VERSION));
+        log.info("store at {}: schema 1 → 2, {} idempotency keys now scoped per conversation", dir, rewritten);
+    }
+
+    /** Whether {@code key} already holds {@code conv} as its third length-prefixed string. */
+    private static boolean isSchema2Key(byte[] key, String conv) {
+        byte[] c = Keys.utf8(conv);
+        int at = 0;
+        for (int i = 0; i < 2; i++) {
+            at += 2 + (((key[at] & 0xFF) << 8) | (key[at + 1] & 0xFF));
+        }
+        return key.length >= at + 2 + c.length && (((key[at] & 0xFF) << 8) | (key[at + 1] & 0xFF)) == c.length
+                && Arrays.equals(key, at + 2, at + 2 + c.length, c, 0, c.length);
     }
 
     private static List<byte[]> existingColumnFamilies(Path dir) {

@@ -147,7 +147,7 @@ final class Writes {
     // ---- messages
 
     AppendResult appendMessage(Txn txn, NewMessage m) {
-        byte[] idemKey = Keys.idempotency(m.senderId(), m.senderDeviceId(), m.clientMsgId());
+        byte[] idemKey = Keys.idempotency(m.senderId(), m.senderDeviceId(), m.conversationId(), m.clientMsgId());
         byte[] seen = txn.get(Cf.IDEMPOTENCY, idemKey);
         if (seen != null) {
             Codec.MessageRef ref = Codec.messageRef(seen);

@@ -42,11 +42,11 @@
  * conversations        conversationId                             Conversation
  * user_conversations   s(userId) conversationId                   empty (membership index)
  * messages             s(conversationId) u64(seq)                 Message
- * idempotency          s(senderId) s(senderDeviceId) clientMsgId  s32(conversationId) i64(seq)
+ * idempotency          s(senderId) s(senderDeviceId) s(conversationId) clientMsgId   s32(conversationId) i64(seq)
  * inbox                s(userId) u64(cursor)                      InboxEntry
  * cursors              s(userId) s(deviceId)                      i64 acknowledged cursor
  * watermarks           s(conversationId) userId                   i64 delivered, i64 read
- * meta                 "schema-version"                           i64 (1)
+ * meta                 "schema-version"                           i64 (2; 1 had no conversation in idempotency keys)
  *                      "inbox-head:" userId                       i64 head at the last prune
  * </pre>
  *

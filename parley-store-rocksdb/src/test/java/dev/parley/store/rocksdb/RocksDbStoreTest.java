@@ -70,6 +70,39 @@ class RocksDbStoreTest {
 
     // ---- restarts
 
+    /** A store written before idempotency keys named their conversation (schema 1) is migrated on open. */
+    @Test
+    void aSchema1StoreIsMigratedAndItsRetriesStillAnswerWithTheFirstMessage() throws Exception {
+        RocksDbStore first = open();
+        await(first.createConversation(group("g:old", "alice", "bob"), "alice"));
+        List<AppendResult> sent = new ArrayList<>();
+        for (int i = 1; i <= 25; i++) {
+            sent.add(await(append(first, "g:old", "alice", "c-" + i)));
+        }
+        first.close();
+        try (Storage raw = new Storage(dir, RocksDbStore.Options.DEFAULTS)) { // rewrite it as schema 1 had it
+            for (AppendResult r : sent) {
+                String cmid = r.message().clientMsgId();
+                raw.db.delete(raw.handle(Cf.IDEMPOTENCY), Keys.idempotency("alice", "alice-phone", "g:old", cmid));
+                byte[] v1 = Keys.utf8("\0\5alice\0\13alice-phone" + cmid);
+                raw.db.put(raw.handle(Cf.IDEMPOTENCY), v1, Codec.messageRef("g:old", r.message().seq()));
+            }
+            raw.db.put(raw.handle(Cf.META), Keys.SCHEMA_VERSION, Codec.u64(1));
+        }
+
+        RocksDbStore second = open();
+        for (AppendResult r : sent) {
+            AppendResult retry = await(append(second, "g:old", "alice", r.message().clientMsgId()));
+            assertThat(retry.duplicate()).as("retry of %s", r.message().clientMsgId()).isTrue();
+            assertThat(retry.message()).isEqualTo(r.message());
+        }
+        assertThat(await(second.lastSeq("g:old"))).isEqualTo(25);
+        second.close();
+        try (Storage raw = new Storage(dir, RocksDbStore.Options.DEFAULTS)) {
+            assertThat(Codec.u64(raw.db.get(raw.handle(Cf.META), Keys.SCHEMA_VERSION))).isEqualTo(2);
+        }
+    }
+
     @Test
     void reopenedStoreContinuesSequencesCursorsAndIdempotency() {
         RocksDbStore first = open();

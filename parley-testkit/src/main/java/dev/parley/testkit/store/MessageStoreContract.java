@@ -187,6 +187,23 @@ public abstract class MessageStoreContract {
         assertThat(laptop.message().seq()).isEqualTo(phone.message().seq() + 1);
     }
 
+    /** The documented scope of an idempotency key: device, conversation and client id (PROTOCOL.md 4.7). */
+    @Test
+    void sameClientMessageIdInAnotherConversationIsANewMessage() {
+        create("g:scope-1", "alice", "bob");
+        create("g:scope-2", "alice", "bob");
+        AppendResult one = send("g:scope-1", "alice", "c-1");
+        AppendResult two = send("g:scope-2", "alice", "c-1");
+        assertThat(two.duplicate()).isFalse();
+        assertThat(two.message().conversationId()).isEqualTo("g:scope-2");
+        assertThat(two.message().messageId()).isNotEqualTo(one.message().messageId());
+        AppendResult retryOfTwo = send("g:scope-2", "alice", "c-1");
+        assertThat(retryOfTwo.duplicate()).isTrue();
+        assertThat(retryOfTwo.message()).isEqualTo(two.message());
+        assertThat(await(store.lastSeq("g:scope-1"))).isEqualTo(1);
+        assertThat(await(store.lastSeq("g:scope-2"))).isEqualTo(1);
+    }
+
     @Test
     void concurrentRetriesOfOneSendBecomeOneMessage() {
         create("g:race", "alice", "bob");
