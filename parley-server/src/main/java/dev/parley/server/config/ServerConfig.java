@@ -373,14 +373,14 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         }
 
         /**
-         * Limits that stay out of the way of test suites and benchmarks, which register, log in and
-         * send from one address by the hundred: everything but the device cap and the hashing queue
-         * raised to its maximum.
+         * The defaults without the per-user send limit and the per-address login limit, for test
+         * suites that register, log in and send from one address by the hundred; the device cap,
+         * the hashing queue and the per-account back-off stay as documented.
          */
         public static Abuse permissive() {
             Abuse d = defaults();
             return new Abuse(10_000_000, 10_000_000, d.maxDevicesPerUser(), d.hashQueueSize(), 60_000_000,
-                    10_000_000, 1_000_000, d.loginMaxBackoffSeconds(), d.authThrottleMaxEntries());
+                    10_000_000, d.loginFailuresBeforeBackoff(), d.loginMaxBackoffSeconds(), d.authThrottleMaxEntries());
         }
 
         private static int def(ConfigKey k) {
