@@ -51,7 +51,9 @@ public final class Sessions implements MessageRouter.Handler {
                         "maxBodyBytes", (long) settings.maxBodyBytes(),
                         "maxGroupMembers", (long) settings.maxGroupMembers(),
                         "rateLimitPerSecond", (long) settings.rateLimitPerSecond(),
-                        "rateLimitBurst", (long) settings.rateLimitBurst())));
+                        "rateLimitBurst", (long) settings.rateLimitBurst(),
+                        "userSendPerSecond", (long) settings.userSendPerSecond(),
+                        "userSendBurst", (long) settings.userSendBurst())));
         return session;
     }
 
