@@ -59,15 +59,22 @@ final class EmbeddedServer implements AutoCloseable {
     }
 
     /**
-     * The limits of every server a bench run starts: no per-connection rate limit (it would cap a
-     * sender at 100 frames/s), the cheapest Argon2 (thousands of users register in seconds; logins
-     * are not measured), and groups as large as the run needs.
+     * The limits of every server a bench run starts: no per-connection or per-user rate limit (they
+     * would cap a sender at 100 frames/s), the cheapest Argon2 and no login throttle, hashing queue
+     * or device cap in the way (thousands of users register and log in from one address in seconds;
+     * logins are not measured), and groups as large as the run needs.
      */
     static String limits(int maxGroupMembers) {
         return """
                 limits:
                   rateLimitPerSecond: 10000000
                   rateLimitBurst: 10000000
+                  userSendPerSecond: 10000000
+                  userSendBurst: 10000000
+                  authAttemptsPerIpPerMinute: 60000000
+                  authAttemptsPerIpBurst: 10000000
+                  hashQueueSize: 1000000
+                  maxDevicesPerUser: 10000
                   argon2MemoryKiB: 8
                   argon2Iterations: 1
                   maxGroupMembers: %d

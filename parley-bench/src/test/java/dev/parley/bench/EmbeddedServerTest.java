@@ -22,6 +22,10 @@ class EmbeddedServerTest {
         assertThat(c.store().dataDir()).isEqualTo(dir.resolve("data"));
         assertThat(c.limits().rateLimitPerSecond()).isGreaterThanOrEqualTo(1_000_000);
         assertThat(c.limits().argon2MemoryKiB()).isEqualTo(8);
+        // Thousands of users register, log in and send from one address.
+        assertThat(c.limits().abuse().userSendPerSecond()).isGreaterThanOrEqualTo(1_000_000);
+        assertThat(c.limits().abuse().authAttemptsPerIpBurst()).isGreaterThanOrEqualTo(1_000_000);
+        assertThat(c.limits().abuse().hashQueueSize()).isGreaterThanOrEqualTo(100_000);
         assertThat(c.limits().maxGroupMembers()).isEqualTo(5000);
         assertThat(c.server().idleTimeoutSeconds()).isEqualTo(60);
     }

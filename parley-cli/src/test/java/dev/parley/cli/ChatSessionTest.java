@@ -44,10 +44,10 @@ class ChatSessionTest {
         try (ParleyServer server = ParleyServer.start(config)) {
             URI uri = URI.create("http://127.0.0.1:" + server.port());
             ParleyAccounts accounts = ParleyAccounts.of(uri);
-            accounts.register("alice", "password-1").get(10, TimeUnit.SECONDS);
-            accounts.register("bob", "password-2").get(10, TimeUnit.SECONDS);
-            ParleyAccounts.DeviceLogin alice = accounts.login("alice", "password-1", "phone").get(10, TimeUnit.SECONDS);
-            ParleyAccounts.DeviceLogin bob = accounts.login("bob", "password-2", "laptop").get(10, TimeUnit.SECONDS);
+            accounts.register("alice", "alice-long-password").get(10, TimeUnit.SECONDS);
+            accounts.register("bob", "bob-long-password").get(10, TimeUnit.SECONDS);
+            ParleyAccounts.DeviceLogin alice = accounts.login("alice", "alice-long-password", "phone").get(10, TimeUnit.SECONDS);
+            ParleyAccounts.DeviceLogin bob = accounts.login("bob", "bob-long-password", "laptop").get(10, TimeUnit.SECONDS);
 
             List<TypingEvent> typing = new CopyOnWriteArrayList<>();
             List<MessageView> messages = new CopyOnWriteArrayList<>();

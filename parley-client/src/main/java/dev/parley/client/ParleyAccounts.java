@@ -95,7 +95,9 @@ public final class ParleyAccounts {
 
     /**
      * Registers a user. Completes with the username as the server stored it; fails with
-     * {@code USERNAME_TAKEN} (409), {@code INVALID_USERNAME} or {@code INVALID_PASSWORD} (400).
+     * {@code USERNAME_TAKEN} (409), {@code INVALID_USERNAME}, {@code INVALID_PASSWORD} or
+     * {@code WEAK_PASSWORD} (400), {@code RATE_LIMITED} (429, too many attempts from this address;
+     * see {@link ParleyClientException#retryAfterMs()}) or {@code SERVER_BUSY} (503).
      */
     public CompletableFuture<String> register(String username, String password) {
         ObjectNode body = json.createObjectNode()
@@ -106,13 +108,28 @@ public final class ParleyAccounts {
 
     /**
      * Logs a new device in. Completes with its id and bearer token; fails with
-     * {@code BAD_CREDENTIALS} (401).
+     * {@code BAD_CREDENTIALS} (401), {@code DEVICE_LIMIT_REACHED} (409: the user has the most
+     * devices allowed; log one out, or see {@link #login(String, String, String, boolean)}),
+     * {@code RATE_LIMITED} (429: too many attempts from this address or failed logins of this
+     * account; see {@link ParleyClientException#retryAfterMs()}) or {@code SERVER_BUSY} (503).
      */
     public CompletableFuture<DeviceLogin> login(String username, String password, String deviceName) {
+        return login(username, password, deviceName, false);
+    }
+
+    /**
+     * Logs a new device in like {@link #login(String, String, String)}; with {@code replaceOldest},
+     * a user who already has the most devices allowed logs the oldest one out instead of failing.
+     */
+    public CompletableFuture<DeviceLogin> login(String username, String password, String deviceName,
+                                                boolean replaceOldest) {
         ObjectNode body = json.createObjectNode()
                 .put("username", Objects.requireNonNull(username, "username"))
                 .put("password", Objects.requireNonNull(password, "password"))
                 .put("deviceName", Objects.requireNonNull(deviceName, "deviceName"));
+        if (replaceOldest) {
+            body.put("replaceOldest", true);
+        }
         return call("POST", "/v1/sessions", null, body, node -> new DeviceLogin(
                 userName(node.path("user")), requireText(node, "device"), requireText(node, "token")));
     }
@@ -222,7 +239,7 @@ public final class ParleyAccounts {
                 String code = err.path("code").asText();
                 String message = err.path("message").asText(code);
                 boolean retryable = err.has("retryable") ? err.path("retryable").asBoolean() : retryableStatus;
-                return new ParleyClientException(code, message, status, retryable, null);
+                return new ParleyClientException(code, message, status, retryable, err.path("retryAfterMs").asLong(0), null);
             }
         } catch (JsonProcessingException | RuntimeException e) {
             // fall through: the body is not a Parley error, report the status

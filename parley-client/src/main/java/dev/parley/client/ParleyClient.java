@@ -810,7 +810,8 @@ public final class ParleyClient implements AutoCloseable {
         sendsByRequest.remove(ps.requestId);
         cancel(ps.timeout);
         ps.requestId = null;
-        ParleyClientException ex = new ParleyClientException(e.code(), e.message(), 0, e.retryable(), null);
+        ParleyClientException ex = new ParleyClientException(e.code(), e.message(), 0, e.retryable(),
+                e.retryAfterMs() == null ? 0 : e.retryAfterMs(), null);
         if (e.retryable()) {
             retryOrFail(ps, ex);
         } else {
@@ -826,7 +827,9 @@ public final class ParleyClient implements AutoCloseable {
             fail(ps.future, cause);
             return;
         }
-        long delay = backoff.delayMillis(ps.attempts - 1, ThreadLocalRandom.current()::nextDouble);
+        // A rate limit says when a send can pass; resending earlier would only be refused again.
+        long delay = Math.max(cause.retryAfterMs(),
+                backoff.delayMillis(ps.attempts - 1, ThreadLocalRandom.current()::nextDouble));
         log.debug("{}: send will be retried in {} ms after {}", name, delay, cause.code());
         ps.retryTask = loop.schedule(() -> {
             ps.retryTask = null;

@@ -34,6 +34,7 @@ public class ParleyClientException extends RuntimeException {
     private final ErrorCode errorCode;
     private final int httpStatus;
     private final boolean retryable;
+    private final long retryAfterMs;
 
     /**
      * Creates an exception.
@@ -45,11 +46,23 @@ public class ParleyClientException extends RuntimeException {
      * @param cause      the underlying failure, or null
      */
     public ParleyClientException(String code, String message, int httpStatus, boolean retryable, Throwable cause) {
+        this(code, message, httpStatus, retryable, 0, cause);
+    }
+
+    /**
+     * Creates an exception with the server's retry hint.
+     *
+     * @param retryAfterMs milliseconds after which the request may succeed (the server's
+     *                     {@code retryAfterMs}), or 0 when the server gave none
+     */
+    public ParleyClientException(String code, String message, int httpStatus, boolean retryable, long retryAfterMs,
+                                 Throwable cause) {
         super(code + ": " + message, cause);
         this.code = java.util.Objects.requireNonNull(code, "code");
         this.errorCode = lookup(code);
         this.httpStatus = httpStatus;
         this.retryable = retryable;
+        this.retryAfterMs = Math.max(0, retryAfterMs);
     }
 
     /** An error with a known server code; retryable as the code says. */
@@ -75,6 +88,14 @@ public class ParleyClientException extends RuntimeException {
     /** Whether the same request may succeed if sent again later. */
     public boolean retryable() {
         return retryable;
+    }
+
+    /**
+     * How long to wait before the same request may succeed, as the server said
+     * ({@code RATE_LIMITED}, {@code SERVER_BUSY}); 0 when it gave no hint.
+     */
+    public long retryAfterMs() {
+        return retryAfterMs;
     }
 
     /**

@@ -203,9 +203,12 @@ final class FakeParleyServer implements AutoCloseable {
                 }
                 synchronized (sendErrors) {
                     if (!sendErrors.isEmpty()) {
-                        String code = sendErrors.remove(0);
+                        // "CODE" or "CODE:retryAfterMs"
+                        String[] scripted = sendErrors.remove(0).split(":");
+                        String code = scripted[0];
                         boolean retryable = dev.parley.protocol.ErrorCode.valueOf(code).retryable();
-                        reply(ctx, new ServerFrame.Error(s.id(), code, "scripted " + code, retryable));
+                        reply(ctx, new ServerFrame.Error(s.id(), code, "scripted " + code, retryable,
+                                scripted.length > 1 ? Long.valueOf(scripted[1]) : null));
                         return;
                     }
                 }

@@ -53,6 +53,13 @@ class HistoryRequestTest {
         assertThat(taken.httpStatus()).isEqualTo(409);
         assertThat(taken.retryable()).isFalse();
         assertThat(taken.getMessage()).contains("alice is taken");
+        assertThat(taken.retryAfterMs()).isZero();
+
+        ParleyClientException limited = accounts.httpError(429, "{\"error\":{\"code\":\"RATE_LIMITED\","
+                + "\"message\":\"too many\",\"retryable\":true,\"retryAfterMs\":1500}}");
+        assertThat(limited.errorCode()).isEqualTo(dev.parley.protocol.ErrorCode.RATE_LIMITED);
+        assertThat(limited.retryable()).isTrue();
+        assertThat(limited.retryAfterMs()).isEqualTo(1500);
 
         ParleyClientException future = accounts.httpError(418, "{\"error\":{\"code\":\"TEAPOT_2030\",\"message\":\"m\"}}");
         assertThat(future.code()).isEqualTo("TEAPOT_2030");
@@ -66,7 +73,7 @@ class HistoryRequestTest {
     @Test
     void unreachableServerIsARetryableNetworkError() {
         ParleyAccounts accounts = ParleyAccounts.of(URI.create("http://127.0.0.1:1"));
-        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> accounts.register("alice", "secret123").join());
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> accounts.register("alice", "alice-long-password").join());
         ParleyClientException e = ParleyClientException.unwrap(t);
         assertThat(e).isNotNull();
         assertThat(e.code()).isEqualTo(ParleyClientException.NETWORK);

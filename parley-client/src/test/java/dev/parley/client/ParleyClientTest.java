@@ -175,6 +175,16 @@ class ParleyClientTest {
     }
 
     @Test
+    void aRateLimitedSendIsResentNoSoonerThanTheServerSaid() throws Exception {
+        client = builder().build();
+        client.connect().get(WAIT_S, TimeUnit.SECONDS);
+        server.sendErrors.add("RATE_LIMITED:800");
+        long t0 = System.nanoTime();
+        assertThat(client.send("c", "x").get(WAIT_S, TimeUnit.SECONDS).seq()).isPositive();
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until the send passed").isGreaterThanOrEqualTo(800);
+    }
+
+    @Test
     void sendRetriesAreBounded() throws Exception {
         client = builder().sendRetry(2, Duration.ofSeconds(30)).build();
         client.connect().get(WAIT_S, TimeUnit.SECONDS);

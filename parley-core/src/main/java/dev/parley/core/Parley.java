@@ -3,6 +3,8 @@ package dev.parley.core;
 import dev.parley.core.account.AccountService;
 import dev.parley.core.account.AccountStore;
 import dev.parley.core.account.Device;
+import dev.parley.core.account.HashingPool;
+import dev.parley.core.account.LoginThrottle;
 import dev.parley.core.account.PasswordHasher;
 import dev.parley.core.conversation.ConversationService;
 import dev.parley.core.delivery.DeviceSession;
@@ -24,7 +26,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -50,7 +51,7 @@ public final class Parley implements AutoCloseable {
     private final MessagingService messaging;
     private final PresenceService presence;
     private final Sessions sessions;
-    private final ExecutorService hashing;
+    private final HashingPool hashing;
     private final ScheduledExecutorService timers;
     private volatile boolean shuttingDown;
 
@@ -62,10 +63,14 @@ public final class Parley implements AutoCloseable {
         this.presenceRegistry = presenceRegistry;
         this.clock = clock;
         int cores = Runtime.getRuntime().availableProcessors();
-        this.hashing = Executors.newFixedThreadPool(Math.max(1, cores), daemon("parley-hashing"));
+        this.hashing = new HashingPool(Math.max(1, cores), settings.hashQueueSize());
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("parley-timers"));
+        LoginThrottle throttle = new LoginThrottle(settings.loginThrottle(), System::nanoTime);
         this.accounts = new AccountService(accountStore,
-                new PasswordHasher(settings.argon2MemoryKiB(), settings.argon2Iterations()), hashing, clock);
+                new PasswordHasher(settings.argon2MemoryKiB(), settings.argon2Iterations()), hashing, throttle,
+                settings.maxDevicesPerUser(), clock);
+        meters.gauge("parley.accounts.hashing.queued", hashing, HashingPool::queued);
+        meters.gauge("parley.accounts.throttle.entries", throttle, LoginThrottle::size);
         this.conversations = new ConversationService(store, accountStore, router, clock, settings.maxGroupMembers());
         PushService pushService = new PushService(push == null ? List.of() : List.of(push), accountStore,
                 presenceRegistry, meters);
@@ -80,6 +85,7 @@ public final class Parley implements AutoCloseable {
         this.sessions = new Sessions(settings, new DeviceSession.Services(accounts, conversations, messaging, presence,
                 store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
         meters.gauge("parley.sessions", sessions.registry(), r -> r.size());
+        meters.gauge("parley.sessions.send.limits", sessions, Sessions::trackedSendLimits);
         accounts.onRevoked(router::deviceRevoked);
     }
 
@@ -89,6 +95,7 @@ public final class Parley implements AutoCloseable {
         long refresh = Math.max(1000, settings.heartbeatTimeout().toMillis() / 3);
         timers.scheduleWithFixedDelay(this::refreshPresence, refresh, refresh, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::pruneInboxes, 1, 60, TimeUnit.MINUTES);
+        timers.scheduleWithFixedDelay(sessions::forgetIdleSendLimits, 60, 60, TimeUnit.SECONDS);
     }
 
     public AccountService accounts() {
@@ -173,7 +180,7 @@ public final class Parley implements AutoCloseable {
     public void close() {
         shuttingDown = true;
         timers.shutdownNow();
-        hashing.shutdown();
+        hashing.close();
         router.close();
         presenceRegistry.close();
     }

@@ -1,5 +1,6 @@
 package dev.parley.core;
 
+import dev.parley.core.account.LoginThrottle;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -20,10 +21,19 @@ import java.util.Objects;
  * @param syncBatchSize      inbox entries read from the store per batch while catching up (256)
  * @param argon2MemoryKiB    Argon2id memory cost for password hashes (19,456 KiB, OWASP's minimum)
  * @param argon2Iterations   Argon2id time cost (2)
+ * @param userSendPerSecond  sustained {@code send} frames per second of one user over all their
+ *                           connections to this server (100)
+ * @param userSendBurst      sends a user may make at once above that rate (200)
+ * @param maxDevicesPerUser  most devices one user may have logged in (16)
+ * @param hashQueueSize      password hashes that may wait for a hashing thread before logins and
+ *                           registrations are refused with SERVER_BUSY (64)
+ * @param loginThrottle      brute-force limits of registration and login (see {@link LoginThrottle.Settings#defaults()})
  */
 public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMembers, Duration inboxRetention,
                              Duration heartbeatTimeout, int rateLimitPerSecond, int rateLimitBurst,
-                             int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB, int argon2Iterations) {
+                             int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB, int argon2Iterations,
+                             int userSendPerSecond, int userSendBurst, int maxDevicesPerUser, int hashQueueSize,
+                             LoginThrottle.Settings loginThrottle) {
 
     public ParleySettings {
         Objects.requireNonNull(serverId, "serverId");
@@ -43,7 +53,31 @@ public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMemb
         requireRange("syncBatchSize", syncBatchSize, 1, 10_000);
         requireRange("argon2MemoryKiB", argon2MemoryKiB, 8, 4 << 20);
         requireRange("argon2Iterations", argon2Iterations, 1, 100);
+        requireRange("userSendPerSecond", userSendPerSecond, 1, 10_000_000);
+        requireRange("userSendBurst", userSendBurst, 1, 10_000_000);
+        requireRange("maxDevicesPerUser", maxDevicesPerUser, 1, 10_000);
+        requireRange("hashQueueSize", hashQueueSize, 1, 1_000_000);
+        Objects.requireNonNull(loginThrottle, "loginThrottle");
     }
+
+    /** Settings with the defaults of the abuse limits (per-user sends, devices, hashing queue, login throttle). */
+    public ParleySettings(String serverId, int maxBodyBytes, int maxGroupMembers, Duration inboxRetention,
+                          Duration heartbeatTimeout, int rateLimitPerSecond, int rateLimitBurst,
+                          int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB, int argon2Iterations) {
+        this(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout, rateLimitPerSecond,
+                rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
+                DEFAULT_USER_SEND_PER_SECOND, DEFAULT_USER_SEND_BURST, DEFAULT_MAX_DEVICES_PER_USER,
+                DEFAULT_HASH_QUEUE_SIZE, LoginThrottle.Settings.defaults());
+    }
+
+    /** Default of {@link #userSendPerSecond()}. */
+    public static final int DEFAULT_USER_SEND_PER_SECOND = 100;
+    /** Default of {@link #userSendBurst()}. */
+    public static final int DEFAULT_USER_SEND_BURST = 200;
+    /** Default of {@link #maxDevicesPerUser()}. */
+    public static final int DEFAULT_MAX_DEVICES_PER_USER = 16;
+    /** Default of {@link #hashQueueSize()}. */
+    public static final int DEFAULT_HASH_QUEUE_SIZE = 64;
 
     /** The documented defaults, with a random server id. */
     public static ParleySettings defaults() {
@@ -53,47 +87,80 @@ public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMemb
 
     public ParleySettings withServerId(String v) {
         return new ParleySettings(v, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
+                maxDevicesPerUser, hashQueueSize, loginThrottle);
     }
 
     public ParleySettings withMaxBodyBytes(int v) {
         return new ParleySettings(serverId, v, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
+                maxDevicesPerUser, hashQueueSize, loginThrottle);
     }
 
     public ParleySettings withMaxGroupMembers(int v) {
         return new ParleySettings(serverId, maxBodyBytes, v, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
+                maxDevicesPerUser, hashQueueSize, loginThrottle);
     }
 
     public ParleySettings withInboxRetention(Duration v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, v, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
+                maxDevicesPerUser, hashQueueSize, loginThrottle);
     }
 
     public ParleySettings withHeartbeatTimeout(Duration v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, v,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
+                maxDevicesPerUser, hashQueueSize, loginThrottle);
     }
 
     public ParleySettings withRateLimit(int perSecond, int burst) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                perSecond, burst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                perSecond, burst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
+                maxDevicesPerUser, hashQueueSize, loginThrottle);
     }
 
     public ParleySettings withMaxOutboundBytes(int v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, v, syncBatchSize, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, v, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond,
+                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle);
     }
 
     public ParleySettings withSyncBatchSize(int v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, v, argon2MemoryKiB, argon2Iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, v, argon2MemoryKiB, argon2Iterations, userSendPerSecond,
+                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle);
     }
 
     public ParleySettings withArgon2(int memoryKiB, int iterations) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, memoryKiB, iterations);
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, memoryKiB, iterations, userSendPerSecond,
+                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle);
+    }
+
+    public ParleySettings withUserSendLimit(int perSecond, int burst) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
+                perSecond, burst, maxDevicesPerUser, hashQueueSize, loginThrottle);
+    }
+
+    public ParleySettings withMaxDevicesPerUser(int v) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
+                userSendPerSecond, userSendBurst, v, hashQueueSize, loginThrottle);
+    }
+
+    public ParleySettings withHashQueueSize(int v) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
+                userSendPerSecond, userSendBurst, maxDevicesPerUser, v, loginThrottle);
+    }
+
+    public ParleySettings withLoginThrottle(LoginThrottle.Settings v) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
+                userSendPerSecond, userSendBurst, maxDevicesPerUser, hashQueueSize, v);
     }
 
     private static void requireRange(String name, long value, long min, long max) {

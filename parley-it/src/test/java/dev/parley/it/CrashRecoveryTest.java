@@ -309,6 +309,8 @@ class CrashRecoveryTest {
                   maxBodyBytes: 8192
                   rateLimitPerSecond: 10000
                   rateLimitBurst: 20000
+                  userSendPerSecond: 10000
+                  userSendBurst: 20000
                   argon2MemoryKiB: 1024
                   argon2Iterations: 1
                 metrics:

@@ -21,8 +21,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * (register it as a static {@code @RegisterExtension} field) and stopped and deleted after it.
  *
  * <p>Configured like production except for what makes tests fast or limits testable: cheap
- * password hashing, a group limit of 6, a 6 s heartbeat timeout, and a rate limit high enough for
- * pipelined bursts of a few hundred messages yet cheap to exceed on purpose.
+ * password hashing, a group limit of 6, a 6 s heartbeat timeout, a rate limit high enough for
+ * pipelined bursts of a few hundred messages yet cheap to exceed on purpose, and neither a per-user
+ * send limit nor a per-address login limit (the suite registers and logs in everyone from one
+ * address; both limits have their own tests in parley-server).
  */
 public final class EmbeddedDeployment implements Deployment, BeforeAllCallback, AfterAllCallback {
     /** The limits this deployment runs with. */
@@ -39,7 +41,8 @@ public final class EmbeddedDeployment implements Deployment, BeforeAllCallback, 
         ServerConfig.Server s = d.server();
         return d.withLimits(new ServerConfig.Limits(LIMITS.maxBodyBytes(), LIMITS.maxGroupMembers(),
                         d.limits().inboxRetentionDays(), LIMITS.rateLimitPerSecond(), LIMITS.rateLimitBurst(),
-                        d.limits().maxOutboundBytes(), d.limits().syncBatchSize(), 1_024, 1))
+                        d.limits().maxOutboundBytes(), d.limits().syncBatchSize(), 1_024, 1)
+                        .withAbuse(ServerConfig.Abuse.permissive()))
                 .withServer(new ServerConfig.Server(s.id(), "127.0.0.1", 0, s.tls(), LIMITS.maxFrameBytes(),
                         IDLE_TIMEOUT_SECONDS, 1))
                 .withDataDir(dataDir);

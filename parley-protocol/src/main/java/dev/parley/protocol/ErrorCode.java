@@ -38,14 +38,23 @@ public enum ErrorCode {
     USERNAME_TAKEN(false, 409),
     /** The username does not match the allowed pattern. */
     INVALID_USERNAME(false, 400),
-    /** The password is too short or too long. */
+    /** The password is too short or too long (length counted without leading and trailing whitespace). */
     INVALID_PASSWORD(false, 400),
+    /** The password is one of the most common passwords, or the username itself: choose another. */
+    WEAK_PASSWORD(false, 400),
+    /** The user already has the configured maximum of devices; log one out before logging in another. */
+    DEVICE_LIMIT_REACHED(false, 409),
     /** The operation needs a group but the conversation is a direct one. */
     NOT_A_GROUP(false, 400),
     /** Adding these members would exceed the configured group size limit. */
     GROUP_FULL(false, 409),
-    /** Too many requests in the current window; retry after the hint in the message. */
+    /**
+     * Too many requests in the current window (frames of a connection, sends of a user, login or
+     * registration attempts of an address or account); retry after {@code retryAfterMs} when given.
+     */
     RATE_LIMITED(true, 429),
+    /** The server is saturated (its password-hashing queue is full); nothing was done; retry shortly. */
+    SERVER_BUSY(true, 503),
     /** The server is shutting down; reconnect (possibly to another server) and retry. */
     SHUTTING_DOWN(true, 503),
     /** A dependency (store, router) is unavailable; nothing was stored; retry later. */

@@ -8,19 +8,40 @@ import java.util.Objects;
  */
 public class ParleyException extends RuntimeException {
     private final ErrorCode code;
+    private final long retryAfterMs;
 
     public ParleyException(ErrorCode code, String message) {
         super(message);
         this.code = Objects.requireNonNull(code, "code");
+        this.retryAfterMs = 0;
+    }
+
+    /**
+     * A retryable failure with a hint: the same request can succeed after {@code retryAfterMs}
+     * milliseconds (sent as {@code retryAfterMs} in error frames and as {@code Retry-After} on REST).
+     */
+    public ParleyException(ErrorCode code, String message, long retryAfterMs) {
+        super(message);
+        this.code = Objects.requireNonNull(code, "code");
+        if (retryAfterMs < 0) {
+            throw new IllegalArgumentException("retryAfterMs must not be negative, was " + retryAfterMs);
+        }
+        this.retryAfterMs = retryAfterMs;
     }
 
     public ParleyException(ErrorCode code, String message, Throwable cause) {
         super(message, cause);
         this.code = Objects.requireNonNull(code, "code");
+        this.retryAfterMs = 0;
     }
 
     public ErrorCode code() {
         return code;
+    }
+
+    /** Milliseconds after which the request may succeed; 0 when there is no such hint. */
+    public long retryAfterMs() {
+        return retryAfterMs;
     }
 
     /** Unwraps completion wrappers and returns the {@link ParleyException} inside, or an INTERNAL one. */

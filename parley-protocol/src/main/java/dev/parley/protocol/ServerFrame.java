@@ -23,10 +23,21 @@ public sealed interface ServerFrame {
     record Ok(String id) implements ServerFrame {
     }
 
-    /** Failure reply; {@code id} is null when the failing frame had no readable id. */
-    record Error(String id, String code, String message, boolean retryable) implements ServerFrame {
+    /**
+     * Failure reply; {@code id} is null when the failing frame had no readable id.
+     * {@code retryAfterMs}, when present, is how long to wait before the same request can succeed
+     * (a rate limit's window); absent when the server cannot tell.
+     */
+    record Error(String id, String code, String message, boolean retryable, Long retryAfterMs)
+            implements ServerFrame {
+        /** An error without a retry hint. */
+        public Error(String id, String code, String message, boolean retryable) {
+            this(id, code, message, retryable, null);
+        }
+
         public static Error of(String id, ParleyException e) {
-            return new Error(id, e.code().name(), e.getMessage(), e.code().retryable());
+            return new Error(id, e.code().name(), e.getMessage(), e.code().retryable(),
+                    e.retryAfterMs() > 0 ? e.retryAfterMs() : null);
         }
     }
 

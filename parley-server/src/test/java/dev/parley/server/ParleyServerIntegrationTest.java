@@ -81,7 +81,7 @@ class ParleyServerIntegrationTest {
 
     @Test
     void registrationAndLoginErrorsHaveStableCodes() throws Exception {
-        HttpResponse<String> taken = post("/v1/users", "{\"username\":\"alice\",\"password\":\"whatever1\"}", null);
+        HttpResponse<String> taken = post("/v1/users", "{\"username\":\"alice\",\"password\":\"another-long-one\"}", null);
         assertThat(taken.statusCode()).isEqualTo(409);
         assertThat(JSON.readTree(taken.body()).at("/error/code").asText()).isEqualTo("USERNAME_TAKEN");
         HttpResponse<String> wrong = post("/v1/sessions", "{\"username\":\"alice\",\"password\":\"nope-nope\"}", null);

@@ -22,6 +22,14 @@ public interface AccountStore {
     /** Inserts or replaces a device, indexed by its token hash. */
     CompletionStage<Void> putDevice(Device device);
 
+    /**
+     * Stores a new device (indexed by its token hash) unless its user already has
+     * {@code maxDevices} devices; completes with false, storing nothing, then. Concurrent additions
+     * for one user never leave more than {@code maxDevices}: an adapter that cannot serialise them
+     * may refuse both of two additions racing for the last free slot.
+     */
+    CompletionStage<Boolean> addDevice(Device device, int maxDevices);
+
     CompletionStage<Optional<Device>> findDeviceByTokenHash(String tokenHash);
 
     CompletionStage<List<Device>> devicesOf(String userId);

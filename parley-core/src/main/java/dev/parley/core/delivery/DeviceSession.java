@@ -52,6 +52,8 @@ public final class DeviceSession implements Transport.Listener {
     private final Services services;
     private final int syncBatchSize;
     private final RateLimiter rateLimiter;
+    /** The user's send limit, shared with the user's other sessions on this server. */
+    private final UserSendLimits.Bucket userSends;
     private final java.util.function.Consumer<DeviceSession> onClose;
 
     private boolean closed;
@@ -70,12 +72,13 @@ public final class DeviceSession implements Transport.Listener {
     private java.util.List<ClientFrame.Ack> acksDuringSync; // null while none: most sessions never need it
 
     DeviceSession(Device device, Transport transport, Services services, int syncBatchSize, RateLimiter rateLimiter,
-                  java.util.function.Consumer<DeviceSession> onClose) {
+                  UserSendLimits.Bucket userSends, java.util.function.Consumer<DeviceSession> onClose) {
         this.device = device;
         this.transport = transport;
         this.services = services;
         this.syncBatchSize = syncBatchSize;
         this.rateLimiter = rateLimiter;
+        this.userSends = java.util.Objects.requireNonNull(userSends, "userSends");
         this.onClose = onClose;
     }
 
@@ -94,6 +97,15 @@ public final class DeviceSession implements Transport.Listener {
             reply(frame.id(), CompletableFuture.failedFuture(new ParleyException(ErrorCode.RATE_LIMITED,
                     "too many requests; slow down (limit " + rateLimiter.describe() + ")")));
             return;
+        }
+        if (frame instanceof ClientFrame.Send) {
+            long waitNanos = userSends.tryAcquire();
+            if (waitNanos > 0) {
+                long ms = Math.max(1, (waitNanos + 999_999) / 1_000_000);
+                sendError(frame.id(), new ParleyException(ErrorCode.RATE_LIMITED, "too many messages from this user"
+                        + " over all of its connections; retry in " + ms + " ms", ms));
+                return;
+            }
         }
         try {
             dispatch(frame);

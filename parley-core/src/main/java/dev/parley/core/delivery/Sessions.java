@@ -23,11 +23,13 @@ public final class Sessions implements MessageRouter.Handler {
     private final PresenceRegistry presence;
     /** One instance for every session (a method reference per session would be an object each). */
     private final java.util.function.Consumer<DeviceSession> onClose = this::closed;
+    private final UserSendLimits userSends;
 
     public Sessions(ParleySettings settings, DeviceSession.Services services, PresenceRegistry presence) {
         this.settings = settings;
         this.services = services;
         this.presence = presence;
+        this.userSends = new UserSendLimits(settings.userSendPerSecond(), settings.userSendBurst(), System::nanoTime);
     }
 
     /** Opens a session for an authenticated device; a session of the same device is replaced. */
@@ -35,7 +37,7 @@ public final class Sessions implements MessageRouter.Handler {
         Device kept = identityOnly(device);
         DeviceSession session = new DeviceSession(kept, transport, services, settings.syncBatchSize(),
                 new RateLimiter(settings.rateLimitPerSecond(), settings.rateLimitBurst(), System.nanoTime()),
-                onClose);
+                userSends.of(kept.userId()), onClose);
         DeviceSession replaced = registry.add(session);
         if (replaced != null) {
             replaced.closeWith(null, 4001, "replaced by a newer connection of this device");
@@ -49,7 +51,9 @@ public final class Sessions implements MessageRouter.Handler {
                         "maxBodyBytes", (long) settings.maxBodyBytes(),
                         "maxGroupMembers", (long) settings.maxGroupMembers(),
                         "rateLimitPerSecond", (long) settings.rateLimitPerSecond(),
-                        "rateLimitBurst", (long) settings.rateLimitBurst())));
+                        "rateLimitBurst", (long) settings.rateLimitBurst(),
+                        "userSendPerSecond", (long) settings.userSendPerSecond(),
+                        "userSendBurst", (long) settings.userSendBurst())));
         return session;
     }
 
@@ -110,5 +114,18 @@ public final class Sessions implements MessageRouter.Handler {
 
     public SessionRegistry registry() {
         return registry;
+    }
+
+    /**
+     * Forgets the send limits of users who are no longer connected here and whose limit has
+     * refilled; called periodically, so that the limits' memory follows the connected users.
+     */
+    public void forgetIdleSendLimits() {
+        userSends.forgetIdle(registry::hasSessions);
+    }
+
+    /** Users whose send limit is tracked now (for metrics and tests). */
+    public int trackedSendLimits() {
+        return userSends.size();
     }
 }

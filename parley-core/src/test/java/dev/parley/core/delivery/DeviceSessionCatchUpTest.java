@@ -105,7 +105,8 @@ class DeviceSessionCatchUpTest {
             }, code -> {
             });
             session = new DeviceSession(device, this, services, BATCH,
-                    new RateLimiter(1_000_000, 1_000_000, System.nanoTime()), s -> {
+                    new RateLimiter(1_000_000, 1_000_000, System.nanoTime()),
+                    new UserSendLimits(1_000_000, 1_000_000, System::nanoTime).of(device.userId()), s -> {
                     });
         }
 

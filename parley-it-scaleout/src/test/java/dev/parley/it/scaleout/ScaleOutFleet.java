@@ -29,7 +29,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Configured like production except for what makes the tests fast or limits testable: the
  * limits and heartbeat of the embedded contract run (group limit 6, a 6 s heartbeat timeout, rate
- * limit 500/s with a burst of 1,000), cheap password hashing, and a presence entry TTL of 6 s (three
+ * limit 500/s with a burst of 1,000, no per-user send limit and no per-address login limit, as the
+ * suite registers and logs in everyone from one address), cheap password hashing, and a presence entry TTL of 6 s (three
  * refreshes), so that a killed server's users go offline within seconds.
  *
  * <p>Thread-safe. {@link #close()} kills every server (their data is thrown away with the dev
@@ -258,6 +259,10 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
                   maxGroupMembers: %d
                   rateLimitPerSecond: %d
                   rateLimitBurst: %d
+                  userSendPerSecond: 10000000
+                  userSendBurst: 10000000
+                  authAttemptsPerIpPerMinute: 60000000
+                  authAttemptsPerIpBurst: 10000000
                   argon2MemoryKiB: 1024
                   argon2Iterations: 1
                 metrics:

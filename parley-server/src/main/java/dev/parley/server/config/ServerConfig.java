@@ -282,10 +282,11 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
      *                                pauses and the server stops reading from the connection
      * @param outboundHardLimitBytes  bytes waiting for one connection above which it is closed with 1008;
      *                                at least {@code maxOutboundBytes}
+     * @param abuse                   the limits against abuse of accounts and sends
      */
     public record Limits(int maxBodyBytes, int maxGroupMembers, int inboxRetentionDays, int rateLimitPerSecond,
                          int rateLimitBurst, int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB,
-                         int argon2Iterations, int outboundHardLimitBytes) {
+                         int argon2Iterations, int outboundHardLimitBytes, Abuse abuse) {
         public Limits {
             List<String> p = new ArrayList<>();
             range(p, ConfigKey.LIMITS_MAX_BODY_BYTES, maxBodyBytes);
@@ -302,7 +303,23 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                 p.add("limits.outboundHardLimitBytes (" + outboundHardLimitBytes + ") must be at least "
                         + "limits.maxOutboundBytes (" + maxOutboundBytes + ")");
             }
+            Objects.requireNonNull(abuse, "abuse");
             throwIf(p);
+        }
+
+        /** Limits with the default abuse limits. */
+        public Limits(int maxBodyBytes, int maxGroupMembers, int inboxRetentionDays, int rateLimitPerSecond,
+                      int rateLimitBurst, int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB,
+                      int argon2Iterations, int outboundHardLimitBytes) {
+            this(maxBodyBytes, maxGroupMembers, inboxRetentionDays, rateLimitPerSecond, rateLimitBurst,
+                    maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, outboundHardLimitBytes,
+                    Abuse.defaults());
+        }
+
+        /** The same limits with other abuse limits. */
+        public Limits withAbuse(Abuse v) {
+            return new Limits(maxBodyBytes, maxGroupMembers, inboxRetentionDays, rateLimitPerSecond, rateLimitBurst,
+                    maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, outboundHardLimitBytes, v);
         }
 
         /** Limits with the default outbound hard limit (or {@code maxOutboundBytes} when that is larger). */
@@ -312,6 +329,68 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
             this(maxBodyBytes, maxGroupMembers, inboxRetentionDays, rateLimitPerSecond, rateLimitBurst,
                     maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, Math.max(maxOutboundBytes,
                             Integer.parseInt(ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES.defaultValue)));
+        }
+    }
+
+    /**
+     * Limits against abuse (keys in the {@code limits} section).
+     *
+     * @param userSendPerSecond          {@code limits.userSendPerSecond}: sends per second of one user, all
+     *                                   connections to one server together
+     * @param userSendBurst              {@code limits.userSendBurst}
+     * @param maxDevicesPerUser          {@code limits.maxDevicesPerUser}
+     * @param hashQueueSize              {@code limits.hashQueueSize}: password hashes waiting before SERVER_BUSY
+     * @param authAttemptsPerIpPerMinute {@code limits.authAttemptsPerIpPerMinute}
+     * @param authAttemptsPerIpBurst     {@code limits.authAttemptsPerIpBurst}
+     * @param loginFailuresBeforeBackoff {@code limits.loginFailuresBeforeBackoff}
+     * @param loginMaxBackoffSeconds     {@code limits.loginMaxBackoffSeconds}
+     * @param authThrottleMaxEntries     {@code limits.authThrottleMaxEntries}
+     */
+    public record Abuse(int userSendPerSecond, int userSendBurst, int maxDevicesPerUser, int hashQueueSize,
+                        int authAttemptsPerIpPerMinute, int authAttemptsPerIpBurst, int loginFailuresBeforeBackoff,
+                        int loginMaxBackoffSeconds, int authThrottleMaxEntries) {
+        public Abuse {
+            List<String> p = new ArrayList<>();
+            range(p, ConfigKey.LIMITS_USER_SEND_PER_SECOND, userSendPerSecond);
+            range(p, ConfigKey.LIMITS_USER_SEND_BURST, userSendBurst);
+            range(p, ConfigKey.LIMITS_MAX_DEVICES_PER_USER, maxDevicesPerUser);
+            range(p, ConfigKey.LIMITS_HASH_QUEUE_SIZE, hashQueueSize);
+            range(p, ConfigKey.LIMITS_AUTH_ATTEMPTS_PER_IP_PER_MINUTE, authAttemptsPerIpPerMinute);
+            range(p, ConfigKey.LIMITS_AUTH_ATTEMPTS_PER_IP_BURST, authAttemptsPerIpBurst);
+            range(p, ConfigKey.LIMITS_LOGIN_FAILURES_BEFORE_BACKOFF, loginFailuresBeforeBackoff);
+            range(p, ConfigKey.LIMITS_LOGIN_MAX_BACKOFF_SECONDS, loginMaxBackoffSeconds);
+            range(p, ConfigKey.LIMITS_AUTH_THROTTLE_MAX_ENTRIES, authThrottleMaxEntries);
+            throwIf(p);
+        }
+
+        /** The documented defaults. */
+        public static Abuse defaults() {
+            return new Abuse(def(ConfigKey.LIMITS_USER_SEND_PER_SECOND), def(ConfigKey.LIMITS_USER_SEND_BURST),
+                    def(ConfigKey.LIMITS_MAX_DEVICES_PER_USER), def(ConfigKey.LIMITS_HASH_QUEUE_SIZE),
+                    def(ConfigKey.LIMITS_AUTH_ATTEMPTS_PER_IP_PER_MINUTE), def(ConfigKey.LIMITS_AUTH_ATTEMPTS_PER_IP_BURST),
+                    def(ConfigKey.LIMITS_LOGIN_FAILURES_BEFORE_BACKOFF), def(ConfigKey.LIMITS_LOGIN_MAX_BACKOFF_SECONDS),
+                    def(ConfigKey.LIMITS_AUTH_THROTTLE_MAX_ENTRIES));
+        }
+
+        /**
+         * The defaults without the per-user send limit and the per-address login limit, for test
+         * suites that register, log in and send from one address by the hundred; the device cap,
+         * the hashing queue and the per-account back-off stay as documented.
+         */
+        public static Abuse permissive() {
+            Abuse d = defaults();
+            return new Abuse(10_000_000, 10_000_000, d.maxDevicesPerUser(), d.hashQueueSize(), 60_000_000,
+                    10_000_000, d.loginFailuresBeforeBackoff(), d.loginMaxBackoffSeconds(), d.authThrottleMaxEntries());
+        }
+
+        private static int def(ConfigKey k) {
+            return Integer.parseInt(k.defaultValue);
+        }
+
+        /** The core's login throttle settings. */
+        public dev.parley.core.account.LoginThrottle.Settings loginThrottle() {
+            return new dev.parley.core.account.LoginThrottle.Settings(authAttemptsPerIpPerMinute, authAttemptsPerIpBurst,
+                    loginFailuresBeforeBackoff, Duration.ofSeconds(loginMaxBackoffSeconds), authThrottleMaxEntries);
         }
     }
 
@@ -402,7 +481,16 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                             num(values, ConfigKey.LIMITS_SYNC_BATCH_SIZE),
                             num(values, ConfigKey.LIMITS_ARGON2_MEMORY_KIB),
                             num(values, ConfigKey.LIMITS_ARGON2_ITERATIONS),
-                            num(values, ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES)),
+                            num(values, ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES),
+                            new Abuse(num(values, ConfigKey.LIMITS_USER_SEND_PER_SECOND),
+                                    num(values, ConfigKey.LIMITS_USER_SEND_BURST),
+                                    num(values, ConfigKey.LIMITS_MAX_DEVICES_PER_USER),
+                                    num(values, ConfigKey.LIMITS_HASH_QUEUE_SIZE),
+                                    num(values, ConfigKey.LIMITS_AUTH_ATTEMPTS_PER_IP_PER_MINUTE),
+                                    num(values, ConfigKey.LIMITS_AUTH_ATTEMPTS_PER_IP_BURST),
+                                    num(values, ConfigKey.LIMITS_LOGIN_FAILURES_BEFORE_BACKOFF),
+                                    num(values, ConfigKey.LIMITS_LOGIN_MAX_BACKOFF_SECONDS),
+                                    num(values, ConfigKey.LIMITS_AUTH_THROTTLE_MAX_ENTRIES))),
                     new Metrics((Boolean) values.get(ConfigKey.METRICS_ENABLED)));
             if (config.store().type().equals("cassandra") != config.router().type().equals("kafka")) {
                 throw new ConfigException("store.type cassandra and router.type kafka go together: in the scale-out "
@@ -453,7 +541,9 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         return new ParleySettings(server.id().isEmpty() ? d.serverId() : server.id(), limits.maxBodyBytes(),
                 limits.maxGroupMembers(), Duration.ofDays(limits.inboxRetentionDays()), server.idleTimeout(),
                 limits.rateLimitPerSecond(), limits.rateLimitBurst(), limits.maxOutboundBytes(), limits.syncBatchSize(),
-                limits.argon2MemoryKiB(), limits.argon2Iterations());
+                limits.argon2MemoryKiB(), limits.argon2Iterations(), limits.abuse().userSendPerSecond(),
+                limits.abuse().userSendBurst(), limits.abuse().maxDevicesPerUser(), limits.abuse().hashQueueSize(),
+                limits.abuse().loginThrottle());
     }
 
     // ---- helpers --------------------------------------------------------------------------

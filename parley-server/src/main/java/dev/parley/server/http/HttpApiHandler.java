@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.core.Parley;
 import dev.parley.core.account.Device;
+import dev.parley.core.account.LoginThrottle;
 import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * POST   /v1/users                         {"username","password"}              → 201 {"user"}
- * POST   /v1/sessions                      {"username","password","deviceName"} → 201 {"user","device","token"}
+ * POST   /v1/sessions                      {"username","password","deviceName","replaceOldest"} → 201 {"user","device","token"}
  * GET    /v1/devices                       → {"devices":[{"device","name","createdAt","current"}]}
  * DELETE /v1/devices/{deviceId}            → 204 ({@code current}: this token's device, i.e. log out)
  * PUT    /v1/devices/current/push          {"provider":"webhook","target":url}  → 204
@@ -245,10 +246,15 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         }
         metrics.error(pe.code());
         Reply r = Reply.json(HttpResponseStatus.valueOf(pe.code().httpStatus()),
-                errorBody(pe.code().name(), pe.getMessage(), pe.code().retryable()));
+                errorBody(pe));
         if (pe.code() == ErrorCode.UNAUTHENTICATED) {
             return new Reply(r.status(), r.contentType(), r.body(),
                     List.<String[]>of(new String[] {HttpHeaderNames.WWW_AUTHENTICATE.toString(), "Bearer"}));
+        }
+        if (pe.retryAfterMs() > 0) {
+            // Retry-After counts whole seconds; round up so a client that obeys it is not refused again.
+            return new Reply(r.status(), r.contentType(), r.body(), List.<String[]>of(new String[] {
+                    HttpHeaderNames.RETRY_AFTER.toString(), Long.toString((pe.retryAfterMs() + 999) / 1000)}));
         }
         return r;
     }
@@ -259,6 +265,18 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         error.put("code", code);
         error.put("message", message);
         error.put("retryable", retryable);
+        return bytes(root);
+    }
+
+    private byte[] errorBody(ParleyException e) {
+        ObjectNode root = mapper.createObjectNode();
+        ObjectNode error = root.putObject("error");
+        error.put("code", e.code().name());
+        error.put("message", e.getMessage());
+        error.put("retryable", e.code().retryable());
+        if (e.retryAfterMs() > 0) {
+            error.put("retryAfterMs", e.retryAfterMs());
+        }
         return bytes(root);
     }
 
@@ -395,10 +413,15 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         return Reply.json(down ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, bytes(node));
     }
 
+    /** The caller's address as the login throttle keys it. */
+    private String clientAddress() {
+        return LoginThrottle.addressKey(ctx.channel().remoteAddress());
+    }
+
     private CompletionStage<Reply> register(ObjectNode body) {
         String username = requiredText(body, "username");
         String password = requiredText(body, "password");
-        return parley.accounts().register(username, password).thenApply(user -> {
+        return parley.accounts().register(username, password, clientAddress()).thenApply(user -> {
             ObjectNode node = mapper.createObjectNode();
             node.put("user", user.id());
             return Reply.json(HttpResponseStatus.CREATED, bytes(node));
@@ -409,7 +432,12 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         String username = requiredText(body, "username");
         String password = requiredText(body, "password");
         String deviceName = optionalText(body, "deviceName");
-        return parley.accounts().login(username, password, deviceName).thenApply(login -> {
+        JsonNode replace = body.get("replaceOldest");
+        if (replace != null && !replace.isNull() && !replace.isBoolean()) {
+            throw new ParleyException(ErrorCode.INVALID_FIELD, "replaceOldest must be true or false");
+        }
+        boolean replaceOldest = replace != null && replace.asBoolean(false);
+        return parley.accounts().login(username, password, deviceName, replaceOldest, clientAddress()).thenApply(login -> {
             ObjectNode node = mapper.createObjectNode();
             node.put("user", login.user().id());
             node.put("device", login.device().deviceId());

@@ -76,6 +76,33 @@ class ServerConfigTest {
     }
 
     @Test
+    void abuseLimitsReachTheCore() throws IOException {
+        Path file = write("""
+                limits:
+                  userSendPerSecond: 7
+                  userSendBurst: 9
+                  maxDevicesPerUser: 3
+                  hashQueueSize: 11
+                  authAttemptsPerIpPerMinute: 12
+                  authAttemptsPerIpBurst: 13
+                  loginFailuresBeforeBackoff: 4
+                  loginMaxBackoffSeconds: 60
+                  authThrottleMaxEntries: 500
+                """);
+        ParleySettings s = ServerConfig.load(file, Map.of()).toSettings();
+        assertThat(s.userSendPerSecond()).isEqualTo(7);
+        assertThat(s.userSendBurst()).isEqualTo(9);
+        assertThat(s.maxDevicesPerUser()).isEqualTo(3);
+        assertThat(s.hashQueueSize()).isEqualTo(11);
+        assertThat(s.loginThrottle()).isEqualTo(new dev.parley.core.account.LoginThrottle.Settings(12, 13, 4,
+                Duration.ofSeconds(60), 500));
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_LIMITS_MAX_DEVICES_PER_USER", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("limits.maxDevicesPerUser");
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_LIMITS_AUTH_THROTTLE_MAX_ENTRIES", "2")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("limits.authThrottleMaxEntries");
+    }
+
+    @Test
     void theDefaultFileListsEveryKeyWithItsDefault() throws IOException {
         Path copy = dir.resolve("parley-default.yaml");
         try (InputStream in = getClass().getClassLoader().getResourceAsStream(ServerConfig.DEFAULTS_RESOURCE)) {

@@ -150,6 +150,23 @@ class HttpApiHandlerTest {
     }
 
     @Test
+    void weakPasswordsAre400BeforeAnyStoreCall() {
+        assertError(call(HttpMethod.POST, "/v1/users", "{\"username\":\"alice\",\"password\":\"12345678\"}", null),
+                "WEAK_PASSWORD", false);
+        assertError(call(HttpMethod.POST, "/v1/users", "{\"username\":\"alice\",\"password\":\"        \"}", null),
+                "INVALID_PASSWORD", false);
+        assertThat(storeCalls).isEmpty();
+    }
+
+    @Test
+    void replaceOldestMustBeABoolean() {
+        Response r = call(HttpMethod.POST, "/v1/sessions",
+                "{\"username\":\"alice\",\"password\":\"long enough\",\"replaceOldest\":1}", null);
+        assertError(r, "INVALID_FIELD", false);
+        assertThat(storeCalls).isEmpty();
+    }
+
+    @Test
     void wrongFieldTypeIs400InvalidField() {
         Response r = call(HttpMethod.POST, "/v1/sessions", "{\"username\":\"alice\",\"password\":12345678}", null);
         assertError(r, "INVALID_FIELD", false);
@@ -339,6 +356,7 @@ class HttpApiHandlerTest {
                 case "devicesOf" -> CompletableFuture.completedFuture(List.of(ALICE_PHONE, ALICE_LAPTOP));
                 case "deleteDevice" -> CompletableFuture.completedFuture(true);
                 case "putDevice" -> CompletableFuture.completedFuture(null);
+                case "addDevice" -> CompletableFuture.completedFuture(true);
                 case "conversationsOf" -> CompletableFuture.completedFuture(List.of());
                 default -> CompletableFuture.failedFuture(
                         new UnsupportedOperationException("fake store: " + m.getName()));

@@ -106,6 +106,27 @@ final class Accounts {
         });
     }
 
+    /**
+     * Adds a device unless its user has {@code max}: count, write, count again. Two additions that
+     * race for the last slot both see more than {@code max} afterwards and both withdraw (the
+     * callers may retry), so the cap holds without a lightweight transaction on the user's row.
+     * Quorum writes and reads make each count see every completed addition.
+     */
+    CompletableFuture<Boolean> addDevice(Device d, int max) {
+        return devicesOf(d.userId()).thenCompose(before -> {
+            boolean replacing = before.stream().anyMatch(x -> x.deviceId().equals(d.deviceId()));
+            if (!replacing && before.size() >= max) {
+                return CompletableFuture.completedFuture(false);
+            }
+            return putDevice(d).thenCompose(v -> devicesOf(d.userId())).thenCompose(after -> {
+                if (replacing || after.size() <= max) {
+                    return CompletableFuture.completedFuture(true);
+                }
+                return deleteDevice(d.userId(), d.deviceId()).thenApply(deleted -> false);
+            });
+        });
+    }
+
     /** Deletes the token's index entry if it still names this device (another device may have taken the hash). */
     private CompletableFuture<Void> retireToken(Device old) {
         // An ambiguous outcome is harmless: a stale index entry is filtered out on lookup.

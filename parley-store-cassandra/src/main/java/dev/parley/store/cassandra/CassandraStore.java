@@ -188,6 +188,13 @@ public final class CassandraStore implements AccountStore, AutoCloseable {
         return run(() -> accounts.putDevice(device));
     }
 
+    /** {@inheritDoc} Count, write, count again: two additions racing for the last slot may both be refused. */
+    @Override
+    public CompletionStage<Boolean> addDevice(Device device, int maxDevices) {
+        Objects.requireNonNull(device, "device");
+        return run(() -> accounts.addDevice(device, maxDevices));
+    }
+
     @Override
     public CompletionStage<Optional<Device>> findDeviceByTokenHash(String tokenHash) {
         Objects.requireNonNull(tokenHash, "tokenHash");

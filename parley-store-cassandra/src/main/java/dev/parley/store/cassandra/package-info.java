@@ -66,6 +66,7 @@
  * inbox prune: scan and range delete                     QUORUM (LOCAL_QUORUM)
  * INSERT users IF NOT EXISTS / UPDATE users IF EXISTS    LWT: SERIAL (LOCAL_SERIAL), commit QUORUM
  * devices + devices_by_token (putDevice)                 LOGGED batch, QUORUM
+ * devices of a user, before and after addDevice's write  QUORUM (the device cap: count, write, recount)
  * DELETE devices IF EXISTS, DELETE devices_by_token IF   LWT: SERIAL (LOCAL_SERIAL), commit QUORUM
  * DELETE device_cursors (deleteDevice)                   QUORUM
  * users read after an ambiguous LWT                      SERIAL (LOCAL_SERIAL)

@@ -196,6 +196,13 @@ public final class RocksDbStore implements AccountStore, MessageStore, AutoClose
         return committer.submit("putDevice", txn -> writes.putDevice(txn, device));
     }
 
+    /** {@inheritDoc} Exact: the committer serialises additions, so the count and the write are one step. */
+    @Override
+    public CompletionStage<Boolean> addDevice(Device device, int maxDevices) {
+        Objects.requireNonNull(device, "device");
+        return committer.submit("addDevice", txn -> writes.addDevice(txn, device, maxDevices));
+    }
+
     @Override
     public CompletionStage<Optional<Device>> findDeviceByTokenHash(String tokenHash) {
         Objects.requireNonNull(tokenHash, "tokenHash");

@@ -166,6 +166,35 @@ final class Txn {
         rangeDeletes.add(new RangeDelete(cf, from, to));
     }
 
+    /**
+     * How many keys start with {@code prefix} as this request sees them: committed keys plus the
+     * group's writes (its own included), deletions subtracted. Scans the prefix: for small ranges.
+     */
+    int countKeys(Cf cf, byte[] prefix) {
+        java.util.Set<Key> keys = new java.util.HashSet<>();
+        try (RocksIterator it = committedIterator(cf)) {
+            for (it.seek(prefix); it.isValid() && Keys.startsWith(it.key(), prefix); it.next()) {
+                keys.add(new Key(it.key()));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw unavailable("store read failed", e);
+        }
+        Map<Key, byte[]> pending = kv.get(cf);
+        if (pending != null) {
+            for (Map.Entry<Key, byte[]> e : pending.entrySet()) {
+                if (Keys.startsWith(e.getKey().bytes, prefix)) {
+                    if (e.getValue() == DELETED) {
+                        keys.remove(e.getKey());
+                    } else {
+                        keys.add(e.getKey());
+                    }
+                }
+            }
+        }
+        return keys.size();
+    }
+
     /** An iterator over committed state only; callers consult {@link #get} for pending keys. */
     RocksIterator committedIterator(Cf cf) {
         return storage.iterator(cf, readOptions);

@@ -82,6 +82,17 @@ final class Writes {
         return null;
     }
 
+    /** Adds a device unless its user has {@code maxDevices}; the committer serialises every addition. */
+    boolean addDevice(Txn txn, Device device, int maxDevices) {
+        byte[] key = Keys.device(device.userId(), device.deviceId());
+        if (txn.get(Cf.DEVICES, key) == null
+                && txn.countKeys(Cf.DEVICES, Keys.devicePrefix(device.userId())) >= maxDevices) {
+            return false;
+        }
+        putDevice(txn, device);
+        return true;
+    }
+
     boolean deleteDevice(Txn txn, String userId, String deviceId) {
         byte[] key = Keys.device(userId, deviceId);
         byte[] old = txn.get(Cf.DEVICES, key);

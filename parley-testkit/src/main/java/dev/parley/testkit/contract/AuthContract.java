@@ -150,10 +150,50 @@ public abstract class AuthContract extends ContractSupport {
             assertRestFails(rest.register(bad, TestUsers.PASSWORD), ErrorCode.INVALID_USERNAME);
         }
         assertRestFails(rest.register(TestUsers.uniqueName("pw"), "short"), ErrorCode.INVALID_PASSWORD);
+        assertRestFails(rest.register(TestUsers.uniqueName("pw"), "        "), ErrorCode.INVALID_PASSWORD);
+        assertRestFails(rest.register(TestUsers.uniqueName("pw"), "12345678"), ErrorCode.WEAK_PASSWORD);
+        assertRestFails(rest.register(TestUsers.uniqueName("pw"), "Password1"), ErrorCode.WEAK_PASSWORD);
 
         assertRestFails(rest.login(name, "wrong password", "test"), ErrorCode.BAD_CREDENTIALS);
         assertRestFails(rest.login(TestUsers.uniqueName("ghost"), TestUsers.PASSWORD, "test"), ErrorCode.BAD_CREDENTIALS);
         assertThat(join(rest.login(name, TestUsers.PASSWORD, "test")).token()).isNotBlank();
+    }
+
+    @Test
+    void failedLoginsMakeTheAccountBackOff() {
+        User target = users.register("target");
+        // The throttle's state is per chat server: every attempt goes to the same one.
+        ParleyAccounts rest = users.rest(users.servers().get(0));
+        int allowed = users.deployment().loginFailuresBeforeBackoff();
+        for (int i = 0; i < allowed; i++) {
+            assertRestFails(rest.login(target.name(), "wrong guess " + i, "test"), ErrorCode.BAD_CREDENTIALS);
+        }
+        ParleyClientException limited = assertRestFails(rest.login(target.name(), TestUsers.PASSWORD, "test"),
+                ErrorCode.RATE_LIMITED);
+        assertThat(limited.retryable()).isTrue();
+        assertThat(limited.retryAfterMs()).isBetween(1L, 1000L);
+    }
+
+    @Test
+    void aUserHasAtMostTheConfiguredNumberOfDevices() {
+        User many = users.register("many");
+        int max = users.deployment().maxDevicesPerUser();
+        List<ParleyAccounts.DeviceLogin> logins = new java.util.ArrayList<>();
+        for (int i = 0; i < max; i++) {
+            logins.add(join(users.rest(users.nextServer()).login(many.name(), TestUsers.PASSWORD, "d" + i)));
+        }
+        assertRestFails(users.rest(users.nextServer()).login(many.name(), TestUsers.PASSWORD, "one too many"),
+                ErrorCode.DEVICE_LIMIT_REACHED);
+
+        ParleyAccounts rest = users.rest(users.nextServer());
+        join(rest.revokeDevice(logins.get(0).token(), logins.get(0).device()));
+        ParleyAccounts.DeviceLogin again = join(users.rest(users.nextServer())
+                .login(many.name(), TestUsers.PASSWORD, "in a freed slot"));
+        ParleyAccounts.DeviceLogin replacing = join(users.rest(users.nextServer())
+                .login(many.name(), TestUsers.PASSWORD, "in place of the oldest", true));
+        List<DeviceInfo> devices = join(rest.devices(replacing.token()));
+        assertThat(devices).hasSize(max).extracting(DeviceInfo::device).contains(again.device(), replacing.device())
+                .doesNotContain(logins.get(0).device());
     }
 
     private void sameAsMissing(String conv, Function<String, CompletableFuture<?>> op) {

@@ -27,6 +27,16 @@ public interface Deployment {
         return Limits.DEFAULTS;
     }
 
+    /** {@code limits.maxDevicesPerUser} of this deployment; the documented default unless overridden. */
+    default int maxDevicesPerUser() {
+        return 16;
+    }
+
+    /** {@code limits.loginFailuresBeforeBackoff} of this deployment; the documented default unless overridden. */
+    default int loginFailuresBeforeBackoff() {
+        return 5;
+    }
+
     /**
      * Configured resource limits, as in the {@code server} and {@code limits} sections of the
      * server configuration.

@@ -154,4 +154,57 @@ public abstract class AccountStoreContract {
         assertThat(await(store.findDeviceByTokenHash("hash-2"))).contains(laptop);
         assertThat(await(store.devicesOf("alice"))).containsExactly(laptop);
     }
+
+    @Test
+    void addDeviceStopsAtTheCapAndStoresNothingBeyondIt() {
+        for (int i = 0; i < 3; i++) {
+            assertThat(await(store.addDevice(device("alice", "d" + i, "h" + i), 3))).isTrue();
+        }
+        assertThat(await(store.addDevice(device("alice", "d3", "h3"), 3))).isFalse();
+
+        assertThat(await(store.findDeviceByTokenHash("h3"))).isEmpty();
+        assertThat(await(store.devicesOf("alice"))).extracting(Device::deviceId)
+                .containsExactlyInAnyOrder("d0", "d1", "d2");
+        // The cap is per user.
+        assertThat(await(store.addDevice(device("bob", "d0", "hb"), 3))).isTrue();
+    }
+
+    @Test
+    void aDeviceLoggedOutFreesItsSlot() {
+        await(store.addDevice(device("alice", "phone", "h1"), 2));
+        await(store.addDevice(device("alice", "laptop", "h2"), 2));
+        assertThat(await(store.addDevice(device("alice", "tablet", "h3"), 2))).isFalse();
+
+        await(store.deleteDevice("alice", "phone"));
+
+        assertThat(await(store.addDevice(device("alice", "tablet", "h3"), 2))).isTrue();
+        assertThat(await(store.findDeviceByTokenHash("h3"))).isPresent();
+    }
+
+    @Test
+    void concurrentAdditionsNeverExceedTheCap() throws Exception {
+        int threads = 12;
+        int cap = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<CompletableFuture<Boolean>>> attempts = new ArrayList<>();
+        try {
+            for (int i = 0; i < threads; i++) {
+                Device d = device("busy", "d" + i, "token-" + i);
+                attempts.add(pool.submit(() -> {
+                    start.await();
+                    return store.addDevice(d, cap).toCompletableFuture();
+                }));
+            }
+            start.countDown();
+            int added = 0;
+            for (Future<CompletableFuture<Boolean>> a : attempts) {
+                added += await(a.get()) ? 1 : 0;
+            }
+            List<Device> stored = await(store.devicesOf("busy"));
+            assertThat(stored).hasSizeLessThanOrEqualTo(cap).hasSize(added);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
