@@ -4,6 +4,8 @@ import dev.parley.core.account.AccountService;
 import dev.parley.core.account.AccountStore;
 import dev.parley.core.account.Device;
 import dev.parley.core.account.PasswordHasher;
+import dev.parley.core.contact.ContactService;
+import dev.parley.core.contact.ContactStore;
 import dev.parley.core.conversation.ConversationService;
 import dev.parley.core.delivery.DeviceSession;
 import dev.parley.core.delivery.MessageRouter;
@@ -47,6 +49,7 @@ public final class Parley implements AutoCloseable {
     private final Clock clock;
     private final AccountService accounts;
     private final ConversationService conversations;
+    private final ContactService contacts;
     private final MessagingService messaging;
     private final PresenceService presence;
     private final Sessions sessions;
@@ -54,8 +57,9 @@ public final class Parley implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private volatile boolean shuttingDown;
 
-    public Parley(ParleySettings settings, AccountStore accountStore, MessageStore store, MessageRouter router,
-                  PresenceRegistry presenceRegistry, PushSender push, Clock clock, MeterRegistry meters) {
+    public Parley(ParleySettings settings, AccountStore accountStore, ContactStore contactStore, MessageStore store,
+                  MessageRouter router, PresenceRegistry presenceRegistry, PushSender push, Clock clock,
+                  MeterRegistry meters) {
         this.settings = settings;
         this.store = store;
         this.router = router;
@@ -66,18 +70,20 @@ public final class Parley implements AutoCloseable {
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("parley-timers"));
         this.accounts = new AccountService(accountStore,
                 new PasswordHasher(settings.argon2MemoryKiB(), settings.argon2Iterations()), hashing, clock);
-        this.conversations = new ConversationService(store, accountStore, router, clock, settings.maxGroupMembers());
+        this.contacts = new ContactService(contactStore, accountStore, settings.maxContacts());
+        this.conversations = new ConversationService(store, accountStore, contacts, router, clock,
+                settings.maxGroupMembers(), settings.membershipChangesPerMinute());
         PushService pushService = new PushService(push == null ? List.of() : List.of(push), accountStore,
                 presenceRegistry, meters);
         this.messaging = new MessagingService(store, conversations, router, pushService, settings.maxBodyBytes(), meters);
-        this.presence = new PresenceService(presenceRegistry, accountStore, store);
+        this.presence = new PresenceService(presenceRegistry, accountStore, store, contactStore);
         Counter framesIn = meters.counter("parley.frames.in");
         Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
         for (ErrorCode c : ErrorCode.values()) {
             errors.put(c, meters.counter("parley.errors", "code", c.name()));
         }
         this.sessions = new Sessions(settings, new DeviceSession.Services(accounts, conversations, messaging, presence,
-                store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
+                contacts, store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
         meters.gauge("parley.sessions", sessions.registry(), r -> r.size());
         accounts.onRevoked(router::deviceRevoked);
     }
@@ -96,6 +102,10 @@ public final class Parley implements AutoCloseable {
 
     public ConversationService conversations() {
         return conversations;
+    }
+
+    public ContactService contacts() {
+        return contacts;
     }
 
     public MessagingService messaging() {

@@ -44,6 +44,13 @@ public enum ErrorCode {
     NOT_A_GROUP(false, 400),
     /** Adding these members would exceed the configured group size limit. */
     GROUP_FULL(false, 409),
+    /**
+     * The user does not allow the caller to add them to groups (their {@code groupAdd} setting is
+     * {@code nobody}, or {@code contacts} and the caller is not in their contacts).
+     */
+    ADD_NOT_ALLOWED(false, 403),
+    /** The caller's contact list already holds the configured maximum number of contacts. */
+    CONTACTS_FULL(false, 409),
     /** Too many requests in the current window; retry after the hint in the message. */
     RATE_LIMITED(true, 429),
     /** The server is shutting down; reconnect (possibly to another server) and retry. */

@@ -49,7 +49,9 @@ public final class Sessions implements MessageRouter.Handler {
                         "maxBodyBytes", (long) settings.maxBodyBytes(),
                         "maxGroupMembers", (long) settings.maxGroupMembers(),
                         "rateLimitPerSecond", (long) settings.rateLimitPerSecond(),
-                        "rateLimitBurst", (long) settings.rateLimitBurst())));
+                        "rateLimitBurst", (long) settings.rateLimitBurst(),
+                        "maxContacts", (long) settings.maxContacts(),
+                        "membershipChangesPerMinute", (long) settings.membershipChangesPerMinute())));
         return session;
     }
 
