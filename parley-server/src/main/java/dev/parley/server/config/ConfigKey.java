@@ -92,6 +92,11 @@ enum ConfigKey {
     LIMITS_ARGON2_MEMORY_KIB("limits.argon2MemoryKiB", Kind.INT, "19456", 8, 4 << 20,
             "Argon2id memory cost of password hashes in KiB"),
     LIMITS_ARGON2_ITERATIONS("limits.argon2Iterations", Kind.INT, "2", 1, 100, "Argon2id time cost"),
+    LIMITS_MAX_CONTACTS("limits.maxContacts", Kind.INT, "5000", 1, 1_000_000,
+            "most users in one contact list (CONTACTS_FULL above)"),
+    LIMITS_MEMBERSHIP_CHANGES_PER_MINUTE("limits.membershipChangesPerMinute", Kind.INT, "20", 1, 1_000_000,
+            "group changes (create, rename, add, remove, promote; not leave) per group and per acting user in a"
+                    + " minute, per server (RATE_LIMITED above)"),
     METRICS_ENABLED("metrics.enabled", Kind.BOOL, "true", 0, 0, "serve Prometheus metrics on GET /metrics");
 
     enum Kind { STRING, INT, BOOL, PATH, CHOICE }

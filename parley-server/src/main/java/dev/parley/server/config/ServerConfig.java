@@ -282,10 +282,13 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
      *                                pauses and the server stops reading from the connection
      * @param outboundHardLimitBytes  bytes waiting for one connection above which it is closed with 1008;
      *                                at least {@code maxOutboundBytes}
+     * @param maxContacts             most users in one contact list
+     * @param membershipChangesPerMinute membership changes per group and per acting user in a minute
      */
     public record Limits(int maxBodyBytes, int maxGroupMembers, int inboxRetentionDays, int rateLimitPerSecond,
                          int rateLimitBurst, int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB,
-                         int argon2Iterations, int outboundHardLimitBytes) {
+                         int argon2Iterations, int outboundHardLimitBytes, int maxContacts,
+                         int membershipChangesPerMinute) {
         public Limits {
             List<String> p = new ArrayList<>();
             range(p, ConfigKey.LIMITS_MAX_BODY_BYTES, maxBodyBytes);
@@ -298,11 +301,23 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
             range(p, ConfigKey.LIMITS_ARGON2_MEMORY_KIB, argon2MemoryKiB);
             range(p, ConfigKey.LIMITS_ARGON2_ITERATIONS, argon2Iterations);
             range(p, ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES, outboundHardLimitBytes);
+            range(p, ConfigKey.LIMITS_MAX_CONTACTS, maxContacts);
+            range(p, ConfigKey.LIMITS_MEMBERSHIP_CHANGES_PER_MINUTE, membershipChangesPerMinute);
             if (outboundHardLimitBytes < maxOutboundBytes) {
                 p.add("limits.outboundHardLimitBytes (" + outboundHardLimitBytes + ") must be at least "
                         + "limits.maxOutboundBytes (" + maxOutboundBytes + ")");
             }
             throwIf(p);
+        }
+
+        /** Limits with the default contact and membership churn limits. */
+        public Limits(int maxBodyBytes, int maxGroupMembers, int inboxRetentionDays, int rateLimitPerSecond,
+                      int rateLimitBurst, int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB,
+                      int argon2Iterations, int outboundHardLimitBytes) {
+            this(maxBodyBytes, maxGroupMembers, inboxRetentionDays, rateLimitPerSecond, rateLimitBurst,
+                    maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, outboundHardLimitBytes,
+                    Integer.parseInt(ConfigKey.LIMITS_MAX_CONTACTS.defaultValue),
+                    Integer.parseInt(ConfigKey.LIMITS_MEMBERSHIP_CHANGES_PER_MINUTE.defaultValue));
         }
 
         /** Limits with the default outbound hard limit (or {@code maxOutboundBytes} when that is larger). */
@@ -402,7 +417,9 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                             num(values, ConfigKey.LIMITS_SYNC_BATCH_SIZE),
                             num(values, ConfigKey.LIMITS_ARGON2_MEMORY_KIB),
                             num(values, ConfigKey.LIMITS_ARGON2_ITERATIONS),
-                            num(values, ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES)),
+                            num(values, ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES),
+                            num(values, ConfigKey.LIMITS_MAX_CONTACTS),
+                            num(values, ConfigKey.LIMITS_MEMBERSHIP_CHANGES_PER_MINUTE)),
                     new Metrics((Boolean) values.get(ConfigKey.METRICS_ENABLED)));
             if (config.store().type().equals("cassandra") != config.router().type().equals("kafka")) {
                 throw new ConfigException("store.type cassandra and router.type kafka go together: in the scale-out "
@@ -453,7 +470,8 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         return new ParleySettings(server.id().isEmpty() ? d.serverId() : server.id(), limits.maxBodyBytes(),
                 limits.maxGroupMembers(), Duration.ofDays(limits.inboxRetentionDays()), server.idleTimeout(),
                 limits.rateLimitPerSecond(), limits.rateLimitBurst(), limits.maxOutboundBytes(), limits.syncBatchSize(),
-                limits.argon2MemoryKiB(), limits.argon2Iterations());
+                limits.argon2MemoryKiB(), limits.argon2Iterations(), limits.maxContacts(),
+                limits.membershipChangesPerMinute());
     }
 
     // ---- helpers --------------------------------------------------------------------------
