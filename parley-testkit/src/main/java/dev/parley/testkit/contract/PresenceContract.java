@@ -183,7 +183,7 @@ public abstract class PresenceContract extends ContractSupport {
                     assertThat(p.online()).isFalse();
                     assertThat(p.lastSeen()).isNotNull();
                 }));
-        users.connect(aDevice);
+        Client aAgain = users.connect(aDevice);
         eventually().untilAsserted(() -> assertThat(friend.events().presence(a.name()))
                 .anySatisfy(p -> assertThat(p.online()).isTrue()));
         quietPeriod();
@@ -193,9 +193,9 @@ public abstract class PresenceContract extends ContractSupport {
         assertThat(stillHidden.online()).isFalse();
         assertThat(stillHidden.lastSeen()).isNull();
 
-        join(a.sdk().setLastSeenPrivacy("everyone"));
+        join(aAgain.sdk().setLastSeenPrivacy("everyone"));
         assertThat(join(users.rest(stranger.device()).presence(stranger.device().token(), a.name())).online()).isTrue();
-        assertFails(a.sdk().setLastSeenPrivacy("friends"), ErrorCode.INVALID_FIELD);
+        assertFails(aAgain.sdk().setLastSeenPrivacy("friends"), ErrorCode.INVALID_FIELD);
     }
 
     @Test
