@@ -147,6 +147,12 @@ public final class ParleyAccounts {
         return call("GET", path, token(token), null, node -> convert(node, HistoryPage.class));
     }
 
+    /** One conversation with its members and admins; fails with {@code CONVERSATION_NOT_FOUND} unless a member. */
+    public CompletableFuture<ConversationView> conversation(String token, String conv) {
+        return call("GET", "/v1/conversations/" + segment(conv, "conv"), token(token), null,
+                node -> convert(node, ConversationView.class));
+    }
+
     /** The token's user's contacts, sorted. */
     public CompletableFuture<List<String>> contacts(String token) {
         return call("GET", "/v1/contacts", token(token), null, node -> list(node, "contacts", String.class));

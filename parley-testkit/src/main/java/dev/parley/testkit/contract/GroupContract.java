@@ -137,6 +137,8 @@ public abstract class GroupContract extends ContractSupport {
         assertThat(now.version()).isEqualTo(created.version() + 4);
         assertThat(join(d.sdk().listConversations())).extracting(ConversationView::conv).doesNotContain(g);
         assertFails(d.sdk().getConversation(g), ErrorCode.CONVERSATION_NOT_FOUND);
+        assertThat(join(users.rest(b.device()).conversation(b.device().token(), g))).isEqualTo(now);
+        assertRestFails(users.rest(d.device()).conversation(d.device().token(), g), ErrorCode.CONVERSATION_NOT_FOUND);
     }
 
     @Test
