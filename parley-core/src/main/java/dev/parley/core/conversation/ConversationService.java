@@ -123,14 +123,17 @@ public final class ConversationService {
                 .thenCompose(current -> {
                     List<String> newcomers = users.stream().filter(u -> !current.hasMember(u)).toList();
                     if (current.kind() == Conversation.Kind.GROUP && current.isAdmin(userId)) {
-                        return requireConsent(userId, newcomers);
+                        return requireConsent(userId, newcomers).thenApply(v -> newcomers);
                     }
-                    return CompletableFuture.completedFuture(null);  // the update below refuses with the right code
+                    // The update below refuses with the right code (NOT_A_GROUP, FORBIDDEN).
+                    return CompletableFuture.completedFuture(newcomers);
                 })
-                .thenCompose(v -> update(conversationId, userId, c -> {
+                .thenCompose(consented -> update(conversationId, userId, c -> {
                     requireAdmin(c, userId, "add members");
                     LinkedHashSet<String> members = new LinkedHashSet<>(c.members());
-                    List<String> added = users.stream().filter(u -> !members.contains(u)).toList();
+                    // Only users whose consent was checked: one who was a member then and left since is skipped.
+                    List<String> added = users.stream().filter(u -> !members.contains(u) && consented.contains(u))
+                            .toList();
                     members.addAll(added);
                     if (members.size() > maxGroupMembers) {
                         throw groupFull();
