@@ -395,6 +395,10 @@ final class Conn extends ChannelInboundHandlerAdapter {
                 heartbeatSeconds = in.heartbeatSeconds;
                 openMicros = Micros.now();
                 state = State.OPEN;
+                // Bench users are throwaway: let any sender add them to its group (the default,
+                // contacts, would refuse). Sent at once, well before the run creates any group.
+                write(text("{\"type\":\"set_privacy\",\"id\":\"p" + (++nextId) + "\",\"groupAdd\":\"everyone\"}"));
+                flush();
                 listener.onOpen(this);
             }
             case CONVERSATION -> listener.onConversation(this, slot(in.convId));

@@ -52,7 +52,7 @@ class InboundTest {
         assertThat(w.type).isEqualTo(Inbound.Type.WELCOME);
         assertThat(w.heartbeatSeconds).isEqualTo(25);
         Inbound c = parse(new ServerFrame.ConversationReply("o1", new ServerFrame.ConversationView("g:x", "group",
-                "n", java.util.List.of("a", "b"), "a", 1L, 0L)));
+                "n", java.util.List.of("a", "b"), "a", 1L, 0L, java.util.List.of("a"), 1L)));
         assertThat(c.type).isEqualTo(Inbound.Type.CONVERSATION);
         assertThat(c.convId).isEqualTo("g:x");
     }

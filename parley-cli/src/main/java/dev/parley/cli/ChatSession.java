@@ -46,7 +46,10 @@ final class ChatSession implements ParleyListener {
             + "  /list                 your conversations (numbered)\n"
             + "  /open USER|N|CONV     open the chat with USER, the Nth of /list, or by id\n"
             + "  /group NAME USER...   create a group with these users and open it\n"
-            + "  /add USER...          add users to the open group\n"
+            + "  /add USER...          add users to the open group (admins; they must allow it)\n"
+            + "  /admin USER           make a member of the open group an admin\n"
+            + "  /contact add|remove USER, /contact list   your contacts (they see your presence\n"
+            + "                        under lastSeen contacts and may add you to groups)\n"
             + "  /history [N]          the last N messages here (default 20)\n"
             + "  /who                  presence of the open conversation's members\n"
             + "  /read                 mark the open conversation read\n"
@@ -200,6 +203,18 @@ final class ChatSession implements ParleyListener {
                         }
                     }
                 }
+                case "admin" -> {
+                    String conv = requireOpen();
+                    if (conv != null) {
+                        if (args.size() != 1) {
+                            say("! usage: /admin USER");
+                        } else {
+                            options.await(client.promoteAdmin(conv, args.get(0)));
+                            say("* " + args.get(0) + " is now an admin of " + conv);
+                        }
+                    }
+                }
+                case "contact", "contacts" -> contact(args);
                 case "join" -> say("! /join is not available: a member of the group adds you with /add");
                 case "history", "hist" -> {
                     String conv = requireOpen();
@@ -417,18 +432,43 @@ final class ChatSession implements ParleyListener {
         changes.forEach(this::sayTick);
     }
 
+    private void contact(List<String> args) throws InterruptedException {
+        String verb = args.isEmpty() ? "list" : args.get(0);
+        switch (verb) {
+            case "list", "ls" -> {
+                List<String> all = options.await(client.listContacts());
+                say(all.isEmpty() ? "* no contacts" : "* contacts: " + String.join(", ", all));
+            }
+            case "add", "remove", "rm" -> {
+                if (args.size() != 2) {
+                    say("! usage: /contact add|remove USER");
+                    return;
+                }
+                String user = args.get(1);
+                if (verb.equals("add")) {
+                    options.await(client.addContact(user));
+                    say("* " + user + " is a contact");
+                } else {
+                    options.await(client.removeContact(user));
+                    say("* " + user + " is no longer a contact");
+                }
+            }
+            default -> say("! usage: /contact add|remove USER, or /contact list");
+        }
+    }
+
     @Override
     public void onMembership(MembershipEvent e) {
-        if (e.conversation() != null) {
-            remember(e.conversation());
-        }
+        // The event carries only the change: refresh the member list from the server (a user who was
+        // removed or left gets CONVERSATION_NOT_FOUND, and the stale entry stays until /list).
+        client.getConversation(e.conv()).thenAccept(this::remember);
         String who = String.join(", ", e.users() == null ? List.of() : e.users());
-        // Direct conversations have no name: "alice created the conversation with bob", not "alice created \"\" …".
-        String name = e.conversation() != null && e.conversation().name() != null && !e.conversation().name().isEmpty()
-                ? " \"" + e.conversation().name() + "\"" : "";
+        // Direct conversations have no name: "alice created the conversation", not "alice created \"\" …".
+        String name = e.name() != null && !e.name().isEmpty() ? " \"" + e.name() + "\"" : "";
         String text = switch (e.change() == null ? "" : e.change()) {
             case "created" -> e.actor() + " created" + (name.isEmpty() ? " the conversation" : name)
                     + (who.isEmpty() ? "" : " with " + who);
+            case "promoted" -> e.actor() + " made " + who + " an admin";
             case "renamed" -> e.actor() + " renamed the group to" + name;
             case "added" -> e.actor() + " added " + who;
             case "removed" -> e.actor() + " removed " + who;

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
             ChatCommand.class,
             SendCommand.class,
             TailCommand.class,
+            ContactsCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class ParleyCommand implements Runnable {

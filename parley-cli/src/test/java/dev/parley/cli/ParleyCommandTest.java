@@ -53,6 +53,22 @@ class ParleyCommandTest {
     }
 
     @Test
+    void contactsListsByDefaultAndChangesNeedAUser() {
+        ContactsCommand list = (ContactsCommand) parse("contacts").subcommand().commandSpec().userObject();
+        assertThat(list.action).isEqualTo("list");
+        ContactsCommand add = (ContactsCommand) parse("contacts", "add", "bob").subcommand().commandSpec().userObject();
+        assertThat(add.action).isEqualTo("add");
+        assertThat(add.user).isEqualTo("bob");
+
+        CommandLine cl = ParleyCommand.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("contacts", "add")).as("add without a user").isEqualTo(ParleyCommand.EXIT_USAGE);
+        assertThat(cl.execute("contacts", "befriend", "bob")).isEqualTo(ParleyCommand.EXIT_USAGE);
+        assertThat(err.toString()).contains("usage: parley contacts");
+    }
+
+    @Test
     void tailAndClientOptions() {
         ParseResult r = parse("tail", "--conv", "g:1", "--count", "3", "--server", "http://h:1", "--profile", "bob");
         TailCommand tail = (TailCommand) r.subcommand().commandSpec().userObject();

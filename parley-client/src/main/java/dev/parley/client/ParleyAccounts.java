@@ -164,6 +164,27 @@ public final class ParleyAccounts {
         return call("GET", path, token(token), null, node -> convert(node, HistoryPage.class));
     }
 
+    /** One conversation with its members and admins; fails with {@code CONVERSATION_NOT_FOUND} unless a member. */
+    public CompletableFuture<ConversationView> conversation(String token, String conv) {
+        return call("GET", "/v1/conversations/" + segment(conv, "conv"), token(token), null,
+                node -> convert(node, ConversationView.class));
+    }
+
+    /** The token's user's contacts, sorted. */
+    public CompletableFuture<List<String>> contacts(String token) {
+        return call("GET", "/v1/contacts", token(token), null, node -> list(node, "contacts", String.class));
+    }
+
+    /** Adds {@code user} to the token's user's contacts; idempotent. */
+    public CompletableFuture<Void> addContact(String token, String user) {
+        return call("PUT", "/v1/contacts/" + segment(user, "user"), token(token), null, node -> null);
+    }
+
+    /** Removes {@code user} from the token's user's contacts; idempotent. */
+    public CompletableFuture<Void> removeContact(String token, String user) {
+        return call("DELETE", "/v1/contacts/" + segment(user, "user"), token(token), null, node -> null);
+    }
+
     /** A user's presence ({@code lastSeen} null when hidden by their privacy setting). */
     public CompletableFuture<PresenceView> presence(String token, String user) {
         return call("GET", "/v1/users/" + segment(user, "user") + "/presence", token(token), null,

@@ -286,21 +286,31 @@ public final class ParleyClient implements AutoCloseable {
         return request(id -> new ClientFrame.OpenDirect(id, user), conversationReply());
     }
 
-    /** Creates a group of the caller and {@code members}; fails with {@code USER_NOT_FOUND} or {@code GROUP_FULL}. */
+    /**
+     * Creates a group of the caller (its admin) and {@code members}; fails with
+     * {@code USER_NOT_FOUND}, {@code GROUP_FULL}, {@code ADD_NOT_ALLOWED} (a member's group-add
+     * setting refuses the caller) or {@code RATE_LIMITED}.
+     */
     public CompletableFuture<ConversationView> createGroup(String name, List<String> members) {
         Objects.requireNonNull(name, "name");
         List<String> copy = List.copyOf(members);
         return request(id -> new ClientFrame.CreateGroup(id, name, copy), conversationReply());
     }
 
-    /** Renames a group; the change reaches every member (this device too) as a membership event. */
+    /**
+     * Renames a group (admins only: {@code FORBIDDEN} otherwise); the change reaches every member
+     * (this device too) as a membership event.
+     */
     public CompletableFuture<Void> renameGroup(String conv, String name) {
         Objects.requireNonNull(conv, "conv");
         Objects.requireNonNull(name, "name");
         return request(id -> new ClientFrame.RenameGroup(id, conv, name), done());
     }
 
-    /** Adds users to a group; fails with {@code NOT_A_GROUP}, {@code USER_NOT_FOUND}, {@code GROUP_FULL} or {@code FORBIDDEN}. */
+    /**
+     * Adds users to a group (admins only); fails with {@code NOT_A_GROUP}, {@code USER_NOT_FOUND},
+     * {@code GROUP_FULL}, {@code FORBIDDEN}, {@code ADD_NOT_ALLOWED} or {@code RATE_LIMITED}.
+     */
     public CompletableFuture<Void> addMembers(String conv, List<String> users) {
         Objects.requireNonNull(conv, "conv");
         List<String> copy = List.copyOf(users);
@@ -318,6 +328,41 @@ public final class ParleyClient implements AutoCloseable {
     public CompletableFuture<Void> leaveGroup(String conv) {
         Objects.requireNonNull(conv, "conv");
         return request(id -> new ClientFrame.LeaveGroup(id, conv), done());
+    }
+
+    /** Makes a member of a group an admin (admins only: {@code FORBIDDEN} otherwise). */
+    public CompletableFuture<ConversationView> promoteAdmin(String conv, String user) {
+        Objects.requireNonNull(conv, "conv");
+        Objects.requireNonNull(user, "user");
+        return request(id -> new ClientFrame.PromoteAdmin(id, conv, user), conversationReply());
+    }
+
+    /**
+     * One conversation with its current members and admins. Membership events carry only the
+     * change, so this is how a client that keeps member lists refreshes one after an event; fails
+     * with {@code CONVERSATION_NOT_FOUND} unless the user is a member.
+     */
+    public CompletableFuture<ConversationView> getConversation(String conv) {
+        Objects.requireNonNull(conv, "conv");
+        return request(id -> new ClientFrame.GetConversation(id, conv), conversationReply());
+    }
+
+    /** Adds {@code user} to the caller's contacts; idempotent; fails with {@code USER_NOT_FOUND} or {@code CONTACTS_FULL}. */
+    public CompletableFuture<Void> addContact(String user) {
+        Objects.requireNonNull(user, "user");
+        return request(id -> new ClientFrame.AddContact(id, user), done());
+    }
+
+    /** Removes {@code user} from the caller's contacts; idempotent. */
+    public CompletableFuture<Void> removeContact(String user) {
+        Objects.requireNonNull(user, "user");
+        return request(id -> new ClientFrame.RemoveContact(id, user), done());
+    }
+
+    /** The caller's contacts, sorted. */
+    public CompletableFuture<List<String>> listContacts() {
+        return request(ClientFrame.ListContacts::new, expect(ServerFrame.ContactList.class,
+                r -> List.copyOf(r.contacts())));
     }
 
     /** The caller's conversations. */
@@ -365,7 +410,16 @@ public final class ParleyClient implements AutoCloseable {
     /** Sets who may see the user's last-seen time: {@code everyone}, {@code contacts} or {@code nobody}. */
     public CompletableFuture<Void> setLastSeenPrivacy(String lastSeen) {
         Objects.requireNonNull(lastSeen, "lastSeen");
-        return request(id -> new ClientFrame.SetPrivacy(id, lastSeen), done());
+        return request(id -> new ClientFrame.SetPrivacy(id, lastSeen, null), done());
+    }
+
+    /**
+     * Sets who may add the user to groups: {@code everyone}, {@code contacts} (the default: users
+     * in the caller's contacts) or {@code nobody}.
+     */
+    public CompletableFuture<Void> setGroupAddPrivacy(String groupAdd) {
+        Objects.requireNonNull(groupAdd, "groupAdd");
+        return request(id -> new ClientFrame.SetPrivacy(id, null, groupAdd), done());
     }
 
     /** Per-member receipt status of one message, and the aggregate; fails with {@code MESSAGE_NOT_FOUND}. */
@@ -1079,6 +1133,7 @@ public final class ParleyClient implements AutoCloseable {
         if (f instanceof ServerFrame.ConversationReply r) return r.id();
         if (f instanceof ServerFrame.ConversationList r) return r.id();
         if (f instanceof ServerFrame.PresenceList r) return r.id();
+        if (f instanceof ServerFrame.ContactList r) return r.id();
         if (f instanceof ServerFrame.Pong r) return r.id();
         if (f instanceof ServerFrame.MessageInfoReply r) return r.id();
         return null;

@@ -32,6 +32,11 @@ public interface ParleyListener {
     }
 
     /** A conversation was created, renamed, or its members changed. */
+    /**
+     * A conversation was created, renamed, or its members or admins changed. The event carries
+     * only the change ({@code users}, the new {@code name}, the new {@code version}), never the
+     * member list: call {@link ParleyClient#getConversation} for the full state when needed.
+     */
     default void onMembership(MembershipEvent event) {
     }
 

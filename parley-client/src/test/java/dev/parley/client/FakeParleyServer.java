@@ -222,7 +222,7 @@ final class FakeParleyServer implements AutoCloseable {
                 }
             } else if (f instanceof ClientFrame.OpenDirect o) {
                 reply(ctx, new ServerFrame.ConversationReply(o.id(), new ServerFrame.ConversationView(
-                        "d:alice:" + o.user(), "direct", "", List.of("alice", o.user()), "alice", 1, 0)));
+                        "d:alice:" + o.user(), "direct", "", List.of("alice", o.user()), "alice", 1, 0, List.of(), 1)));
             } else {
                 reply(ctx, new ServerFrame.Ok(f.id()));
             }

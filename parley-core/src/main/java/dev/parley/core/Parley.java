@@ -6,6 +6,8 @@ import dev.parley.core.account.Device;
 import dev.parley.core.account.HashingPool;
 import dev.parley.core.account.LoginThrottle;
 import dev.parley.core.account.PasswordHasher;
+import dev.parley.core.contact.ContactService;
+import dev.parley.core.contact.ContactStore;
 import dev.parley.core.conversation.ConversationService;
 import dev.parley.core.delivery.DeviceSession;
 import dev.parley.core.delivery.MessageRouter;
@@ -48,6 +50,7 @@ public final class Parley implements AutoCloseable {
     private final Clock clock;
     private final AccountService accounts;
     private final ConversationService conversations;
+    private final ContactService contacts;
     private final MessagingService messaging;
     private final PresenceService presence;
     private final Sessions sessions;
@@ -55,8 +58,9 @@ public final class Parley implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private volatile boolean shuttingDown;
 
-    public Parley(ParleySettings settings, AccountStore accountStore, MessageStore store, MessageRouter router,
-                  PresenceRegistry presenceRegistry, PushSender push, Clock clock, MeterRegistry meters) {
+    public Parley(ParleySettings settings, AccountStore accountStore, ContactStore contactStore, MessageStore store,
+                  MessageRouter router, PresenceRegistry presenceRegistry, PushSender push, Clock clock,
+                  MeterRegistry meters) {
         this.settings = settings;
         this.store = store;
         this.router = router;
@@ -71,19 +75,21 @@ public final class Parley implements AutoCloseable {
                 settings.maxDevicesPerUser(), clock);
         meters.gauge("parley.accounts.hashing.queued", hashing, HashingPool::queued);
         meters.gauge("parley.accounts.throttle.entries", throttle, LoginThrottle::size);
-        this.conversations = new ConversationService(store, accountStore, router, clock, settings.maxGroupMembers());
+        this.contacts = new ContactService(contactStore, accountStore, settings.maxContacts());
+        this.conversations = new ConversationService(store, accountStore, contacts, router, clock,
+                settings.maxGroupMembers(), settings.membershipChangesPerMinute());
         PushService pushService = new PushService(push == null ? List.of() : List.of(push), accountStore,
                 presenceRegistry, meters);
         this.messaging = new MessagingService(store, conversations, router, pushService, settings.maxBodyBytes(),
                 settings.maxOutboundBytes(), meters);
-        this.presence = new PresenceService(presenceRegistry, accountStore, store);
+        this.presence = new PresenceService(presenceRegistry, accountStore, store, contactStore);
         Counter framesIn = meters.counter("parley.frames.in");
         Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
         for (ErrorCode c : ErrorCode.values()) {
             errors.put(c, meters.counter("parley.errors", "code", c.name()));
         }
         this.sessions = new Sessions(settings, new DeviceSession.Services(accounts, conversations, messaging, presence,
-                store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
+                contacts, store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
         meters.gauge("parley.sessions", sessions.registry(), r -> r.size());
         meters.gauge("parley.sessions.send.limits", sessions, Sessions::trackedSendLimits);
         accounts.onRevoked(router::deviceRevoked);
@@ -104,6 +110,10 @@ public final class Parley implements AutoCloseable {
 
     public ConversationService conversations() {
         return conversations;
+    }
+
+    public ContactService contacts() {
+        return contacts;
     }
 
     public MessagingService messaging() {

@@ -28,12 +28,15 @@ import java.util.Objects;
  * @param hashQueueSize      password hashes that may wait for a hashing thread before logins and
  *                           registrations are refused with SERVER_BUSY (64)
  * @param loginThrottle      brute-force limits of registration and login (see {@link LoginThrottle.Settings#defaults()})
+ * @param maxContacts        most users in one contact list (5,000)
+ * @param membershipChangesPerMinute membership changes admitted per group and per acting user in
+ *                           each minute (20)
  */
 public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMembers, Duration inboxRetention,
                              Duration heartbeatTimeout, int rateLimitPerSecond, int rateLimitBurst,
                              int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB, int argon2Iterations,
                              int userSendPerSecond, int userSendBurst, int maxDevicesPerUser, int hashQueueSize,
-                             LoginThrottle.Settings loginThrottle) {
+                             LoginThrottle.Settings loginThrottle, int maxContacts, int membershipChangesPerMinute) {
 
     public ParleySettings {
         Objects.requireNonNull(serverId, "serverId");
@@ -58,6 +61,8 @@ public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMemb
         requireRange("maxDevicesPerUser", maxDevicesPerUser, 1, 10_000);
         requireRange("hashQueueSize", hashQueueSize, 1, 1_000_000);
         Objects.requireNonNull(loginThrottle, "loginThrottle");
+        requireRange("maxContacts", maxContacts, 1, 1_000_000);
+        requireRange("membershipChangesPerMinute", membershipChangesPerMinute, 1, 1_000_000);
     }
 
     /** Settings with the defaults of the abuse limits (per-user sends, devices, hashing queue, login throttle). */
@@ -67,7 +72,8 @@ public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMemb
         this(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout, rateLimitPerSecond,
                 rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
                 DEFAULT_USER_SEND_PER_SECOND, DEFAULT_USER_SEND_BURST, DEFAULT_MAX_DEVICES_PER_USER,
-                DEFAULT_HASH_QUEUE_SIZE, LoginThrottle.Settings.defaults());
+                DEFAULT_HASH_QUEUE_SIZE, LoginThrottle.Settings.defaults(), DEFAULT_MAX_CONTACTS,
+                DEFAULT_MEMBERSHIP_CHANGES_PER_MINUTE);
     }
 
     /** Default of {@link #userSendPerSecond()}. */
@@ -78,6 +84,10 @@ public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMemb
     public static final int DEFAULT_MAX_DEVICES_PER_USER = 16;
     /** Default of {@link #hashQueueSize()}. */
     public static final int DEFAULT_HASH_QUEUE_SIZE = 64;
+    /** Default of {@link #maxContacts()}. */
+    public static final int DEFAULT_MAX_CONTACTS = 5_000;
+    /** Default of {@link #membershipChangesPerMinute()}. */
+    public static final int DEFAULT_MEMBERSHIP_CHANGES_PER_MINUTE = 20;
 
     /** The documented defaults, with a random server id. */
     public static ParleySettings defaults() {
@@ -88,79 +98,93 @@ public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMemb
     public ParleySettings withServerId(String v) {
         return new ParleySettings(v, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle);
+                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withMaxBodyBytes(int v) {
         return new ParleySettings(serverId, v, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle);
+                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withMaxGroupMembers(int v) {
         return new ParleySettings(serverId, maxBodyBytes, v, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle);
+                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withInboxRetention(Duration v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, v, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle);
+                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withHeartbeatTimeout(Duration v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, v,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle);
+                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withRateLimit(int perSecond, int burst) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 perSecond, burst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle);
+                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withMaxOutboundBytes(int v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, v, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond,
-                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle);
+                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withSyncBatchSize(int v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, v, argon2MemoryKiB, argon2Iterations, userSendPerSecond,
-                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle);
+                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withArgon2(int memoryKiB, int iterations) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, memoryKiB, iterations, userSendPerSecond,
-                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle);
+                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withUserSendLimit(int perSecond, int burst) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                perSecond, burst, maxDevicesPerUser, hashQueueSize, loginThrottle);
+                perSecond, burst, maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withMaxDevicesPerUser(int v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                userSendPerSecond, userSendBurst, v, hashQueueSize, loginThrottle);
+                userSendPerSecond, userSendBurst, v, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
     }
 
     public ParleySettings withHashQueueSize(int v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                userSendPerSecond, userSendBurst, maxDevicesPerUser, v, loginThrottle);
+                userSendPerSecond, userSendBurst, maxDevicesPerUser, v, loginThrottle, maxContacts,
+                membershipChangesPerMinute);
     }
 
     public ParleySettings withLoginThrottle(LoginThrottle.Settings v) {
         return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
                 rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                userSendPerSecond, userSendBurst, maxDevicesPerUser, hashQueueSize, v);
+                userSendPerSecond, userSendBurst, maxDevicesPerUser, hashQueueSize, v, maxContacts, membershipChangesPerMinute);
+    }
+
+    public ParleySettings withMaxContacts(int v) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
+                userSendPerSecond, userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle, v,
+                membershipChangesPerMinute);
+    }
+
+    public ParleySettings withMembershipChangesPerMinute(int v) {
+        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
+                userSendPerSecond, userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, v);
     }
 
     private static void requireRange(String name, long value, long min, long max) {

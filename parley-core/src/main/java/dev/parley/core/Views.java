@@ -19,7 +19,7 @@ public final class Views {
 
     public static ServerFrame.ConversationView conversation(Conversation c, long lastSeq) {
         return new ServerFrame.ConversationView(c.id(), c.kind().name().toLowerCase(Locale.ROOT), c.name(), c.members(),
-                c.createdBy(), c.createdAt().toEpochMilli(), lastSeq);
+                c.createdBy(), c.createdAt().toEpochMilli(), lastSeq, c.admins(), c.version());
     }
 
     /** The frame that delivers an inbox entry to a device. */
@@ -34,6 +34,6 @@ public final class Views {
         }
         InboxEvent.MembershipChanged c = (InboxEvent.MembershipChanged) event;
         return new ServerFrame.MembershipEvent(e.cursor(), c.conversationId(), c.change(), c.actorId(), c.users(),
-                conversation(c.conversation(), 0), ts);
+                c.name(), c.version(), ts);
     }
 }

@@ -153,6 +153,43 @@ public sealed interface ClientFrame {
         }
     }
 
+    /** Reads one conversation the caller is a member of, with its full member list. */
+    record GetConversation(String id, String conv) implements ClientFrame {
+        @Override public void validate() {
+            Fields.requireId(id);
+            Fields.requireText("conv", conv, 128);
+        }
+    }
+
+    /** Makes another member of a group an admin; only an admin may. */
+    record PromoteAdmin(String id, String conv, String user) implements ClientFrame {
+        @Override public void validate() {
+            Fields.requireId(id);
+            Fields.requireText("conv", conv, 128);
+            Fields.requireText("user", user, 64);
+        }
+    }
+
+    /** Adds {@code user} to the caller's contacts (idempotent). */
+    record AddContact(String id, String user) implements ClientFrame {
+        @Override public void validate() {
+            Fields.requireId(id);
+            Fields.requireText("user", user, 64);
+        }
+    }
+
+    /** Removes {@code user} from the caller's contacts (idempotent). */
+    record RemoveContact(String id, String user) implements ClientFrame {
+        @Override public void validate() {
+            Fields.requireId(id);
+            Fields.requireText("user", user, 64);
+        }
+    }
+
+    /** Lists the caller's contacts. */
+    record ListContacts(String id) implements ClientFrame {
+    }
+
     /** Lists the caller's conversations. */
     record ListConversations(String id) implements ClientFrame {
     }
@@ -165,13 +202,27 @@ public sealed interface ClientFrame {
         }
     }
 
-    /** Sets who may see the caller's last-seen time: {@code everyone}, {@code contacts} or {@code nobody}. */
-    record SetPrivacy(String id, String lastSeen) implements ClientFrame {
+    /**
+     * Sets who may see the caller's last-seen time ({@code lastSeen}) and who may add the caller
+     * to groups ({@code groupAdd}); each is {@code everyone}, {@code contacts} or {@code nobody},
+     * and at least one must be given.
+     */
+    record SetPrivacy(String id, String lastSeen, String groupAdd) implements ClientFrame {
         @Override public void validate() {
             Fields.requireId(id);
-            if (!"everyone".equals(lastSeen) && !"contacts".equals(lastSeen) && !"nobody".equals(lastSeen)) {
+            if (lastSeen == null && groupAdd == null) {
+                throw Fields.invalid("give lastSeen, groupAdd or both");
+            }
+            if (lastSeen != null && !audience(lastSeen)) {
                 throw Fields.invalid("lastSeen must be \"everyone\", \"contacts\" or \"nobody\"");
             }
+            if (groupAdd != null && !audience(groupAdd)) {
+                throw Fields.invalid("groupAdd must be \"everyone\", \"contacts\" or \"nobody\"");
+            }
+        }
+
+        private static boolean audience(String v) {
+            return "everyone".equals(v) || "contacts".equals(v) || "nobody".equals(v);
         }
     }
 

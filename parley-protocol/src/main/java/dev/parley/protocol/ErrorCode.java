@@ -49,8 +49,16 @@ public enum ErrorCode {
     /** Adding these members would exceed the configured group size limit. */
     GROUP_FULL(false, 409),
     /**
+     * The user does not allow the caller to add them to groups (their {@code groupAdd} setting is
+     * {@code nobody}, or {@code contacts} and the caller is not in their contacts).
+     */
+    ADD_NOT_ALLOWED(false, 403),
+    /** The caller's contact list already holds the configured maximum number of contacts. */
+    CONTACTS_FULL(false, 409),
+    /**
      * Too many requests in the current window (frames of a connection, sends of a user, login or
-     * registration attempts of an address or account); retry after {@code retryAfterMs} when given.
+     * registration attempts of an address or account, membership changes of a group or user);
+     * retry after {@code retryAfterMs} when given.
      */
     RATE_LIMITED(true, 429),
     /** The server is saturated (its password-hashing queue is full); nothing was done; retry shortly. */

@@ -57,6 +57,11 @@ public final class FrameCodec {
         c.put("remove_member", ClientFrame.RemoveMember.class);
         c.put("leave_group", ClientFrame.LeaveGroup.class);
         c.put("list_conversations", ClientFrame.ListConversations.class);
+        c.put("get_conversation", ClientFrame.GetConversation.class);
+        c.put("promote_admin", ClientFrame.PromoteAdmin.class);
+        c.put("add_contact", ClientFrame.AddContact.class);
+        c.put("remove_contact", ClientFrame.RemoveContact.class);
+        c.put("list_contacts", ClientFrame.ListContacts.class);
         c.put("subscribe_presence", ClientFrame.SubscribePresence.class);
         c.put("set_privacy", ClientFrame.SetPrivacy.class);
         c.put("message_info", ClientFrame.MessageInfo.class);
@@ -73,6 +78,7 @@ public final class FrameCodec {
         s.put(ServerFrame.ConversationReply.class, "conversation");
         s.put(ServerFrame.ConversationList.class, "conversations");
         s.put(ServerFrame.PresenceList.class, "presence_list");
+        s.put(ServerFrame.ContactList.class, "contacts");
         s.put(ServerFrame.Pong.class, "pong");
         s.put(ServerFrame.MessageInfoReply.class, "message_info");
         s.put(ServerFrame.MessageEvent.class, "message");

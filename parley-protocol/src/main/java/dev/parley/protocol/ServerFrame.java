@@ -66,6 +66,10 @@ public sealed interface ServerFrame {
     record PresenceList(String id, List<PresenceView> presences) implements ServerFrame {
     }
 
+    /** Reply carrying the caller's contacts. */
+    record ContactList(String id, List<String> contacts) implements ServerFrame {
+    }
+
     /** Reply to a ping. */
     record Pong(String id, long ts) implements ServerFrame {
     }
@@ -87,9 +91,15 @@ public sealed interface ServerFrame {
             implements ServerFrame {
     }
 
-    /** Membership or name of a conversation changed; {@code conversation} is its state after the change. */
-    record MembershipEvent(long cursor, String conv, String change, String actor, List<String> users,
-                           ConversationView conversation, long ts) implements ServerFrame {
+    /**
+     * Membership, admins or name of a conversation changed. It carries only the change, never the
+     * member list: {@code users} are the users the change concerns, {@code name} the name after a
+     * {@code created} or {@code renamed} change (absent otherwise), {@code version} the
+     * conversation's version after the change. The full state is one {@code get_conversation} away.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record MembershipEvent(long cursor, String conv, String change, String actor, List<String> users, String name,
+                           long version, long ts) implements ServerFrame {
     }
 
     /** Presence of a subscribed user changed; ephemeral. */
@@ -110,9 +120,13 @@ public sealed interface ServerFrame {
                        long ts, String body, String contentType) {
     }
 
-    /** A conversation as clients see it. {@code kind} is {@code direct} or {@code group}. */
+    /**
+     * A conversation as clients see it. {@code kind} is {@code direct} or {@code group};
+     * {@code admins} are the members who may change a group (empty for a direct conversation);
+     * {@code version} rises with every change of membership, admins or name.
+     */
     record ConversationView(String conv, String kind, String name, List<String> members, String createdBy,
-                            long createdAt, long lastSeq) {
+                            long createdAt, long lastSeq, List<String> admins, long version) {
     }
 
     /** A user's presence; {@code lastSeen} is null when hidden by the user's privacy setting or never seen. */

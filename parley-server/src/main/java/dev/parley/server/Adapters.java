@@ -1,6 +1,7 @@
 package dev.parley.server;
 
 import dev.parley.core.account.AccountStore;
+import dev.parley.core.contact.ContactStore;
 import dev.parley.core.delivery.InProcessRouter;
 import dev.parley.core.delivery.MessageRouter;
 import dev.parley.core.message.MessageStore;
@@ -33,8 +34,8 @@ final class Adapters {
      * called once the core has started the router (the scale-out log announces inbox entries
      * through it).
      */
-    record Store(AccountStore accounts, MessageStore messages, AutoCloseable closeable, String description,
-                 Consumer<MessageRouter> routerStarted) {
+    record Store(AccountStore accounts, ContactStore contacts, MessageStore messages, AutoCloseable closeable,
+                 String description, Consumer<MessageRouter> routerStarted) {
     }
 
     static Store store(ServerConfig config, String serverId, Clock clock, MeterRegistry meters) {
@@ -45,7 +46,7 @@ final class Adapters {
                         ? RocksDbStore.FsyncPolicy.ALWAYS : RocksDbStore.FsyncPolicy.NEVER;
                 RocksDbStore store = new RocksDbStore(s.dataDir(),
                         RocksDbStore.Options.DEFAULTS.withFsync(fsync).withBatchMax(s.batchMax()), clock);
-                return new Store(store, store, store,
+                return new Store(store, store, store, store,
                         "rocksdb " + s.dataDir() + " fsync=" + fsync.name().toLowerCase(java.util.Locale.ROOT),
                         router -> { });
             }
@@ -72,7 +73,7 @@ final class Adapters {
                         log.close(); // first: it drains into Cassandra
                     }
                 };
-                return new Store(cassandra, log, both, "kafka log " + k.bootstrapServers() + " (" + k.partitions()
+                return new Store(cassandra, cassandra, log, both, "kafka log " + k.bootstrapServers() + " (" + k.partitions()
                         + " partitions) projected to cassandra " + c.contactPoints() + " keyspace " + c.keyspace(),
                         log::start);
             }

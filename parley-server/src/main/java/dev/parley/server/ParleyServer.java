@@ -96,7 +96,7 @@ public final class ParleyServer implements AutoCloseable {
             MessageRouter router = Adapters.router(config.router(), settings.serverId(), presence, metrics.registry(),
                     clock);
             opened.push(router);
-            this.parley = new Parley(settings, store.accounts(), store.messages(), router, presence, push(config),
+            this.parley = new Parley(settings, store.accounts(), store.contacts(), store.messages(), router, presence, push(config),
                     clock, metrics.registry());
             opened.push(parley);
             parley.start();

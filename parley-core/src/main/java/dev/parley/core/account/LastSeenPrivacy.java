@@ -4,7 +4,7 @@ package dev.parley.core.account;
 public enum LastSeenPrivacy {
     /** Anyone who may look up the user. */
     EVERYONE,
-    /** Only users who share a conversation with the user. */
+    /** Only users in the user's contacts (see {@code dev.parley.core.contact}). */
     CONTACTS,
     /** No one; others see neither online status nor last seen. */
     NOBODY;

@@ -11,11 +11,13 @@ import java.util.Objects;
  * so the pair has one conversation without any coordination. Groups have {@code g:<random>}.
  *
  * @param members   current members in the order they joined
- * @param version   incremented by every membership or name change; stores use it for
+ * @param version   incremented by every membership, admin or name change; stores use it for
  *                  optimistic concurrency ({@link dev.parley.core.message.MessageStore#updateConversation})
+ * @param admins    the members who may change a group (a subset of {@code members}, in the order
+ *                  they became admins); empty for a direct conversation
  */
 public record Conversation(String id, Kind kind, String name, List<String> members, String createdBy,
-                           Instant createdAt, long version) {
+                           Instant createdAt, long version, List<String> admins) {
 
     public enum Kind { DIRECT, GROUP }
 
@@ -26,10 +28,37 @@ public record Conversation(String id, Kind kind, String name, List<String> membe
         members = List.copyOf(members);
         Objects.requireNonNull(createdBy, "createdBy");
         Objects.requireNonNull(createdAt, "createdAt");
+        admins = List.copyOf(admins);
+    }
+
+    /**
+     * A conversation stored before admins existed: the creator is the admin of a group while a
+     * member, else the longest-standing member is.
+     */
+    public Conversation(String id, Kind kind, String name, List<String> members, String createdBy, Instant createdAt,
+                        long version) {
+        this(id, kind, name, members, createdBy, createdAt, version, defaultAdmins(kind, members, createdBy));
     }
 
     public boolean hasMember(String userId) {
         return members.contains(userId);
+    }
+
+    public boolean isAdmin(String userId) {
+        return admins.contains(userId);
+    }
+
+    /** A copy with other members, name, admins and the next version. */
+    public Conversation next(String newName, List<String> newMembers, List<String> newAdmins) {
+        return new Conversation(id, kind, newName, newMembers, createdBy, createdAt, version + 1, newAdmins);
+    }
+
+    /** The admins of a group that has no admin among {@code members}: the longest-standing member. */
+    public static List<String> defaultAdmins(Kind kind, List<String> members, String createdBy) {
+        if (kind != Kind.GROUP || members.isEmpty()) {
+            return List.of();
+        }
+        return List.of(members.contains(createdBy) ? createdBy : members.get(0));
     }
 
     public static String directId(String a, String b) {

@@ -2,6 +2,7 @@ package dev.parley.core.conversation;
 
 import dev.parley.core.Ids;
 import dev.parley.core.account.AccountStore;
+import dev.parley.core.contact.ContactService;
 import dev.parley.core.delivery.MessageRouter;
 import dev.parley.core.message.ConversationWrite;
 import dev.parley.core.message.InboxEntry;
@@ -21,12 +22,18 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
- * Direct conversations and groups: creation, renaming, membership. Every change is written with
- * its membership events in one atomic store call and then announced through the router.
+ * Direct conversations and groups: creation, renaming, membership, admins. Every change is
+ * written with its membership entries in one atomic store call and then announced through the
+ * router. An entry carries only the change (who, the new name, the new version), never the member
+ * list, so a change costs each inbox the same few bytes whatever the group's size.
  *
- * <p>Rules: any member may rename a group or add members; only the group's creator may remove
- * someone else; anyone may leave. Unknown and foreign conversations both fail with
- * {@code CONVERSATION_NOT_FOUND}, so a non-member learns nothing about a conversation.
+ * <p>Policy (docs/PROTOCOL.md, "Groups"): the creator is a group's first admin; only admins may
+ * rename, add members, remove others and promote members to admin; anyone may leave; when the
+ * last admin leaves, the longest-standing remaining member becomes admin. Adding a user needs
+ * their consent by their group-add setting ({@code ADD_NOT_ALLOWED} otherwise). Changes are
+ * rate limited per conversation and per acting user ({@code RATE_LIMITED}); leaving never is.
+ * Unknown and foreign conversations both fail with {@code CONVERSATION_NOT_FOUND}, so a
+ * non-member learns nothing about a conversation.
  */
 public final class ConversationService {
     /** Retries of an optimistic update that lost a race with a concurrent change. */
@@ -34,17 +41,26 @@ public final class ConversationService {
 
     private final MessageStore store;
     private final AccountStore accounts;
+    private final ContactService contacts;
     private final MessageRouter router;
     private final Clock clock;
     private final int maxGroupMembers;
+    private final ChangeRateLimiter churn;
 
-    public ConversationService(MessageStore store, AccountStore accounts, MessageRouter router, Clock clock,
-                               int maxGroupMembers) {
+    /**
+     * @param membershipChangesPerMinute changes admitted per conversation and per acting user in
+     *                                   each minute (creating a group counts for its creator)
+     */
+    public ConversationService(MessageStore store, AccountStore accounts, ContactService contacts,
+                               MessageRouter router, Clock clock, int maxGroupMembers,
+                               int membershipChangesPerMinute) {
         this.store = store;
         this.accounts = accounts;
+        this.contacts = contacts;
         this.router = router;
         this.clock = clock;
         this.maxGroupMembers = maxGroupMembers;
+        this.churn = new ChangeRateLimiter(clock, membershipChangesPerMinute);
     }
 
     /** The conversation if {@code userId} is a member; else fails with CONVERSATION_NOT_FOUND. */
@@ -65,12 +81,12 @@ public final class ConversationService {
         }
         return requireUsers(List.of(otherId)).thenCompose(v -> {
             Conversation c = new Conversation(Conversation.directId(userId, otherId), Conversation.Kind.DIRECT, "",
-                    List.of(userId, otherId), userId, clock.instant(), 1);
+                    List.of(userId, otherId), userId, clock.instant(), 1, List.of());
             return store.createConversation(c, userId).thenApply(this::publish);
         });
     }
 
-    /** Creates a group of the creator and {@code members}. */
+    /** Creates a group of the creator (its admin) and {@code members}, each of whom must allow it. */
     public CompletionStage<Conversation> createGroup(String userId, String name, Collection<String> members) {
         LinkedHashSet<String> all = new LinkedHashSet<>();
         all.add(userId);
@@ -78,50 +94,75 @@ public final class ConversationService {
         if (all.size() > maxGroupMembers) {
             return CompletableFuture.failedFuture(groupFull());
         }
-        return requireUsers(members).thenCompose(v -> {
+        List<String> others = all.stream().filter(u -> !u.equals(userId)).toList();
+        return requireUsers(others).thenCompose(v -> requireConsent(userId, others)).thenCompose(v -> {
+            if (!churn.tryAcquire(List.of(userKey(userId)))) {
+                throw rateLimited();
+            }
             Conversation c = new Conversation("g:" + Ids.random(12), Conversation.Kind.GROUP, name, List.copyOf(all),
-                    userId, clock.instant(), 1);
+                    userId, clock.instant(), 1, List.of(userId));
             return store.createConversation(c, userId).thenApply(this::publish);
         });
     }
 
+    /** Renames a group; admins only. Renaming to the current name changes nothing. */
     public CompletionStage<Conversation> rename(String userId, String conversationId, String name) {
         return update(conversationId, userId, c -> {
-            Conversation next = new Conversation(c.id(), c.kind(), name, c.members(), c.createdBy(), c.createdAt(),
-                    c.version() + 1);
-            return new Change(next, "renamed", List.of(), c.members());
+            requireAdmin(c, userId, "rename the group");
+            if (c.name().equals(name)) {
+                return null;
+            }
+            return new Change(c.next(name, c.members(), c.admins()), "renamed", List.of(), name, c.members());
         });
     }
 
+    /** Adds users to a group; admins only, and each new member must allow the caller to add them. */
     public CompletionStage<Conversation> addMembers(String userId, String conversationId, List<String> users) {
-        return requireUsers(users).thenCompose(v -> update(conversationId, userId, c -> {
-            LinkedHashSet<String> members = new LinkedHashSet<>(c.members());
-            List<String> added = users.stream().filter(u -> !members.contains(u)).toList();
-            members.addAll(added);
-            if (members.size() > maxGroupMembers) {
-                throw groupFull();
-            }
-            if (added.isEmpty()) {
-                return null;
-            }
-            Conversation next = new Conversation(c.id(), c.kind(), c.name(), List.copyOf(members), c.createdBy(),
-                    c.createdAt(), c.version() + 1);
-            return new Change(next, "added", added, List.copyOf(members));
-        }));
+        return requireUsers(users)
+                .thenCompose(v -> requireMember(conversationId, userId))
+                .thenCompose(current -> {
+                    List<String> newcomers = users.stream().filter(u -> !current.hasMember(u)).toList();
+                    if (current.kind() == Conversation.Kind.GROUP && current.isAdmin(userId)) {
+                        return requireConsent(userId, newcomers).thenApply(v -> newcomers);
+                    }
+                    // The update below refuses with the right code (NOT_A_GROUP, FORBIDDEN).
+                    return CompletableFuture.completedFuture(newcomers);
+                })
+                .thenCompose(consented -> update(conversationId, userId, c -> {
+                    requireAdmin(c, userId, "add members");
+                    LinkedHashSet<String> members = new LinkedHashSet<>(c.members());
+                    // Only users whose consent was checked: one who was a member then and left since is skipped.
+                    List<String> added = users.stream().filter(u -> !members.contains(u) && consented.contains(u))
+                            .toList();
+                    members.addAll(added);
+                    if (members.size() > maxGroupMembers) {
+                        throw groupFull();
+                    }
+                    if (added.isEmpty()) {
+                        return null;
+                    }
+                    List<String> after = List.copyOf(members);
+                    return new Change(c.next(c.name(), after, c.admins()), "added", added, null, after);
+                }));
     }
 
+    /** Removes a member: an admin may remove anyone, anyone may remove themself (leave). */
     public CompletionStage<Conversation> removeMember(String userId, String conversationId, String target) {
         return update(conversationId, userId, c -> {
-            if (!userId.equals(target) && !userId.equals(c.createdBy())) {
-                throw new ParleyException(ErrorCode.FORBIDDEN, "only the group's creator may remove members");
+            boolean leaving = userId.equals(target);
+            if (!leaving) {
+                requireAdmin(c, userId, "remove members");
             }
             if (!c.hasMember(target)) {
                 throw new ParleyException(ErrorCode.USER_NOT_FOUND, "\"" + target + "\" is not a member");
             }
             List<String> rest = c.members().stream().filter(m -> !m.equals(target)).toList();
-            Conversation next = new Conversation(c.id(), c.kind(), c.name(), rest, c.createdBy(), c.createdAt(),
-                    c.version() + 1);
-            return new Change(next, userId.equals(target) ? "left" : "removed", List.of(target), c.members());
+            List<String> admins = c.admins().stream().filter(a -> !a.equals(target)).toList();
+            if (admins.isEmpty() && !rest.isEmpty()) {
+                admins = List.of(rest.get(0));  // never leave a group without an admin
+            }
+            return new Change(c.next(c.name(), rest, admins), leaving ? "left" : "removed", List.of(target), null,
+                    c.members());
         });
     }
 
@@ -129,8 +170,24 @@ public final class ConversationService {
         return removeMember(userId, conversationId, userId);
     }
 
+    /** Makes a member an admin; admins only. Promoting an admin changes nothing. */
+    public CompletionStage<Conversation> promote(String userId, String conversationId, String target) {
+        return update(conversationId, userId, c -> {
+            requireAdmin(c, userId, "promote members");
+            if (!c.hasMember(target)) {
+                throw new ParleyException(ErrorCode.USER_NOT_FOUND, "\"" + target + "\" is not a member");
+            }
+            if (c.isAdmin(target)) {
+                return null;
+            }
+            List<String> admins = new ArrayList<>(c.admins());
+            admins.add(target);
+            return new Change(c.next(c.name(), c.members(), admins), "promoted", List.of(target), null, c.members());
+        });
+    }
+
     /** A computed change; null from the function means nothing to do. */
-    private record Change(Conversation next, String kind, List<String> users, List<String> recipients) {
+    private record Change(Conversation next, String kind, List<String> users, String name, List<String> recipients) {
     }
 
     private CompletionStage<Conversation> update(String conversationId, String userId,
@@ -148,8 +205,13 @@ public final class ConversationService {
             if (ch == null) {
                 return CompletableFuture.completedFuture(c);
             }
+            // Counted once per request, not per retry; leaving is never refused.
+            if (attemptsLeft == UPDATE_ATTEMPTS && !"left".equals(ch.kind())
+                    && !churn.tryAcquire(List.of(conversationKey(c.id()), userKey(userId)))) {
+                throw rateLimited();
+            }
             InboxEvent.MembershipChanged event = new InboxEvent.MembershipChanged(c.id(), ch.kind(), userId, ch.users(),
-                    ch.next());
+                    ch.name(), ch.next().version());
             return store.updateConversation(ch.next(), event, ch.recipients()).thenCompose(w -> {
                 if (w.applied()) {
                     return CompletableFuture.completedFuture(publish(w));
@@ -195,6 +257,41 @@ public final class ConversationService {
                 }
             }
         });
+    }
+
+    /** Fails with ADD_NOT_ALLOWED naming the first user whose group-add setting refuses the actor. */
+    private CompletionStage<Void> requireConsent(String actorId, List<String> targets) {
+        List<CompletableFuture<Boolean>> checks = new ArrayList<>();
+        for (String t : targets) {
+            checks.add(contacts.mayAddToGroup(actorId, t).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenRun(() -> {
+            for (int i = 0; i < targets.size(); i++) {
+                if (!checks.get(i).join()) {
+                    throw new ParleyException(ErrorCode.ADD_NOT_ALLOWED, "\"" + targets.get(i)
+                            + "\" does not allow you to add them to groups");
+                }
+            }
+        });
+    }
+
+    private static void requireAdmin(Conversation c, String userId, String what) {
+        if (!c.isAdmin(userId)) {
+            throw new ParleyException(ErrorCode.FORBIDDEN, "only an admin of the group may " + what);
+        }
+    }
+
+    private ParleyException rateLimited() {
+        return new ParleyException(ErrorCode.RATE_LIMITED, "too many membership changes; at most "
+                + churn.perMinute() + " a minute per group and per user");
+    }
+
+    private static String conversationKey(String conversationId) {
+        return "c:" + conversationId;
+    }
+
+    private static String userKey(String userId) {
+        return "u:" + userId;
     }
 
     private ParleyException groupFull() {

@@ -4,6 +4,8 @@ import dev.parley.core.Views;
 import dev.parley.core.account.AccountService;
 import dev.parley.core.account.Device;
 import dev.parley.core.account.LastSeenPrivacy;
+import dev.parley.core.contact.ContactService;
+import dev.parley.core.contact.GroupAddPolicy;
 import dev.parley.core.conversation.ConversationService;
 import dev.parley.core.message.InboxEntry;
 import dev.parley.core.message.InboxEvent;
@@ -43,7 +45,7 @@ public final class DeviceSession implements Transport.Listener {
 
     /** Services a session calls; one instance per server. */
     public record Services(AccountService accounts, ConversationService conversations, MessagingService messaging,
-                           PresenceService presence, MessageStore store, Runnable onFrameIn,
+                           PresenceService presence, ContactService contacts, MessageStore store, Runnable onFrameIn,
                            java.util.function.Consumer<ErrorCode> onError) {
     }
 
@@ -141,6 +143,16 @@ public final class DeviceSession implements Transport.Listener {
             conversationReply(id, services.conversations().removeMember(user, f.conv(), f.user()));
         } else if (frame instanceof ClientFrame.LeaveGroup f) {
             conversationReply(id, services.conversations().leave(user, f.conv()));
+        } else if (frame instanceof ClientFrame.GetConversation f) {
+            conversationReply(id, services.conversations().requireMember(f.conv(), user));
+        } else if (frame instanceof ClientFrame.PromoteAdmin f) {
+            conversationReply(id, services.conversations().promote(user, f.conv(), f.user()));
+        } else if (frame instanceof ClientFrame.AddContact f) {
+            reply(id, services.contacts().add(user, f.user()), v -> new ServerFrame.Ok(id));
+        } else if (frame instanceof ClientFrame.RemoveContact f) {
+            reply(id, services.contacts().remove(user, f.user()), v -> new ServerFrame.Ok(id));
+        } else if (frame instanceof ClientFrame.ListContacts) {
+            reply(id, services.contacts().list(user), list -> new ServerFrame.ContactList(id, list));
         } else if (frame instanceof ClientFrame.ListConversations) {
             reply(id, services.conversations().list(user).thenCompose(list -> {
                 List<CompletableFuture<ServerFrame.ConversationView>> views = list.stream()
@@ -151,8 +163,11 @@ public final class DeviceSession implements Transport.Listener {
         } else if (frame instanceof ClientFrame.SubscribePresence f) {
             reply(id, services.presence().subscribe(this, f.users()), list -> new ServerFrame.PresenceList(id, list));
         } else if (frame instanceof ClientFrame.SetPrivacy f) {
-            LastSeenPrivacy p = LastSeenPrivacy.fromWire(f.lastSeen());
-            reply(id, services.accounts().setPrivacy(user, p), v -> new ServerFrame.Ok(id));
+            CompletionStage<?> lastSeen = f.lastSeen() == null ? CompletableFuture.completedFuture(null)
+                    : services.accounts().setPrivacy(user, LastSeenPrivacy.fromWire(f.lastSeen()));
+            reply(id, lastSeen.thenCompose(v -> f.groupAdd() == null ? CompletableFuture.<Void>completedFuture(null)
+                    : services.contacts().setGroupAddPolicy(user, GroupAddPolicy.fromWire(f.groupAdd()))),
+                    v -> new ServerFrame.Ok(id));
         } else if (frame instanceof ClientFrame.MessageInfo f) {
             reply(id, services.messaging().messageInfo(user, id, f.conv(), f.seq()), Function.identity());
         } else if (frame instanceof ClientFrame.Ping) {

@@ -53,7 +53,9 @@ public final class Sessions implements MessageRouter.Handler {
                         "rateLimitPerSecond", (long) settings.rateLimitPerSecond(),
                         "rateLimitBurst", (long) settings.rateLimitBurst(),
                         "userSendPerSecond", (long) settings.userSendPerSecond(),
-                        "userSendBurst", (long) settings.userSendBurst())));
+                        "userSendBurst", (long) settings.userSendBurst(),
+                        "maxContacts", (long) settings.maxContacts(),
+                        "membershipChangesPerMinute", (long) settings.membershipChangesPerMinute())));
         return session;
     }
 

@@ -21,13 +21,20 @@ public sealed interface InboxEvent {
 
     /**
      * The conversation was created or changed. {@code change} is one of created, renamed,
-     * added, removed, left; {@code users} are the users it concerns; {@code conversation} is the
-     * state after the change.
+     * added, removed, left, promoted; {@code users} are the users it concerns (never the member
+     * list: empty for created and renamed); {@code name} is the name after created or renamed
+     * and null otherwise; {@code version} is the conversation's version after the change. An
+     * entry's size therefore does not grow with the group.
      */
-    record MembershipChanged(String conversationId, String change, String actorId, List<String> users,
-                             Conversation conversation) implements InboxEvent {
+    record MembershipChanged(String conversationId, String change, String actorId, List<String> users, String name,
+                             long version) implements InboxEvent {
         public MembershipChanged {
             users = List.copyOf(users);
+        }
+
+        /** The entry announcing a new conversation. */
+        public static MembershipChanged created(Conversation c, String actorId) {
+            return new MembershipChanged(c.id(), "created", actorId, List.of(), c.name(), c.version());
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.parley.core.presence;
 import dev.parley.core.account.AccountStore;
 import dev.parley.core.account.LastSeenPrivacy;
 import dev.parley.core.account.User;
+import dev.parley.core.contact.ContactStore;
 import dev.parley.core.conversation.Conversation;
 import dev.parley.core.delivery.DeviceSession;
 import dev.parley.core.message.MessageStore;
@@ -19,33 +20,60 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Presence as users see it: subscriptions of connections to the presence of their contacts
- * (users they share a conversation with), filtered by each subject's last-seen privacy.
- * A user whose setting is {@code nobody} appears offline with no last-seen time.
+ * Presence as users see it.
+ *
+ * <p><b>Who may follow whom.</b> A viewer may subscribe to a subject's presence when the two
+ * share a conversation or the subject has the viewer in their contacts. <b>What the viewer
+ * sees</b> follows the subject's last-seen privacy: {@code everyone} shows real presence,
+ * {@code contacts} only to viewers in the subject's contacts (a shared conversation is not
+ * enough: anyone can open a direct conversation), {@code nobody} to no one. Hidden presence looks
+ * like "offline, never seen".
+ *
+ * <p><b>Re-checked on every change.</b> Each presence change re-reads the subject's setting and
+ * contacts (and, for {@code everyone}, the subject's conversations) once, and then filters the
+ * subscribers: a subscriber who may no longer follow the subject (removed from the last shared
+ * group, dropped from the contacts) loses the subscription, and one who may follow but not see
+ * gets no event at all, so not even the moment of a change leaks.
  */
 public final class PresenceService {
     private final PresenceRegistry registry;
     private final AccountStore accounts;
     private final MessageStore messages;
+    private final ContactStore contacts;
     /** subject user → sessions on this server subscribed to that user's presence. */
     private final Map<String, Set<DeviceSession>> subscribers = new ConcurrentHashMap<>();
 
-    public PresenceService(PresenceRegistry registry, AccountStore accounts, MessageStore messages) {
+    public PresenceService(PresenceRegistry registry, AccountStore accounts, MessageStore messages,
+                           ContactStore contacts) {
         this.registry = registry;
         this.accounts = accounts;
         this.messages = messages;
+        this.contacts = contacts;
         registry.listen(this::changed);
     }
 
-    /** Subscribes the session to the users' presence; fails with FORBIDDEN for a user who is not a contact. */
+    /**
+     * Subscribes the session to the users' presence; fails with FORBIDDEN (subscribing to none)
+     * when any user may not be followed by the session's user.
+     */
     public CompletionStage<List<ServerFrame.PresenceView>> subscribe(DeviceSession session, List<String> users) {
         String viewer = session.device().userId();
-        return contactsOf(viewer).thenCompose(contacts -> {
-            for (String u : users) {
-                if (!contacts.contains(u) && !u.equals(viewer)) {
-                    throw new ParleyException(ErrorCode.FORBIDDEN, "you share no conversation with \"" + u + "\"");
-                }
+        return sharingAConversation(viewer).thenCompose(sharing -> {
+            List<String> others = users.stream().filter(u -> !u.equals(viewer) && !sharing.contains(u)).toList();
+            List<CompletableFuture<Boolean>> asContact = new ArrayList<>();
+            for (String u : others) {
+                asContact.add(contacts.hasContact(u, viewer).toCompletableFuture());
             }
+            return CompletableFuture.allOf(asContact.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                for (int i = 0; i < others.size(); i++) {
+                    if (!asContact.get(i).join()) {
+                        throw new ParleyException(ErrorCode.FORBIDDEN, "you may not follow the presence of \""
+                                + others.get(i) + "\": you share no conversation and are not in their contacts");
+                    }
+                }
+                return v;
+            });
+        }).thenCompose(v -> {
             for (String u : users) {
                 subscribers.computeIfAbsent(u, k -> ConcurrentHashMap.newKeySet()).add(session);
             }
@@ -53,10 +81,10 @@ public final class PresenceService {
         }).thenCompose(states -> {
             List<CompletableFuture<ServerFrame.PresenceView>> views = new ArrayList<>();
             for (String u : users) {
-                views.add(visible(states.get(u)).toCompletableFuture());
+                views.add(lookupFor(viewer, states.get(u)).toCompletableFuture());
             }
             return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
-                    .thenApply(v -> views.stream().map(CompletableFuture::join).toList());
+                    .thenApply(x -> views.stream().map(CompletableFuture::join).toList());
         });
     }
 
@@ -68,50 +96,68 @@ public final class PresenceService {
     /** One user's presence as {@code viewerId} may see it (REST). */
     public CompletionStage<ServerFrame.PresenceView> lookup(String viewerId, String userId) {
         return accounts.findUser(userId).thenCompose(u -> {
-            User user = u.orElseThrow(() -> new ParleyException(ErrorCode.USER_NOT_FOUND, "no user \"" + userId + "\""));
-            CompletionStage<Boolean> allowed = switch (user.lastSeenPrivacy()) {
-                case EVERYONE -> CompletableFuture.completedFuture(true);
-                case NOBODY -> CompletableFuture.completedFuture(viewerId.equals(userId));
-                case CONTACTS -> viewerId.equals(userId) ? CompletableFuture.completedFuture(true)
-                        : contactsOf(viewerId).thenApply(c -> c.contains(userId));
-            };
-            return allowed.thenCompose(ok -> registry.lookup(List.of(userId)).thenApply(states -> {
-                PresenceState s = states.get(userId);
-                return ok ? view(s) : new ServerFrame.PresenceView(userId, false, null);
-            }));
+            if (u.isEmpty()) {
+                throw new ParleyException(ErrorCode.USER_NOT_FOUND, "no user \"" + userId + "\"");
+            }
+            return registry.lookup(List.of(userId));
+        }).thenCompose(states -> lookupFor(viewerId, states.get(userId)));
+    }
+
+    private CompletionStage<ServerFrame.PresenceView> lookupFor(String viewerId, PresenceState state) {
+        return mayView(viewerId, state.userId()).thenApply(ok -> ok ? view(state) : hidden(state.userId()));
+    }
+
+    /** Whether the subject's setting lets the viewer see their presence. */
+    private CompletionStage<Boolean> mayView(String viewerId, String subjectId) {
+        if (viewerId.equals(subjectId)) {
+            return CompletableFuture.completedFuture(true);
+        }
+        return privacyOf(subjectId).thenCompose(p -> switch (p) {
+            case EVERYONE -> CompletableFuture.completedFuture(true);
+            case NOBODY -> CompletableFuture.completedFuture(false);
+            case CONTACTS -> contacts.hasContact(subjectId, viewerId);
         });
     }
 
     private void changed(PresenceState state) {
-        Set<DeviceSession> subs = subscribers.get(state.userId());
+        String subject = state.userId();
+        Set<DeviceSession> subs = subscribers.get(subject);
         if (subs == null || subs.isEmpty()) {
             return;
         }
-        visible(state).thenAccept(v -> {
-            ServerFrame.PresenceEvent event = new ServerFrame.PresenceEvent(v.user(), v.online(), v.lastSeen());
-            for (DeviceSession s : subs) {
-                s.deliverEphemeral(event);
-            }
-        });
+        ServerFrame.PresenceEvent event = new ServerFrame.PresenceEvent(subject, state.online(),
+                state.lastSeen() == null ? null : state.lastSeen().toEpochMilli());
+        privacyOf(subject).thenCompose(p -> contacts.contactsOf(subject).thenCompose(theirContacts -> {
+            Set<String> contactSet = new HashSet<>(theirContacts);
+            CompletionStage<Set<String>> sharing = p == LastSeenPrivacy.EVERYONE
+                    ? sharingAConversation(subject) : CompletableFuture.completedFuture(Set.of());
+            return sharing.thenAccept(shared -> {
+                for (DeviceSession s : subs) {
+                    String viewer = s.device().userId();
+                    boolean self = viewer.equals(subject);
+                    boolean contact = contactSet.contains(viewer);
+                    boolean sees = self || switch (p) {
+                        case EVERYONE -> contact || shared.contains(viewer);
+                        case CONTACTS -> contact;
+                        case NOBODY -> false;
+                    };
+                    if (sees) {
+                        s.deliverEphemeral(event);
+                    } else if (!self && !contact && p == LastSeenPrivacy.EVERYONE) {
+                        // Known for sure only here: no shared conversation and not a contact any more.
+                        subs.remove(s);
+                    }
+                }
+            });
+        }));
     }
 
-    /**
-     * Contacts see presence unless the subject chose {@code nobody}. The setting is read from
-     * the store each time (once per change, not per subscriber), so a change made through any
-     * server counts at once.
-     */
-    private CompletionStage<ServerFrame.PresenceView> visible(PresenceState state) {
-        return accounts.findUser(state.userId())
-                .thenApply(u -> u.map(User::lastSeenPrivacy).orElse(LastSeenPrivacy.NOBODY))
-                .thenApply(p -> p == LastSeenPrivacy.NOBODY
-                        ? new ServerFrame.PresenceView(state.userId(), false, null) : view(state));
+    private CompletionStage<LastSeenPrivacy> privacyOf(String userId) {
+        return accounts.findUser(userId).thenApply(u -> u.map(User::lastSeenPrivacy).orElse(LastSeenPrivacy.NOBODY));
     }
 
-    private static ServerFrame.PresenceView view(PresenceState s) {
-        return new ServerFrame.PresenceView(s.userId(), s.online(), s.lastSeen() == null ? null : s.lastSeen().toEpochMilli());
-    }
-
-    private CompletionStage<Set<String>> contactsOf(String userId) {
+    /** The users who share at least one conversation with {@code userId}. */
+    private CompletionStage<Set<String>> sharingAConversation(String userId) {
         return messages.conversationsOf(userId).thenApply(convs -> {
             Set<String> out = new HashSet<>();
             for (Conversation c : convs) {
@@ -120,5 +166,13 @@ public final class PresenceService {
             out.remove(userId);
             return out;
         });
+    }
+
+    private static ServerFrame.PresenceView view(PresenceState s) {
+        return new ServerFrame.PresenceView(s.userId(), s.online(), s.lastSeen() == null ? null : s.lastSeen().toEpochMilli());
+    }
+
+    private static ServerFrame.PresenceView hidden(String userId) {
+        return new ServerFrame.PresenceView(userId, false, null);
     }
 }

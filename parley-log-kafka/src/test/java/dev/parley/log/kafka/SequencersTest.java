@@ -136,11 +136,14 @@ class SequencersTest {
         send(new Command.Create("s1", req(), T0, TEAM, "alice"));
         Conversation v2 = new Conversation(TEAM.id(), TEAM.kind(), TEAM.name(), List.of("alice", "bob"), "alice", T0, 2);
         InboxEvent.MembershipChanged removed = new InboxEvent.MembershipChanged(TEAM.id(), "removed", "alice",
-                List.of("carol"), v2);
+                List.of("carol"), null, 2);
         entries();
         Outcome applied = send(new Command.Update("s1", req(), T0, v2, removed, TEAM.members()));
         assertThat(applied).isEqualTo(new Outcome.Changed("s1", "r2", v2, List.of("carol"), true, 3));
-        assertThat(entries()).extracting(InboxEntry::userId).containsExactly("alice", "bob", "carol");
+        List<InboxEntry> told = entries();
+        assertThat(told).extracting(InboxEntry::userId).containsExactly("alice", "bob", "carol");
+        assertThat(told).extracting(InboxEntry::event).as("only the change, never the member list")
+                .containsOnly(removed);
         Outcome stale = send(new Command.Update("s1", req(), T0, v2, removed, TEAM.members()));
         assertThat(stale).isEqualTo(new Outcome.Changed("s1", "r3", v2, List.of(), false, 0));
         assertThat(send(append("carol", "c9", T0))).isInstanceOf(Outcome.Rejected.class);

@@ -47,9 +47,10 @@ public final class DomainJson {
             n.put("actor", c.actorId());
             ArrayNode users = n.putArray("users");
             c.users().forEach(users::add);
-            if (c.conversation() != null) {
-                n.set("conversation", conversation(c.conversation()));
+            if (c.name() != null) {
+                n.put("name", c.name());
             }
+            n.put("version", c.version());
         } else {
             throw new IllegalArgumentException("unknown inbox event " + event.getClass().getName());
         }
@@ -62,11 +63,26 @@ public final class DomainJson {
             case "message" -> new InboxEvent.MessageAdded(message(n));
             case "receipt" -> new InboxEvent.ReceiptAdvanced(text(n, "conv"), text(n, "user"),
                     receiptKind(text(n, "kind")), number(n, "upTo"));
-            case "membership" -> new InboxEvent.MembershipChanged(text(n, "conv"), text(n, "change"),
-                    optionalText(n, "actor"), strings(n, "users"),
-                    n.hasNonNull("conversation") ? conversation(n.get("conversation")) : null);
+            case "membership" -> membership(n);
             default -> throw new IllegalArgumentException("unknown inbox event type \"" + type + "\"");
         };
+    }
+
+    /**
+     * A membership change: only the change. Records written before carried the whole conversation
+     * instead of {@code name} and {@code version}; they are still read.
+     */
+    private InboxEvent.MembershipChanged membership(JsonNode n) {
+        String change = text(n, "change");
+        String name = optionalText(n, "name");
+        long version = n.has("version") ? number(n, "version") : 0;
+        if (n.hasNonNull("conversation") && !n.has("version")) {
+            Conversation c = conversation(n.get("conversation"));
+            version = c.version();
+            name = "created".equals(change) || "renamed".equals(change) ? c.name() : null;
+        }
+        return new InboxEvent.MembershipChanged(text(n, "conv"), change, optionalText(n, "actor"), strings(n, "users"),
+                name, version);
     }
 
     /** Writes the message's fields into {@code n}. */
@@ -100,6 +116,8 @@ public final class DomainJson {
         n.put("createdBy", c.createdBy());
         n.put("createdAt", c.createdAt().toString());
         n.put("version", c.version());
+        ArrayNode admins = n.putArray("admins");
+        c.admins().forEach(admins::add);
         return n;
     }
 
@@ -110,8 +128,11 @@ public final class DomainJson {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown conversation kind " + n.path("kind"), e);
         }
-        return new Conversation(text(n, "id"), kind, text(n, "name"), strings(n, "members"), text(n, "createdBy"),
-                instant(n, "createdAt"), number(n, "version"));
+        Conversation c = new Conversation(text(n, "id"), kind, text(n, "name"), strings(n, "members"),
+                text(n, "createdBy"), instant(n, "createdAt"), number(n, "version"));
+        // Records written before admins existed have none: keep the default the constructor chose.
+        return n.has("admins") ? new Conversation(c.id(), c.kind(), c.name(), c.members(), c.createdBy(),
+                c.createdAt(), c.version(), strings(n, "admins")) : c;
     }
 
     public static ReceiptKind receiptKind(String wire) {

@@ -34,7 +34,7 @@ class NotificationCodecTest {
         Conversation group = new Conversation("g:x1", Conversation.Kind.GROUP, "Team", List.of("alice", "bob", "carol"),
                 "alice", T.minusSeconds(60), 3);
         return new InboxEntry(user, cursor, T,
-                new InboxEvent.MembershipChanged("g:x1", "added", "alice", List.of("carol"), group));
+                new InboxEvent.MembershipChanged("g:x1", "added", "alice", List.of("carol"), null, group.version()));
     }
 
     private Notification roundTrip(Notification n) {
@@ -70,7 +70,8 @@ class NotificationCodecTest {
         Conversation direct = new Conversation("d:alice:bob", Conversation.Kind.DIRECT, "", List.of("alice", "bob"),
                 "alice", T, 0);
         InboxEntry created = new InboxEntry("bob", 2, T,
-                new InboxEvent.MembershipChanged("d:alice:bob", "created", null, List.of(), direct));
+                new InboxEvent.MembershipChanged("d:alice:bob", "created", null, List.of(), direct.name(),
+                        direct.version()));
         assertThat(roundTrip(new Notification.Inbox(created))).isEqualTo(new Notification.Inbox(created));
     }
 

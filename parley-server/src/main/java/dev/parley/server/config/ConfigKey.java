@@ -111,6 +111,11 @@ enum ConfigKey {
             "longest back-off of an account after failed logins; failures are forgotten this long after it ends"),
     LIMITS_AUTH_THROTTLE_MAX_ENTRIES("limits.authThrottleMaxEntries", Kind.INT, "100000", 16, 100_000_000,
             "most client addresses and accounts the login throttle tracks (least recently used dropped beyond)"),
+    LIMITS_MAX_CONTACTS("limits.maxContacts", Kind.INT, "5000", 1, 1_000_000,
+            "most users in one contact list (CONTACTS_FULL above)"),
+    LIMITS_MEMBERSHIP_CHANGES_PER_MINUTE("limits.membershipChangesPerMinute", Kind.INT, "20", 1, 1_000_000,
+            "group changes (create, rename, add, remove, promote; not leave) per group and per acting user in a"
+                    + " minute, per server (RATE_LIMITED above)"),
     METRICS_ENABLED("metrics.enabled", Kind.BOOL, "true", 0, 0, "serve Prometheus metrics on GET /metrics");
 
     enum Kind { STRING, INT, BOOL, PATH, CHOICE }

@@ -283,10 +283,13 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
      * @param outboundHardLimitBytes  bytes waiting for one connection above which it is closed with 1008;
      *                                at least {@code maxOutboundBytes}
      * @param abuse                   the limits against abuse of accounts and sends
+     * @param maxContacts             most users in one contact list
+     * @param membershipChangesPerMinute membership changes per group and per acting user in a minute
      */
     public record Limits(int maxBodyBytes, int maxGroupMembers, int inboxRetentionDays, int rateLimitPerSecond,
                          int rateLimitBurst, int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB,
-                         int argon2Iterations, int outboundHardLimitBytes, Abuse abuse) {
+                         int argon2Iterations, int outboundHardLimitBytes, Abuse abuse, int maxContacts,
+                         int membershipChangesPerMinute) {
         public Limits {
             List<String> p = new ArrayList<>();
             range(p, ConfigKey.LIMITS_MAX_BODY_BYTES, maxBodyBytes);
@@ -299,6 +302,8 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
             range(p, ConfigKey.LIMITS_ARGON2_MEMORY_KIB, argon2MemoryKiB);
             range(p, ConfigKey.LIMITS_ARGON2_ITERATIONS, argon2Iterations);
             range(p, ConfigKey.LIMITS_OUTBOUND_HARD_LIMIT_BYTES, outboundHardLimitBytes);
+            range(p, ConfigKey.LIMITS_MAX_CONTACTS, maxContacts);
+            range(p, ConfigKey.LIMITS_MEMBERSHIP_CHANGES_PER_MINUTE, membershipChangesPerMinute);
             if (outboundHardLimitBytes < maxOutboundBytes) {
                 p.add("limits.outboundHardLimitBytes (" + outboundHardLimitBytes + ") must be at least "
                         + "limits.maxOutboundBytes (" + maxOutboundBytes + ")");
@@ -307,19 +312,21 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
             throwIf(p);
         }
 
-        /** Limits with the default abuse limits. */
+        /** Limits with the default abuse, contact and membership churn limits. */
         public Limits(int maxBodyBytes, int maxGroupMembers, int inboxRetentionDays, int rateLimitPerSecond,
                       int rateLimitBurst, int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB,
                       int argon2Iterations, int outboundHardLimitBytes) {
             this(maxBodyBytes, maxGroupMembers, inboxRetentionDays, rateLimitPerSecond, rateLimitBurst,
                     maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, outboundHardLimitBytes,
-                    Abuse.defaults());
+                    Abuse.defaults(), Integer.parseInt(ConfigKey.LIMITS_MAX_CONTACTS.defaultValue),
+                    Integer.parseInt(ConfigKey.LIMITS_MEMBERSHIP_CHANGES_PER_MINUTE.defaultValue));
         }
 
         /** The same limits with other abuse limits. */
         public Limits withAbuse(Abuse v) {
             return new Limits(maxBodyBytes, maxGroupMembers, inboxRetentionDays, rateLimitPerSecond, rateLimitBurst,
-                    maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, outboundHardLimitBytes, v);
+                    maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, outboundHardLimitBytes, v,
+                    maxContacts, membershipChangesPerMinute);
         }
 
         /** Limits with the default outbound hard limit (or {@code maxOutboundBytes} when that is larger). */
@@ -490,7 +497,9 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                                     num(values, ConfigKey.LIMITS_AUTH_ATTEMPTS_PER_IP_BURST),
                                     num(values, ConfigKey.LIMITS_LOGIN_FAILURES_BEFORE_BACKOFF),
                                     num(values, ConfigKey.LIMITS_LOGIN_MAX_BACKOFF_SECONDS),
-                                    num(values, ConfigKey.LIMITS_AUTH_THROTTLE_MAX_ENTRIES))),
+                                    num(values, ConfigKey.LIMITS_AUTH_THROTTLE_MAX_ENTRIES)),
+                            num(values, ConfigKey.LIMITS_MAX_CONTACTS),
+                            num(values, ConfigKey.LIMITS_MEMBERSHIP_CHANGES_PER_MINUTE)),
                     new Metrics((Boolean) values.get(ConfigKey.METRICS_ENABLED)));
             if (config.store().type().equals("cassandra") != config.router().type().equals("kafka")) {
                 throw new ConfigException("store.type cassandra and router.type kafka go together: in the scale-out "
@@ -543,7 +552,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                 limits.rateLimitPerSecond(), limits.rateLimitBurst(), limits.maxOutboundBytes(), limits.syncBatchSize(),
                 limits.argon2MemoryKiB(), limits.argon2Iterations(), limits.abuse().userSendPerSecond(),
                 limits.abuse().userSendBurst(), limits.abuse().maxDevicesPerUser(), limits.abuse().hashQueueSize(),
-                limits.abuse().loginThrottle());
+                limits.abuse().loginThrottle(), limits.maxContacts(), limits.membershipChangesPerMinute());
     }
 
     // ---- helpers --------------------------------------------------------------------------

@@ -58,7 +58,11 @@ import org.slf4j.LoggerFactory;
  * PUT    /v1/devices/current/push          {"provider":"webhook","target":url}  → 204
  * GET    /v1/conversations                 → {"conversations":[ConversationView]}
  * GET    /v1/conversations/{conv}/messages ?beforeSeq|afterSeq|beforeTs|afterTs, limit → {"conv","messages","hasMore"}
+ * GET    /v1/conversations/{conv}          → ConversationView (members only)
  * GET    /v1/users/{user}/presence         → {"user","online","lastSeen"}
+ * GET    /v1/contacts                      → {"contacts":[user]}
+ * PUT    /v1/contacts/{user}               → 204 (idempotent)
+ * DELETE /v1/contacts/{user}               → 204 (idempotent)
  * GET    /health                           → {"status":"UP","server","sessions"} (503 while shutting down)
  * GET    /metrics                          → Prometheus text format
  * GET    /anything-else                    → a file of the classpath folder /web/, or 404
@@ -326,6 +330,13 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     allow(m, HttpMethod.GET);
                     return authenticate(req).thenCompose(this::conversations);
                 }
+                if (path.equals("v1/contacts")) {
+                    route = "/v1/contacts";
+                    allow(m, HttpMethod.GET);
+                    return authenticate(req).thenCompose(d -> parley.contacts().list(d.userId()))
+                            .thenApply(list -> Reply.json(HttpResponseStatus.OK,
+                                    bytes(mapper.createObjectNode().set("contacts", mapper.valueToTree(list)))));
+                }
                 break;
             case 3:
                 if (seg.get(1).equals("devices")) {
@@ -335,6 +346,22 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     return authenticate(req).thenCompose(d -> parley.accounts().revoke(d.userId(),
                                     deviceId.equals("current") ? d.deviceId() : deviceId))
                             .thenApply(v -> Reply.empty(HttpResponseStatus.NO_CONTENT));
+                }
+                if (seg.get(1).equals("contacts")) {
+                    route = "/v1/contacts/{user}";
+                    allow(m, HttpMethod.PUT, HttpMethod.DELETE);
+                    String user = seg.get(2);
+                    return authenticate(req).thenCompose(d -> m.equals(HttpMethod.PUT)
+                                    ? parley.contacts().add(d.userId(), user) : parley.contacts().remove(d.userId(), user))
+                            .thenApply(v -> Reply.empty(HttpResponseStatus.NO_CONTENT));
+                }
+                if (seg.get(1).equals("conversations")) {
+                    route = "/v1/conversations/{conv}";
+                    allow(m, HttpMethod.GET);
+                    String conv = seg.get(2);
+                    return authenticate(req).thenCompose(d -> parley.conversations().requireMember(conv, d.userId()))
+                            .thenCompose(c -> parley.messaging().view(c))
+                            .thenApply(view -> Reply.json(HttpResponseStatus.OK, bytes(mapper.valueToTree(view))));
                 }
                 break;
             case 4:

@@ -69,10 +69,12 @@ class ServerConfigTest {
                   syncBatchSize: 40
                   argon2MemoryKiB: 1024
                   argon2Iterations: 3
+                  maxContacts: 99
+                  membershipChangesPerMinute: 7
                 """);
         ParleySettings s = ServerConfig.load(file, Map.of()).toSettings();
         assertThat(s).isEqualTo(new ParleySettings("chat-1", 1000, 50, Duration.ofDays(7), Duration.ofSeconds(45),
-                10, 20, 30000, 40, 1024, 3));
+                10, 20, 30000, 40, 1024, 3, 99, 7));
     }
 
     @Test

@@ -53,7 +53,8 @@ class HttpApiHandlerTest {
     private final List<String> storeCalls = new ArrayList<>();
     private boolean storeDown;
     private final Parley parley = new Parley(ParleySettings.defaults().withServerId("test-1").withArgon2(8, 1),
-            store(AccountStore.class), store(MessageStore.class), new InProcessRouter(),
+            store(AccountStore.class), store(dev.parley.core.contact.ContactStore.class), store(MessageStore.class),
+            new InProcessRouter(),
             new InMemoryPresenceRegistry(CLOCK), null, CLOCK, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private final ServerMetrics metrics = ServerMetrics.prometheus();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();

@@ -7,6 +7,8 @@ import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import dev.parley.core.account.AccountStore;
 import dev.parley.core.account.Device;
 import dev.parley.core.account.User;
+import dev.parley.core.contact.ContactStore;
+import dev.parley.core.contact.GroupAddPolicy;
 import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.HistoryQuery;
 import dev.parley.core.message.InboxEntry;
@@ -58,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * Cassandra cannot be reached or does not answer in time. A projection write that failed so may
  * have been applied in part or in full; applying it again is always safe.
  */
-public final class CassandraStore implements AccountStore, AutoCloseable {
+public final class CassandraStore implements AccountStore, ContactStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CassandraStore.class);
     private static final long CLOSE_WAIT_SECONDS = 30;
 
@@ -71,6 +73,7 @@ public final class CassandraStore implements AccountStore, AutoCloseable {
     private final ConversationLog conversationLog;
     private final Inboxes inboxes;
     private final Receipts receipts;
+    private final Contacts contacts;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicInteger inFlight = new AtomicInteger();
     private CompletableFuture<Long> lastPrune = CompletableFuture.completedFuture(0L);
@@ -113,6 +116,7 @@ public final class CassandraStore implements AccountStore, AutoCloseable {
             this.conversationLog = new ConversationLog(env);
             this.inboxes = new Inboxes(env);
             this.receipts = new Receipts(env);
+            this.contacts = new Contacts(env);
         } catch (RuntimeException e) {
             if (ownsSession) {
                 session.close();
@@ -158,6 +162,48 @@ public final class CassandraStore implements AccountStore, AutoCloseable {
             throw new ParleyException(ErrorCode.UNAVAILABLE, "cannot connect to Cassandra at "
                     + config.contactPoints() + ": " + e.getMessage(), e);
         }
+    }
+
+    // ---- ContactStore
+
+    @Override
+    public CompletionStage<Boolean> addContact(String ownerId, String contactId) {
+        Objects.requireNonNull(ownerId, "ownerId");
+        Objects.requireNonNull(contactId, "contactId");
+        return run(() -> contacts.add(ownerId, contactId));
+    }
+
+    @Override
+    public CompletionStage<Boolean> removeContact(String ownerId, String contactId) {
+        Objects.requireNonNull(ownerId, "ownerId");
+        Objects.requireNonNull(contactId, "contactId");
+        return run(() -> contacts.remove(ownerId, contactId));
+    }
+
+    @Override
+    public CompletionStage<List<String>> contactsOf(String ownerId) {
+        Objects.requireNonNull(ownerId, "ownerId");
+        return run(() -> contacts.of(ownerId));
+    }
+
+    @Override
+    public CompletionStage<Boolean> hasContact(String ownerId, String contactId) {
+        Objects.requireNonNull(ownerId, "ownerId");
+        Objects.requireNonNull(contactId, "contactId");
+        return run(() -> contacts.has(ownerId, contactId));
+    }
+
+    @Override
+    public CompletionStage<GroupAddPolicy> groupAddPolicy(String userId) {
+        Objects.requireNonNull(userId, "userId");
+        return run(() -> contacts.groupAddPolicy(userId));
+    }
+
+    @Override
+    public CompletionStage<Void> setGroupAddPolicy(String userId, GroupAddPolicy policy) {
+        Objects.requireNonNull(userId, "userId");
+        Objects.requireNonNull(policy, "policy");
+        return run(() -> contacts.setGroupAddPolicy(userId, policy));
     }
 
     // ---- AccountStore

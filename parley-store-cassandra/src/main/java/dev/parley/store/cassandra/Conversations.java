@@ -29,7 +29,7 @@ final class Conversations {
         long ts = c.version();
         List<CompletableFuture<?>> writes = new ArrayList<>();
         writes.add(env.cql.exec(env.bind(env.st.conversationInsert, c.id(), c.kind().name(), c.name(), c.members(),
-                c.createdBy(), c.createdAt().toString(), c.version(), ts)));
+                c.createdBy(), c.createdAt().toString(), c.version(), c.admins(), ts)));
         for (String member : c.members()) {
             writes.add(env.cql.exec(env.bind(env.st.userConversationInsert, member, c.id(), ts)));
         }
@@ -67,9 +67,12 @@ final class Conversations {
         if (r == null || r.isNull("version")) {
             return null;
         }
-        return new Conversation(r.getString("conv_id"), Conversation.Kind.valueOf(r.getString("kind")),
+        Conversation c = new Conversation(r.getString("conv_id"), Conversation.Kind.valueOf(r.getString("kind")),
                 r.getString("name"), list(r, "members"), r.getString("created_by"),
                 Instant.parse(r.getString("created_at")), r.getLong("version"));
+        // A row written before admins existed has none stored: keep the default the constructor chose.
+        return r.isNull("admins") ? c : new Conversation(c.id(), c.kind(), c.name(), c.members(), c.createdBy(),
+                c.createdAt(), c.version(), list(r, "admins"));
     }
 
     static List<String> list(Row row, String column) {

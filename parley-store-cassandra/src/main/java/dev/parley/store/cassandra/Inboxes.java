@@ -6,7 +6,6 @@ import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.Row;
-import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.InboxEntry;
 import dev.parley.core.message.InboxEvent;
 import dev.parley.core.message.ReceiptKind;
@@ -65,12 +64,11 @@ final class Inboxes {
             return env.bind(env.st.inboxInsertReceipt, userId, c, e.timestamp(), r.conversationId(), r.userId(),
                     r.kind().name(), r.upTo(), c);
         }
+        // Only the change: c_name and c_version. The other c_ columns held a copy of the whole
+        // conversation in rows written before, and stay null now.
         InboxEvent.MembershipChanged ch = (InboxEvent.MembershipChanged) e.event();
-        Conversation s = ch.conversation();
         return env.bind(env.st.inboxInsertChange, userId, c, e.timestamp(), ch.conversationId(), ch.change(),
-                ch.actorId(), ch.users(), s == null ? null : s.kind().name(), s == null ? null : s.name(),
-                s == null ? null : s.members(), s == null ? null : s.createdBy(),
-                s == null ? null : s.createdAt().toString(), s == null ? null : s.version(), c);
+                ch.actorId(), ch.users(), null, ch.name(), null, null, null, ch.version(), c);
     }
 
     // ---- reads
@@ -117,6 +115,14 @@ final class Inboxes {
         });
     }
 
+    private static InboxEvent.MembershipChanged change(String conv, Row r) {
+        String change = r.getString("change");
+        // Rows written before kept the whole conversation in c_name; only a create or rename names it.
+        String name = "created".equals(change) || "renamed".equals(change) ? r.getString("c_name") : null;
+        return new InboxEvent.MembershipChanged(conv, change, r.getString("actor"), Conversations.list(r, "users"),
+                name, r.isNull("c_version") ? 0 : r.getLong("c_version"));
+    }
+
     private static InboxEntry entry(String userId, Row r) {
         long cursor = r.getLong("cursor");
         Instant ts = r.getInstant("ts");
@@ -128,11 +134,7 @@ final class Inboxes {
                     r.getString("content_type")));
             case KIND_RECEIPT -> new InboxEvent.ReceiptAdvanced(conv, r.getString("receipt_user"),
                     ReceiptKind.valueOf(r.getString("receipt_kind")), r.getLong("up_to"));
-            case KIND_CHANGE -> new InboxEvent.MembershipChanged(conv, r.getString("change"), r.getString("actor"),
-                    Conversations.list(r, "users"), r.isNull("c_kind") ? null : new Conversation(conv,
-                            Conversation.Kind.valueOf(r.getString("c_kind")), r.getString("c_name"),
-                            Conversations.list(r, "c_members"), r.getString("c_created_by"),
-                            Instant.parse(r.getString("c_created_at")), r.getLong("c_version")));
+            case KIND_CHANGE -> change(conv, r);
             default -> null;
         };
         if (event == null) {

@@ -17,7 +17,8 @@ final class Schema {
 
     /** The tables, in creation order. */
     static final List<String> TABLES = List.of("users", "devices", "devices_by_token", "conversations",
-            "conversation_log", "user_conversations", "inbox_entries", "device_cursors", "receipt_watermarks");
+            "conversation_log", "user_conversations", "inbox_entries", "device_cursors", "receipt_watermarks", "contacts",
+            "user_settings");
 
     static List<String> tableDdl(String ks) {
         return List.of(
@@ -46,7 +47,8 @@ final class Schema {
                         + " members frozen<list<text>>,"
                         + " created_by text,"
                         + " created_at text,"
-                        + " version bigint)",
+                        + " version bigint,"
+                        + " admins frozen<list<text>>)",
                 "CREATE TABLE IF NOT EXISTS " + ks + ".conversation_log ("
                         + " conv_id text,"
                         + " seq bigint,"
@@ -105,7 +107,14 @@ final class Schema {
                         + " user_id text,"
                         + " delivered bigint,"
                         + " read bigint,"
-                        + " PRIMARY KEY ((conv_id), user_id))");
+                        + " PRIMARY KEY ((conv_id), user_id))",
+                "CREATE TABLE IF NOT EXISTS " + ks + ".contacts ("
+                        + " user_id text,"
+                        + " contact_id text,"
+                        + " PRIMARY KEY ((user_id), contact_id))",
+                "CREATE TABLE IF NOT EXISTS " + ks + ".user_settings ("
+                        + " user_id text PRIMARY KEY,"
+                        + " group_add text)");
     }
 
     /** Creates the keyspace (SimpleStrategy with the given factor) and the tables when missing. Blocks. */
@@ -116,6 +125,14 @@ final class Schema {
                 .setTimeout(timeout.multipliedBy(3)));
         for (String ddl : tableDdl(ks)) {
             session.execute(SimpleStatement.newInstance(ddl).setTimeout(timeout.multipliedBy(3)));
+        }
+        // Keyspaces created before admins existed get the column; rows without it default to the creator.
+        boolean hasAdmins = session.execute(SimpleStatement.newInstance("SELECT column_name FROM system_schema.columns"
+                        + " WHERE keyspace_name = ? AND table_name = 'conversations' AND column_name = 'admins'", ks)
+                .setTimeout(timeout.multipliedBy(3))).one() != null;
+        if (!hasAdmins) {
+            session.execute(SimpleStatement.newInstance("ALTER TABLE " + ks + ".conversations ADD admins"
+                    + " frozen<list<text>>").setTimeout(timeout.multipliedBy(3)));
         }
     }
 }

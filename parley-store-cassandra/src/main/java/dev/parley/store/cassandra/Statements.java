@@ -25,7 +25,7 @@ final class Statements {
     final PreparedStatement tokenDeleteIfOwner;
 
     // ---- conversations and the index of a user's conversations
-    static final String CONVERSATION_COLUMNS = "conv_id, kind, name, members, created_by, created_at, version";
+    static final String CONVERSATION_COLUMNS = "conv_id, kind, name, members, created_by, created_at, version, admins";
     final PreparedStatement conversationInsert;
     final PreparedStatement conversationSelect;
     final PreparedStatement userConversationInsert;
@@ -49,6 +49,14 @@ final class Statements {
     final PreparedStatement inboxInsertMessage;
     final PreparedStatement inboxInsertReceipt;
     final PreparedStatement inboxInsertChange;
+
+    // ---- contacts
+    final PreparedStatement contactInsert;
+    final PreparedStatement contactDelete;
+    final PreparedStatement contactSelect;
+    final PreparedStatement contactsOf;
+    final PreparedStatement groupAddSelect;
+    final PreparedStatement groupAddUpdate;
     final PreparedStatement inboxHead;
     final PreparedStatement inboxHeadSelect;
     final PreparedStatement inboxRead;
@@ -85,8 +93,15 @@ final class Statements {
         tokenDeleteIfOwner = s.prepare("DELETE FROM " + ks + ".devices_by_token WHERE token_hash = ?"
                 + " IF user_id = ? AND device_id = ?");
 
+        contactInsert = idempotent(s, "INSERT INTO " + ks + ".contacts (user_id, contact_id) VALUES (?, ?)");
+        contactDelete = idempotent(s, "DELETE FROM " + ks + ".contacts WHERE user_id = ? AND contact_id = ?");
+        contactSelect = idempotent(s, "SELECT contact_id FROM " + ks + ".contacts WHERE user_id = ? AND contact_id = ?");
+        contactsOf = idempotent(s, "SELECT contact_id FROM " + ks + ".contacts WHERE user_id = ?");
+        groupAddSelect = idempotent(s, "SELECT group_add FROM " + ks + ".user_settings WHERE user_id = ?");
+        groupAddUpdate = idempotent(s, "UPDATE " + ks + ".user_settings SET group_add = ? WHERE user_id = ?");
+
         conversationInsert = idempotent(s, "INSERT INTO " + ks + ".conversations (" + CONVERSATION_COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?");
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?");
         conversationSelect = idempotent(s, "SELECT " + CONVERSATION_COLUMNS + " FROM " + ks
                 + ".conversations WHERE conv_id = ?");
         userConversationInsert = idempotent(s, "INSERT INTO " + ks + ".user_conversations (user_id, conv_id)"

@@ -39,7 +39,8 @@
  * users              ((user_id))                password_hash, last_seen_privacy, created_at (ISO-8601 text: exact)
  * devices            ((user_id), device_id)     name, token_hash, created_at, push_provider, push_target
  * devices_by_token   ((token_hash))             user_id, device_id   (a lookup checks the device still has the hash)
- * conversations      ((conv_id))                kind, name, members frozen list, created_by, created_at, version
+ * conversations      ((conv_id))                kind, name, members frozen list, created_by, created_at, version,
+ *                                               admins frozen list (added by ALTER to older keyspaces; null: the creator)
  * conversation_log   ((conv_id), seq)           message_id, sender_id, sender_device, client_msg_id, ts, body,
  *                                               content_type; static head, head_ts
  * user_conversations ((user_id), conv_id)       one row per conversation the user is in
@@ -47,11 +48,15 @@
  *                                               1 message: conv_id, seq, message_id, sender_id, sender_device,
  *                                                 client_msg_id, msg_ts, body, content_type
  *                                               2 receipt: conv_id, receipt_user, receipt_kind, up_to
- *                                               3 membership: conv_id, change, actor, users, c_kind, c_name,
- *                                                 c_members, c_created_by, c_created_at, c_version (the snapshot)
+ *                                               3 membership: conv_id, change, actor, users, c_name (after a
+ *                                                 create or rename), c_version: only the change, never the member
+ *                                                 list (rows written before also hold c_kind, c_members,
+ *                                                 c_created_by, c_created_at, which are ignored)
  *                                               static head; static pruned_below (cursors below it were pruned)
  * device_cursors     ((user_id), device_id)     cursor
  * receipt_watermarks ((conv_id), user_id)       delivered, read
+ * contacts           ((user_id), contact_id)    one row per contact of the user (one way; plain writes)
+ * user_settings      ((user_id))                group_add (null: contacts)
  * </pre>
  * A reader of an inbox takes only its gap-free prefix (a cursor above a gap is still being
  * written below it), starting after the pruned cursors. A keyspace made by the earlier LWT design

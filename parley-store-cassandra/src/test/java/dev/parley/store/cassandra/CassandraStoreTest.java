@@ -270,16 +270,19 @@ class CassandraStoreTest {
                 new InboxEntry("bob", 3, T0.plusSeconds(3),
                         new InboxEvent.ReceiptAdvanced("g:1", "alice", ReceiptKind.READ, 1)),
                 new InboxEntry("bob", 4, T0.plusSeconds(4),
-                        new InboxEvent.MembershipChanged("g:1", "added", "alice", List.of("bob"), snapshot)),
+                        new InboxEvent.MembershipChanged("g:1", "added", "alice", List.of("bob"), null,
+                                snapshot.version())),
                 new InboxEntry("bob", 5, T0.plusSeconds(5),
-                        new InboxEvent.MembershipChanged("g:1", "left", "bob", List.of("bob"), null)));
+                        new InboxEvent.MembershipChanged("g:1", "left", "bob", List.of("bob"), null, 3)),
+                new InboxEntry("bob", 6, T0.plusSeconds(6),
+                        new InboxEvent.MembershipChanged("g:1", "renamed", "alice", List.of(), "new name", 4)));
 
         await(store.writeInbox("bob", entries));
 
         assertThat(await(store.readInbox("bob", 0, 10))).isEqualTo(entries);
         assertThat(await(store.readInbox("bob", 2, 1))).containsExactly(entries.get(2));
-        assertThat(await(store.readInbox("bob", 5, 10))).isEmpty();
-        assertThat(await(store.inboxHead("bob"))).isEqualTo(5);
+        assertThat(await(store.readInbox("bob", 6, 10))).isEmpty();
+        assertThat(await(store.inboxHead("bob"))).isEqualTo(6);
         assertThat(await(store.inboxHead("nobody"))).isZero();
         assertThat(await(store.readInbox("nobody", 0, 10))).isEmpty();
         // Self-contained: the message of entry 1 is read although the log holds nothing.

@@ -14,6 +14,8 @@ enum Cf {
     INBOX("inbox"),
     CURSORS("cursors"),
     WATERMARKS("watermarks"),
+    CONTACTS("contacts"),
+    USER_SETTINGS("user_settings"),
     META("meta");
 
     private final String cfName;

@@ -3,6 +3,7 @@ package dev.parley.store.rocksdb;
 import dev.parley.core.account.Device;
 import dev.parley.core.account.LastSeenPrivacy;
 import dev.parley.core.account.User;
+import dev.parley.core.contact.GroupAddPolicy;
 import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.InboxEvent;
 import dev.parley.core.message.ReceiptKind;
@@ -22,10 +23,14 @@ import java.util.List;
  */
 final class Codec {
     private static final byte V1 = 1;
+    /** Conversation format 2 adds the admins after the format 1 fields. */
+    private static final byte CONVERSATION_V2 = 2;
 
     static final byte INBOX_MESSAGE = 1;
     static final byte INBOX_RECEIPT = 2;
-    static final byte INBOX_MEMBERSHIP = 3;
+    /** Format 1 of a membership change, which copied the whole conversation: read, never written. */
+    static final byte INBOX_MEMBERSHIP_WITH_SNAPSHOT = 3;
+    static final byte INBOX_MEMBERSHIP = 4;
 
     private Codec() {
     }
@@ -55,11 +60,21 @@ final class Codec {
     // ---- conversations
 
     static byte[] conversation(Conversation c) {
-        return writeConversation(new Writer().u8(V1), c).bytes();
+        return writeConversation(new Writer().u8(CONVERSATION_V2), c).strs(c.admins()).bytes();
     }
 
     static Conversation conversation(byte[] v) {
-        return readConversation(new Reader(v).version());
+        Reader r = new Reader(v);
+        byte format = r.u8();
+        if (format == V1) {
+            return readConversation(r);
+        }
+        if (format != CONVERSATION_V2) {
+            throw new IllegalStateException("unknown conversation format " + format);
+        }
+        Conversation c = readConversation(r);
+        return new Conversation(c.id(), c.kind(), c.name(), c.members(), c.createdBy(), c.createdAt(), c.version(),
+                r.strs());
     }
 
     private static Writer writeConversation(Writer w, Conversation c) {
@@ -133,14 +148,8 @@ final class Codec {
                     .str(r.kind().name()).i64(r.upTo()).bytes();
         }
         InboxEvent.MembershipChanged c = (InboxEvent.MembershipChanged) event;
-        Writer w = new Writer().u8(INBOX_MEMBERSHIP).instant(ts).str(c.conversationId()).str(c.change())
-                .str(c.actorId()).strs(c.users());
-        if (c.conversation() == null) {
-            w.u8((byte) 0);
-        } else {
-            writeConversation(w.u8((byte) 1), c.conversation());
-        }
-        return w.bytes();
+        return new Writer().u8(INBOX_MEMBERSHIP).instant(ts).str(c.conversationId()).str(c.change())
+                .str(c.actorId()).strs(c.users()).str(c.name()).i64(c.version()).bytes();
     }
 
     /** An inbox value: either a full event, or a reference to a message still to be resolved. */
@@ -161,12 +170,18 @@ final class Codec {
                 return new InboxValue(ts, new InboxEvent.ReceiptAdvanced(r.str(), r.str(),
                         ReceiptKind.valueOf(r.str()), r.i64()), null, 0);
             case INBOX_MEMBERSHIP:
+                return new InboxValue(ts, new InboxEvent.MembershipChanged(r.str(), r.str(), r.str(), r.strs(),
+                        r.str(), r.i64()), null, 0);
+            case INBOX_MEMBERSHIP_WITH_SNAPSHOT: {
                 String conv = r.str();
                 String change = r.str();
                 String actor = r.str();
                 List<String> users = r.strs();
                 Conversation c = r.u8() == 0 ? null : readConversation(r);
-                return new InboxValue(ts, new InboxEvent.MembershipChanged(conv, change, actor, users, c), null, 0);
+                String name = c != null && ("created".equals(change) || "renamed".equals(change)) ? c.name() : null;
+                return new InboxValue(ts, new InboxEvent.MembershipChanged(conv, change, actor, users, name,
+                        c == null ? 0 : c.version()), null, 0);
+            }
             default:
                 throw new IllegalStateException("unknown inbox entry tag " + tag);
         }
@@ -177,6 +192,16 @@ final class Codec {
         Reader r = new Reader(v);
         r.u8();
         return r.instant();
+    }
+
+    // ---- contacts
+
+    static byte[] groupAddPolicy(GroupAddPolicy p) {
+        return new Writer().u8(V1).str(p.name()).bytes();
+    }
+
+    static GroupAddPolicy groupAddPolicy(byte[] v) {
+        return GroupAddPolicy.valueOf(new Reader(v).version().str());
     }
 
     // ---- small values

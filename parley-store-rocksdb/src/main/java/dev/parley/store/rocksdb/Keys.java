@@ -47,6 +47,14 @@ final class Keys {
         return new KeyBuilder().str(userId).build();
     }
 
+    static byte[] contact(String ownerId, String contactId) {
+        return new KeyBuilder().str(ownerId).bare(contactId).build();
+    }
+
+    static byte[] contactPrefix(String ownerId) {
+        return new KeyBuilder().str(ownerId).build();
+    }
+
     static byte[] message(String conversationId, long seq) {
         return new KeyBuilder().str(conversationId).u64(seq).build();
     }

@@ -2,6 +2,7 @@ package dev.parley.store.rocksdb;
 
 import dev.parley.core.account.Device;
 import dev.parley.core.account.User;
+import dev.parley.core.contact.GroupAddPolicy;
 import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.HistoryQuery;
 import dev.parley.core.message.InboxEntry;
@@ -105,6 +106,28 @@ final class Queries {
         return read(ro -> {
             byte[] v = get(ro, Cf.CURSORS, Keys.deviceCursor(userId, deviceId));
             return v == null ? 0L : Codec.u64(v);
+        });
+    }
+
+    // ---- contacts
+
+    List<String> contactsOf(String ownerId) {
+        return read(ro -> {
+            byte[] prefix = Keys.contactPrefix(ownerId);
+            List<String> out = new ArrayList<>();
+            scan(ro, Cf.CONTACTS, prefix, (k, v) -> out.add(Keys.trailingString(k, prefix.length)));
+            return List.copyOf(out);
+        });
+    }
+
+    boolean hasContact(String ownerId, String contactId) {
+        return read(ro -> get(ro, Cf.CONTACTS, Keys.contact(ownerId, contactId)) != null);
+    }
+
+    GroupAddPolicy groupAddPolicy(String userId) {
+        return read(ro -> {
+            byte[] v = get(ro, Cf.USER_SETTINGS, Keys.user(userId));
+            return v == null ? GroupAddPolicy.DEFAULT : Codec.groupAddPolicy(v);
         });
     }
 

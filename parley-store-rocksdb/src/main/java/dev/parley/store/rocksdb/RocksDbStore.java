@@ -3,6 +3,8 @@ package dev.parley.store.rocksdb;
 import dev.parley.core.account.AccountStore;
 import dev.parley.core.account.Device;
 import dev.parley.core.account.User;
+import dev.parley.core.contact.ContactStore;
+import dev.parley.core.contact.GroupAddPolicy;
 import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.AppendResult;
 import dev.parley.core.message.ConversationWrite;
@@ -61,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * stage exceptionally with a {@link ParleyException} ({@code UNAVAILABLE} with the cause for
  * RocksDB errors, an overloaded queue or a closed store).
  */
-public final class RocksDbStore implements AccountStore, MessageStore, AutoCloseable {
+public final class RocksDbStore implements AccountStore, ContactStore, MessageStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RocksDbStore.class);
     private static final int PRUNE_PAGE_INBOXES = 1_000;
     private static final long CLOSE_WAIT_SECONDS = 30;
@@ -221,6 +223,48 @@ public final class RocksDbStore implements AccountStore, MessageStore, AutoClose
         Objects.requireNonNull(userId, "userId");
         Objects.requireNonNull(deviceId, "deviceId");
         return committer.submit("deleteDevice", txn -> writes.deleteDevice(txn, userId, deviceId));
+    }
+
+    // ---- ContactStore
+
+    @Override
+    public CompletionStage<Boolean> addContact(String ownerId, String contactId) {
+        Objects.requireNonNull(ownerId, "ownerId");
+        Objects.requireNonNull(contactId, "contactId");
+        return committer.submit("addContact", txn -> writes.addContact(txn, ownerId, contactId));
+    }
+
+    @Override
+    public CompletionStage<Boolean> removeContact(String ownerId, String contactId) {
+        Objects.requireNonNull(ownerId, "ownerId");
+        Objects.requireNonNull(contactId, "contactId");
+        return committer.submit("removeContact", txn -> writes.removeContact(txn, ownerId, contactId));
+    }
+
+    @Override
+    public CompletionStage<List<String>> contactsOf(String ownerId) {
+        Objects.requireNonNull(ownerId, "ownerId");
+        return read(() -> queries.contactsOf(ownerId));
+    }
+
+    @Override
+    public CompletionStage<Boolean> hasContact(String ownerId, String contactId) {
+        Objects.requireNonNull(ownerId, "ownerId");
+        Objects.requireNonNull(contactId, "contactId");
+        return read(() -> queries.hasContact(ownerId, contactId));
+    }
+
+    @Override
+    public CompletionStage<GroupAddPolicy> groupAddPolicy(String userId) {
+        Objects.requireNonNull(userId, "userId");
+        return read(() -> queries.groupAddPolicy(userId));
+    }
+
+    @Override
+    public CompletionStage<Void> setGroupAddPolicy(String userId, GroupAddPolicy policy) {
+        Objects.requireNonNull(userId, "userId");
+        Objects.requireNonNull(policy, "policy");
+        return committer.submit("setGroupAddPolicy", txn -> writes.setGroupAddPolicy(txn, userId, policy));
     }
 
     // ---- MessageStore

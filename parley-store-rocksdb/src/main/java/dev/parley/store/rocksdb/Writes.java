@@ -2,6 +2,7 @@ package dev.parley.store.rocksdb;
 
 import dev.parley.core.account.Device;
 import dev.parley.core.account.User;
+import dev.parley.core.contact.GroupAddPolicy;
 import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.AppendResult;
 import dev.parley.core.message.ConversationWrite;
@@ -113,6 +114,31 @@ final class Writes {
         }
     }
 
+    // ---- contacts
+
+    boolean addContact(Txn txn, String ownerId, String contactId) {
+        byte[] key = Keys.contact(ownerId, contactId);
+        if (txn.get(Cf.CONTACTS, key) != null) {
+            return false;
+        }
+        txn.put(Cf.CONTACTS, key, new byte[0]);
+        return true;
+    }
+
+    boolean removeContact(Txn txn, String ownerId, String contactId) {
+        byte[] key = Keys.contact(ownerId, contactId);
+        if (txn.get(Cf.CONTACTS, key) == null) {
+            return false;
+        }
+        txn.delete(Cf.CONTACTS, key);
+        return true;
+    }
+
+    Void setGroupAddPolicy(Txn txn, String userId, GroupAddPolicy policy) {
+        txn.put(Cf.USER_SETTINGS, Keys.user(userId), Codec.groupAddPolicy(policy));
+        return null;
+    }
+
     // ---- conversations
 
     ConversationWrite createConversation(Txn txn, Conversation conversation, String actorId) {
@@ -124,8 +150,7 @@ final class Writes {
         for (String member : conversation.members()) {
             txn.put(Cf.USER_CONVERSATIONS, Keys.userConversation(member, conversation.id()), new byte[0]);
         }
-        InboxEvent event = new InboxEvent.MembershipChanged(conversation.id(), "created", actorId,
-                conversation.members(), conversation);
+        InboxEvent event = InboxEvent.MembershipChanged.created(conversation, actorId);
         Map<String, InboxEntry> entries = appendToInboxes(txn, new LinkedHashSet<>(conversation.members()), now(),
                 event);
         return new ConversationWrite(conversation, true, entries);

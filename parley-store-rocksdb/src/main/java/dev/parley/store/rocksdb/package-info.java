@@ -46,6 +46,8 @@
  * inbox                s(userId) u64(cursor)                      InboxEntry
  * cursors              s(userId) s(deviceId)                      i64 acknowledged cursor
  * watermarks           s(conversationId) userId                   i64 delivered, i64 read
+ * contacts             s(ownerId) contactId                       empty (one-way contact)
+ * user_settings        userId                                     1 s32 groupAddPolicy
  * meta                 "schema-version"                           i64 (2; 1 had no conversation in idempotency keys)
  *                      "inbox-head:" userId                       i64 head at the last prune
  * </pre>
@@ -58,15 +60,17 @@
  * User          1 s32 id, s32 passwordHash, s32 lastSeenPrivacy, instant createdAt
  * Device        1 s32 userId, s32 deviceId, s32 name, s32 tokenHash, instant createdAt,
  *                 s32 pushProvider?, s32 pushTarget?
- * Conversation  1 s32 id, s32 kind, s32 name, list members, s32 createdBy, instant createdAt, i64 version
+ * Conversation  2 s32 id, s32 kind, s32 name, list members, s32 createdBy, instant createdAt, i64 version,
+ *                 list admins      (format 1, still read, lacks admins: the creator, else the first member)
  * Message       1 instant timestamp, s32 senderId, s32 senderDeviceId, s32 messageId, s32 clientMsgId,
  *                 s32 contentType?, s32 body          (conversation and seq are in the key)
  * </pre>
  * An inbox entry starts with a tag and its instant: tag 1 is a message reference
  * ({@code s32 conversationId, i64 seq}; the body is not copied, reads resolve it from the log),
- * tag 2 a receipt ({@code s32 conversationId, s32 userId, s32 kind, i64 upTo}), tag 3 a
- * membership change ({@code s32 conversationId, s32 change, s32 actorId, list users, u8 present,
- * Conversation fields}).
+ * tag 2 a receipt ({@code s32 conversationId, s32 userId, s32 kind, i64 upTo}), tag 4 a
+ * membership change ({@code s32 conversationId, s32 change, s32 actorId, list users, s32 name?,
+ * i64 version}: only the change, never the member list, so its size does not grow with the
+ * group). Tag 3, the earlier membership format that copied the whole conversation, is still read.
  *
  * <h2>Timestamps</h2>
  * Message timestamps are server time at millisecond precision (the wire's), never below the

@@ -108,6 +108,7 @@ public abstract class AuthContract extends ContractSupport {
         Client b = users.newClient("bob");
         Client eve = users.newClient("eve");
         String direct = direct(a, b);
+        acceptGroupAddsFrom(a, b);
         String group = join(a.sdk().createGroup("secret club", List.of(b.name()))).conv();
         join(a.sdk().send(direct, "psst"));
         join(a.sdk().send(group, "psst"));

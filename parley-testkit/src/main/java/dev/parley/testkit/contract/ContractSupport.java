@@ -104,6 +104,24 @@ public abstract class ContractSupport {
         return e;
     }
 
+    /**
+     * Lets {@code creator} add each member to groups (the default group-add setting is
+     * {@code contacts}): each member adds the creator to their contacts.
+     */
+    protected static void acceptGroupAddsFrom(Client creator, Client... members) {
+        for (Client m : members) {
+            join(m.sdk().addContact(creator.name()));
+        }
+    }
+
+    /** As {@link #acceptGroupAddsFrom(Client, Client...)} for users without a client: through REST, with a new device. */
+    protected void acceptGroupAddsFrom(Client creator, List<String> userNames) {
+        for (String name : userNames) {
+            TestUsers.Device d = users.login(new TestUsers.User(name));
+            join(users.rest(d).addContact(d.token(), creator.name()));
+        }
+    }
+
     /** Opens the direct conversation of two connected clients and returns its id. */
     protected static String direct(Client a, Client b) {
         return join(a.sdk().openDirect(b.name())).conv();

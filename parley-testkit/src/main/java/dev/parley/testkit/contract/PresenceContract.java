@@ -15,9 +15,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Contract: presence and typing. Contacts (users who share a conversation) may subscribe to each
- * other's presence: online, or offline with a last-seen time, hidden when the subject's privacy
- * setting is {@code nobody}. Typing indicators reach the other members and are never stored.
+ * Contract: presence, contacts and typing. Users who share a conversation, or whom the subject has
+ * in their contacts, may subscribe to the subject's presence: online, or offline with a last-seen
+ * time, shown by the subject's privacy setting ({@code contacts}: only to the subject's own
+ * contacts; {@code nobody}: to no one). A subscriber who no longer shares a conversation stops
+ * getting presence. Typing indicators reach the other members and are never stored.
  */
 public abstract class PresenceContract extends ContractSupport {
 
@@ -153,22 +155,98 @@ public abstract class PresenceContract extends ContractSupport {
     }
 
     @Test
-    void lastSeenPrivacyContactsHidesPresenceFromStrangersOnly() {
-        Client a = users.newClient("alice");
-        Client b = users.newClient("bob");
-        Client eve = users.newClient("eve");
-        direct(a, b);
-
+    void lastSeenPrivacyContactsShowsPresenceOnlyToTheSubjectsContacts() {
+        Device aDevice = users.newDevice("alice");
+        Client a = users.connect(aDevice);
+        Client friend = users.newClient("bob");
+        Client stranger = users.newClient("eve");
         join(a.sdk().setLastSeenPrivacy("contacts"));
-        PresenceView forContact = join(users.rest(b.device()).presence(b.device().token(), a.name()));
-        PresenceView forStranger = join(users.rest(eve.device()).presence(eve.device().token(), a.name()));
-        assertThat(forContact.online()).isTrue();
+        join(a.sdk().addContact(friend.name()));
+        // The stranger opens a direct conversation with alice without asking: that is no contact.
+        direct(stranger, a);
+        direct(friend, a);
+
+        assertThat(join(stranger.sdk().subscribePresence(List.of(a.name())))).singleElement().satisfies(v -> {
+            assertThat(v.online()).as("hidden from a stranger with an open conversation").isFalse();
+            assertThat(v.lastSeen()).isNull();
+        });
+        assertThat(join(friend.sdk().subscribePresence(List.of(a.name())))).singleElement()
+                .satisfies(v -> assertThat(v.online()).isTrue());
+        PresenceView forStranger = join(users.rest(stranger.device()).presence(stranger.device().token(), a.name()));
         assertThat(forStranger.online()).isFalse();
         assertThat(forStranger.lastSeen()).isNull();
+        assertThat(join(users.rest(friend.device()).presence(friend.device().token(), a.name())).online()).isTrue();
 
-        join(a.sdk().setLastSeenPrivacy("everyone"));
-        assertThat(join(users.rest(eve.device()).presence(eve.device().token(), a.name())).online()).isTrue();
-        assertFails(a.sdk().setLastSeenPrivacy("friends"), ErrorCode.INVALID_FIELD);
+        a.sdk().close();
+        eventually().untilAsserted(() -> assertThat(friend.events().presence(a.name()))
+                .anySatisfy(p -> {
+                    assertThat(p.online()).isFalse();
+                    assertThat(p.lastSeen()).isNotNull();
+                }));
+        Client aAgain = users.connect(aDevice);
+        eventually().untilAsserted(() -> assertThat(friend.events().presence(a.name()))
+                .anySatisfy(p -> assertThat(p.online()).isTrue()));
+        quietPeriod();
+        assertThat(stranger.events().presence(a.name())).as("not even the moment of a change reaches a stranger")
+                .isEmpty();
+        PresenceView stillHidden = join(users.rest(stranger.device()).presence(stranger.device().token(), a.name()));
+        assertThat(stillHidden.online()).isFalse();
+        assertThat(stillHidden.lastSeen()).isNull();
+
+        join(aAgain.sdk().setLastSeenPrivacy("everyone"));
+        assertThat(join(users.rest(stranger.device()).presence(stranger.device().token(), a.name())).online()).isTrue();
+        assertFails(aAgain.sdk().setLastSeenPrivacy("friends"), ErrorCode.INVALID_FIELD);
+    }
+
+    @Test
+    void aRemovedMemberStopsGettingPresence() {
+        Device aDevice = users.newDevice("alice");
+        Client a = users.connect(aDevice);
+        Client owner = users.newClient("olga");
+        Client c = users.newClient("carol");
+        acceptGroupAddsFrom(owner, a, c);
+        String g = join(owner.sdk().createGroup("watchers", List.of(a.name(), c.name()))).conv();
+        assertThat(join(c.sdk().subscribePresence(List.of(a.name())))).singleElement()
+                .satisfies(v -> assertThat(v.online()).isTrue());
+        assertThat(join(owner.sdk().subscribePresence(List.of(a.name())))).singleElement()
+                .satisfies(v -> assertThat(v.online()).isTrue());
+
+        join(owner.sdk().removeMember(g, c.name()));
+        a.sdk().close();
+        eventually().untilAsserted(() -> assertThat(owner.events().presence(a.name()))
+                .anySatisfy(p -> assertThat(p.online()).isFalse()));
+        users.connect(aDevice);
+        eventually().untilAsserted(() -> assertThat(owner.events().presence(a.name()))
+                .anySatisfy(p -> assertThat(p.online()).isTrue()));
+        quietPeriod();
+        assertThat(c.events().presence(a.name())).as("nothing after carol left the only shared conversation")
+                .isEmpty();
+        assertFails(c.sdk().subscribePresence(List.of(a.name())), ErrorCode.FORBIDDEN);
+    }
+
+    @Test
+    void contactsAreAddedListedAndRemovedOverWebSocketAndRest() {
+        Client a = users.newClient("alice");
+        Client b = users.newClient("bob");
+        Client c = users.newClient("carol");
+        join(a.sdk().addContact(c.name()));
+        join(a.sdk().addContact(b.name()));
+        join(a.sdk().addContact(b.name()));  // idempotent
+        assertThat(join(a.sdk().listContacts())).containsExactly(b.name(), c.name());
+        assertThat(join(b.sdk().listContacts())).as("contacts are one way").isEmpty();
+        assertThat(join(users.rest(a.device()).contacts(a.device().token()))).containsExactly(b.name(), c.name());
+
+        join(users.rest(a.device()).removeContact(a.device().token(), b.name()));
+        assertThat(join(a.sdk().listContacts())).containsExactly(c.name());
+        join(a.sdk().removeContact(c.name()));
+        join(a.sdk().removeContact(c.name()));  // idempotent
+        join(users.rest(a.device()).addContact(a.device().token(), b.name()));
+        assertThat(join(a.sdk().listContacts())).containsExactly(b.name());
+
+        assertFails(a.sdk().addContact(TestUsers.uniqueName("ghost")), ErrorCode.USER_NOT_FOUND);
+        assertRestFails(users.rest(a.device()).addContact(a.device().token(), TestUsers.uniqueName("ghost")),
+                ErrorCode.USER_NOT_FOUND);
+        assertFails(a.sdk().addContact(a.name()), ErrorCode.INVALID_FIELD);
     }
 
     @Test

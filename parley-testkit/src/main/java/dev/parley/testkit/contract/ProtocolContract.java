@@ -23,6 +23,8 @@ public abstract class ProtocolContract extends ContractSupport {
         Client bob = users.newClient("bob");
         Client carol = users.newClient("carol");
         RawSocket raw = users.raw(alice);
+        join(bob.sdk().addContact(alice.name()));
+        join(carol.sdk().setGroupAddPrivacy("everyone"));
 
         String conv = expect(raw, req("open_direct").put("user", bob.name()), "conversation")
                 .path("conversation").path("conv").asText();
@@ -45,6 +47,14 @@ public abstract class ProtocolContract extends ContractSupport {
         JsonNode removed = expect(raw, req("remove_member").put("conv", group).put("user", carol.name()), "conversation");
         assertThat(removed.path("conversation").path("members").toString()).doesNotContain(carol.name());
         expect(raw, req("list_conversations"), "conversations");
+        JsonNode got = expect(raw, req("get_conversation").put("conv", group), "conversation");
+        assertThat(got.path("conversation").path("admins").toString()).contains(alice.name());
+        JsonNode promoted = expect(raw, req("promote_admin").put("conv", group).put("user", bob.name()), "conversation");
+        assertThat(promoted.path("conversation").path("admins").toString()).contains(bob.name());
+        expect(raw, req("add_contact").put("user", bob.name()), "ok");
+        assertThat(expect(raw, req("list_contacts"), "contacts").path("contacts").toString()).contains(bob.name());
+        expect(raw, req("remove_contact").put("user", bob.name()), "ok");
+        expect(raw, req("set_privacy").put("groupAdd", "contacts"), "ok");
         ObjectNode subscribe = req("subscribe_presence");
         subscribe.putArray("users").add(bob.name());
         expect(raw, subscribe, "presence_list");

@@ -136,6 +136,8 @@ public abstract class ReceiptsContract extends ContractSupport {
         Client b = users.newClient("bob");
         Client c = users.newClient("carol");
         Device dDevice = users.newDevice("dave");
+        acceptGroupAddsFrom(a, b, c);
+        acceptGroupAddsFrom(a, List.of(dDevice.name()));
         String g = join(a.sdk().createGroup("receipts", List.of(b.name(), c.name(), dDevice.name()))).conv();
         Sent s = join(a.sdk().send(g, "to the group"));
         assertThat(s.seq()).isEqualTo(1);

@@ -246,7 +246,7 @@ public abstract class MessageStoreContract {
         Conversation without = new Conversation(c.id(), c.kind(), c.name(), List.of("alice"), c.createdBy(),
                 c.createdAt(), c.version() + 1);
         await(store.updateConversation(without, new InboxEvent.MembershipChanged(c.id(), "removed", "alice",
-                List.of("bob"), without), List.of("alice", "bob")));
+                List.of("bob"), null, without.version()), List.of("alice", "bob")));
         assertFailsWith(store.appendMessage(message("g:kick", "bob", "b-1")), ErrorCode.CONVERSATION_NOT_FOUND);
         assertThat(await(store.lastSeq("g:kick"))).isZero();
     }
@@ -279,7 +279,8 @@ public abstract class MessageStoreContract {
             assertThat(entries).allSatisfy(e -> assertThat(e.userId()).isEqualTo(user));
             assertThat(entries.get(0).event()).isInstanceOfSatisfying(InboxEvent.MembershipChanged.class, e -> {
                 assertThat(e.change()).isEqualTo("created");
-                assertThat(e.conversation().members()).containsExactly("alice", "bob", "carol");
+                assertThat(e.users()).as("a membership entry never copies the member list").isEmpty();
+                assertThat(e.version()).isEqualTo(1);
             });
             assertThat(entries.get(1)).isEqualTo(a.inboxEntries().get(user));
             assertThat(entries.get(2)).isEqualTo(b.inboxEntries().get(user));
@@ -452,9 +453,9 @@ public abstract class MessageStoreContract {
     void updateConversationWithTheNextVersionApplies() {
         Conversation c = create("g:rename", "alice", "bob");
         Conversation renamed = new Conversation(c.id(), c.kind(), "new name", c.members(), c.createdBy(),
-                c.createdAt(), c.version() + 1);
+                c.createdAt(), c.version() + 1, List.of("alice", "bob"));
         InboxEvent.MembershipChanged event = new InboxEvent.MembershipChanged(c.id(), "renamed", "bob", List.of(),
-                renamed);
+                "new name", renamed.version());
 
         ConversationWrite w = await(store.updateConversation(renamed, event, List.of("alice", "bob")));
 
@@ -478,10 +479,10 @@ public abstract class MessageStoreContract {
         Conversation loser = new Conversation(c.id(), c.kind(), "second", List.of("alice", "bob", "carol"),
                 c.createdBy(), c.createdAt(), c.version() + 1);
         await(store.updateConversation(first, new InboxEvent.MembershipChanged(c.id(), "renamed", "alice", List.of(),
-                first), List.of("alice", "bob")));
+                "first", first.version()), List.of("alice", "bob")));
 
         ConversationWrite w = await(store.updateConversation(loser, new InboxEvent.MembershipChanged(c.id(), "added",
-                "bob", List.of("carol"), loser), List.of("alice", "bob", "carol")));
+                "bob", List.of("carol"), null, loser.version()), List.of("alice", "bob", "carol")));
 
         assertThat(w.applied()).isFalse();
         assertThat(w.conversation()).isEqualTo(first);
@@ -493,19 +494,50 @@ public abstract class MessageStoreContract {
     }
 
     @Test
+    void adminsAreStoredWithTheConversation() {
+        Conversation c = create("g:admins", "alice", "bob", "carol");
+        assertThat(c.admins()).containsExactly("alice");
+        Conversation promoted = c.next(c.name(), c.members(), List.of("alice", "carol"));
+        await(store.updateConversation(promoted, new InboxEvent.MembershipChanged(c.id(), "promoted", "alice",
+                List.of("carol"), null, promoted.version()), c.members()));
+        assertThat(await(store.findConversation(c.id()))).hasValueSatisfying(found -> {
+            assertThat(found.admins()).containsExactly("alice", "carol");
+            assertThat(found).isEqualTo(promoted);
+        });
+    }
+
+    @Test
+    void aMembershipEntryCarriesOnlyTheChangeWhateverTheGroupSize() {
+        String[] many = new String[300];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = "member" + i;
+        }
+        Conversation big = create("g:big", many);
+        Conversation renamed = big.next("big renamed", big.members(), big.admins());
+        InboxEvent.MembershipChanged event = new InboxEvent.MembershipChanged(big.id(), "renamed", "member0",
+                List.of(), "big renamed", renamed.version());
+        await(store.updateConversation(renamed, event, big.members()));
+
+        List<InboxEntry> last = inbox("member299");
+        assertThat(last).hasSize(2);
+        assertThat(last.get(0).event()).isEqualTo(InboxEvent.MembershipChanged.created(big, "member0"));
+        assertThat(last.get(1).event()).isEqualTo(event);
+    }
+
+    @Test
     void conversationsOfFollowsMembershipChanges() {
         Conversation g = create("g:club", "alice", "bob");
         Conversation other = create("g:other", "bob", "carol");
         Conversation added = new Conversation(g.id(), g.kind(), g.name(), List.of("alice", "bob", "carol"),
                 g.createdBy(), g.createdAt(), 2);
         await(store.updateConversation(added, new InboxEvent.MembershipChanged(g.id(), "added", "alice",
-                List.of("carol"), added), added.members()));
+                List.of("carol"), null, 2), added.members()));
         assertThat(await(store.conversationsOf("carol"))).containsExactlyInAnyOrder(added, other);
 
         Conversation removed = new Conversation(g.id(), g.kind(), g.name(), List.of("alice", "carol"),
                 g.createdBy(), g.createdAt(), 3);
         await(store.updateConversation(removed, new InboxEvent.MembershipChanged(g.id(), "removed", "alice",
-                List.of("bob"), removed), added.members()));
+                List.of("bob"), null, 3), added.members()));
 
         assertThat(await(store.conversationsOf("bob"))).containsExactly(other);
         assertThat(await(store.conversationsOf("alice"))).containsExactly(removed);
