@@ -74,7 +74,7 @@ class ServerConfigTest {
                 """);
         ParleySettings s = ServerConfig.load(file, Map.of()).toSettings();
         assertThat(s).isEqualTo(new ParleySettings("chat-1", 1000, 50, Duration.ofDays(7), Duration.ofSeconds(45),
-                10, 20, 30000, 40, 1024, 3, 99, 7));
+                10, 20, 30000, 40, 1024, 3).withMaxContacts(99).withMembershipChangesPerMinute(7));
     }
 
     @Test
