@@ -56,6 +56,10 @@ final class Conn extends ChannelInboundHandlerAdapter {
         default void onPong(Conn c, long pingMicros, long nowMicros) {
         }
 
+        /** The reply to {@link #allowGroupAdds}. */
+        default void onGroupAddsAllowed(Conn c) {
+        }
+
         /** The reply to {@link #openDirect} or {@link #createGroup}. */
         default void onConversation(Conn c, ConvSlot slot) {
         }
@@ -242,6 +246,14 @@ final class Conn extends ChannelInboundHandlerAdapter {
         write(text("{\"type\":\"open_direct\",\"id\":\"o" + (++nextId) + "\",\"user\":\"" + user + "\"}"));
     }
 
+    /**
+     * Lets anyone add this user to a group ({@code groupAdd: everyone}; the default, contacts,
+     * would refuse the run's group creators); {@link Listener#onGroupAddsAllowed} on the reply.
+     */
+    void allowGroupAdds() {
+        write(text("{\"type\":\"set_privacy\",\"id\":\"p" + (++nextId) + "\",\"groupAdd\":\"everyone\"}"));
+    }
+
     void createGroup(String name, java.util.List<String> members) {
         StringBuilder sb = new StringBuilder("{\"type\":\"create_group\",\"id\":\"g").append(++nextId)
                 .append("\",\"name\":\"").append(name).append("\",\"members\":[");
@@ -395,10 +407,6 @@ final class Conn extends ChannelInboundHandlerAdapter {
                 heartbeatSeconds = in.heartbeatSeconds;
                 openMicros = Micros.now();
                 state = State.OPEN;
-                // Bench users are throwaway: let any sender add them to its group (the default,
-                // contacts, would refuse). Sent at once, well before the run creates any group.
-                write(text("{\"type\":\"set_privacy\",\"id\":\"p" + (++nextId) + "\",\"groupAdd\":\"everyone\"}"));
-                flush();
                 listener.onOpen(this);
             }
             case CONVERSATION -> listener.onConversation(this, slot(in.convId));
@@ -418,8 +426,14 @@ final class Conn extends ChannelInboundHandlerAdapter {
                 }
                 listener.onError(this, in.idKind, in.code, in.text);
             }
+            case OK -> {
+                if (in.idKind == 'p') {
+                    listener.onGroupAddsAllowed(this);
+                }
+                // other oks (acks): nothing to do
+            }
             default -> {
-                // ok (acks), receipts, membership and presence events: cursor tracked above
+                // receipts, membership and presence events: cursor tracked above
             }
         }
     }

@@ -73,6 +73,7 @@ final class MessagingRunner extends Runner {
     private final List<Conn> all = new ArrayList<>();
     private final Map<String, Group> byConv = new ConcurrentHashMap<>();
     private CountDownLatch conversations;
+    private CountDownLatch groupAddsAllowed;
     private CountDownLatch synced;
 
     private volatile boolean sending;
@@ -115,6 +116,20 @@ final class MessagingRunner extends Runner {
         }
 
         phase("preparing");
+        List<Conn> joiners = groups.stream().filter(g -> g.receivers.size() > 1)
+                .flatMap(g -> g.receivers.stream()).toList();
+        groupAddsAllowed = new CountDownLatch(joiners.size());
+        for (Conn r : joiners) {
+            r.execute(() -> {
+                r.allowGroupAdds();
+                r.flush();
+            });
+        }
+        if (!groupAddsAllowed.await(120, TimeUnit.SECONDS) || counter(ERRORS) > 0) {
+            problem("group members did not allow group adds within 120 s");
+            closeAll(all);
+            return connectionChecks(all);
+        }
         conversations = new CountDownLatch(groups.size());
         for (Group g : groups) {
             g.sender.execute(() -> {
@@ -313,6 +328,11 @@ final class MessagingRunner extends Runner {
         if (capacity) {
             startHeartbeat(c);
         }
+    }
+
+    @Override
+    public void onGroupAddsAllowed(Conn c) {
+        groupAddsAllowed.countDown();
     }
 
     @Override
