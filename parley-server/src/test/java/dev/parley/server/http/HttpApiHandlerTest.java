@@ -85,30 +85,11 @@ class HttpApiHandlerTest {
     }
 
     @Test
-    void metricsArePrometheusText() {
-        call(HttpMethod.GET, "/health", null, null);
+    void metricsAreNotServedOnTheApiPort() {
+        // They moved to the admin listener (AdminHttpHandler): the API port may be public.
         Response r = call(HttpMethod.GET, "/metrics", null, null);
-        assertThat(r.status).isEqualTo(200);
-        assertThat(r.headers.get(HttpHeaderNames.CONTENT_TYPE)).startsWith("text/plain; version=0.0.4");
-        assertThat(r.body)
-                .contains("parley_ws_frames_in_total")
-                .contains("parley_errors_total{code=\"FRAME_TOO_LARGE\"}")
-                .contains("parley_http_requests_seconds_count{method=\"GET\",route=\"/health\",status=\"200\"} 1")
-                .contains("jvm_memory_used_bytes");
-    }
-
-    @Test
-    void metricsAre404WhenDisabled() {
-        try (ServerMetrics off = ServerMetrics.inMemory()) {
-            EmbeddedChannel plain = new EmbeddedChannel(new HttpApiHandler(parley, new FrameCodec().mapper(), off,
-                    new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), () -> false));
-            plain.writeInbound(request(HttpMethod.GET, "/metrics", null, null));
-            plain.runPendingTasks();
-            FullHttpResponse res = plain.readOutbound();
-            assertThat(res.status().code()).isEqualTo(404);
-            res.release();
-            plain.finishAndReleaseAll();
-        }
+        assertThat(r.status).isEqualTo(404);
+        assertThat(r.body).doesNotContain("jvm_memory_used_bytes");
     }
 
     @Test
