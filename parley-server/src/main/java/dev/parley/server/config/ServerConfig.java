@@ -452,7 +452,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                                     num(values, ConfigKey.SERVER_HTTP_IDLE_TIMEOUT_MS),
                                     num(values, ConfigKey.SERVER_HTTP_MAX_CONNECTIONS),
                                     num(values, ConfigKey.SERVER_HTTP_MAX_PIPELINED_REQUESTS)),
-                            new Admin(str(values, ConfigKey.SERVER_ADMIN_HOST), num(values, ConfigKey.SERVER_ADMIN_PORT))),
+                            new Admin(str(values, ConfigKey.SERVER_ADMIN_HOST), adminPort(values, raw))),
                     new Store(str(values, ConfigKey.STORE_TYPE), (Path) values.get(ConfigKey.STORE_DATA_DIR),
                             Fsync.valueOf(str(values, ConfigKey.STORE_FSYNC).toUpperCase(Locale.ROOT)),
                             num(values, ConfigKey.STORE_BATCH_MAX),
@@ -648,6 +648,12 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         if (p != null && !Files.isReadable(p)) {
             problems.add(k.path + " = " + p + " (from " + raw.get(k).source() + "): file does not exist or is not readable");
         }
+    }
+
+    /** {@code server.admin.port}; when it is not set and {@code server.port} is 0, 0 as well. */
+    private static int adminPort(Map<ConfigKey, Object> values, Map<ConfigKey, Raw> raw) {
+        boolean unset = raw.get(ConfigKey.SERVER_ADMIN_PORT).source().equals("default");
+        return unset && num(values, ConfigKey.SERVER_PORT) == 0 ? 0 : num(values, ConfigKey.SERVER_ADMIN_PORT);
     }
 
     private static String str(Map<ConfigKey, Object> values, ConfigKey k) {
