@@ -135,6 +135,19 @@ public final class ServerProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * Sends SIGTERM and returns at once: the server drains ({@code server.shutdownGraceSeconds})
+     * while the caller watches; {@link #waitForExit} waits for the end.
+     */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to end; its exit status, or null if it is still running. */
+    public Integer waitForExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+    }
+
     /** Asks the process to stop (SIGTERM) and waits for it. */
     public int stop(Duration timeout) throws InterruptedException {
         process.destroy();
