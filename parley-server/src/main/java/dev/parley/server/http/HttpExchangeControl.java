@@ -100,7 +100,17 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
     private boolean paused;
     /** The connection became a WebSocket or closed: the handler is done. */
     private boolean done;
+    /** A deadline runs: the request deadline, or the idle one. */
+    private boolean armed;
+    private boolean deadlineIsRequest;
+    /** When the deadline passes, in the event loop's ticker's nanoseconds. */
+    private long deadlineNanos;
+    /**
+     * One scheduled task at a time, moved only when a deadline comes earlier than it: a later one
+     * re-arms it when it fires. So a connection that upgrades to a WebSocket costs one task.
+     */
     private ScheduledFuture<?> timer;
+    private long timerAtNanos;
 
     public HttpExchangeControl(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -110,14 +120,14 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         if (ctx.channel().isActive()) {
-            startTimer(settings.idleTimeout());
+            arm(settings.idleTimeout(), false);
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        if (timer == null && !done) {
-            startTimer(settings.idleTimeout());
+        if (!armed && !done) {
+            arm(settings.idleTimeout(), false);
         }
         super.channelActive(ctx);
     }
@@ -132,7 +142,7 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
         }
         requestThisRead = true;
         receiving = false;
-        cancelTimer();
+        armed = false; // being answered: no deadline until it is
         if (closing || done) {
             ReferenceCountUtil.release(msg);
             return;
@@ -150,8 +160,7 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
         // Every socket read ends here, also one that brought only part of a request.
         if (!requestThisRead && !receiving && !done && !closing) {
             receiving = true;
-            cancelTimer();
-            startTimer(settings.requestTimeout());
+            arm(settings.requestTimeout(), true);
         }
         requestThisRead = false;
         ctx.fireChannelReadComplete();
@@ -279,30 +288,47 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
             ctx.channel().config().setAutoRead(true);
         }
         passNext();
-        if (!inFlight && waiting.isEmpty() && !receiving && !done && timer == null) {
-            startTimer(settings.idleTimeout());
+        if (!inFlight && waiting.isEmpty() && !receiving && !done) {
+            arm(settings.idleTimeout(), false);
         }
     }
 
     // ---- timers ----------------------------------------------------------------------------
 
-    private void startTimer(Duration after) {
-        boolean deadline = receiving;
-        timer = ctx.executor().schedule(() -> expired(deadline), after.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
+    private void arm(Duration after, boolean request) {
+        long now = ctx.executor().ticker().nanoTime();
+        armed = true;
+        deadlineIsRequest = request;
+        deadlineNanos = now + after.toNanos();
+        if (timer != null && timerAtNanos - deadlineNanos > 0) {
             timer.cancel(false);
             timer = null;
         }
+        if (timer == null) {
+            schedule(deadlineNanos - now);
+        }
+    }
+
+    private void schedule(long delayNanos) {
+        timerAtNanos = ctx.executor().ticker().nanoTime() + delayNanos;
+        timer = ctx.executor().schedule(this::onTimer, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        if (!armed || done || !ctx.channel().isActive()) {
+            return;
+        }
+        long left = deadlineNanos - ctx.executor().ticker().nanoTime();
+        if (left > 0) {
+            schedule(left); // the deadline moved later since the task was scheduled
+            return;
+        }
+        armed = false;
+        expired(deadlineIsRequest);
     }
 
     private void expired(boolean requestDeadline) {
-        timer = null;
-        if (done || !ctx.channel().isActive()) {
-            return;
-        }
         if (!requestDeadline) {
             log.debug("HTTP connection {} idle for {} ms; closing it", ctx.channel().id(),
                     settings.idleTimeout().toMillis());
@@ -328,7 +354,11 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
             return;
         }
         done = true;
-        cancelTimer();
+        armed = false;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
         dropWaiting();
         if (paused) {
             paused = false;
