@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ParleyChannelInitializer extends ChannelInitializer<SocketChannel> {
     private static final Logger log = LoggerFactory.getLogger(ParleyChannelInitializer.class);
+    /** Refused connections are logged at most this often (a flood would otherwise flood the log). */
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** The WebSocket endpoint. */
     public static final String WEBSOCKET_PATH = "/ws";
     /** Largest REST request body. */
@@ -94,15 +96,14 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
         this.exchanges = Objects.requireNonNull(exchanges, "exchanges");
     }
 
-    private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
-
     @Override
     protected void initChannel(SocketChannel ch) {
         HttpConnectionLimit limit = exchanges.connections();
         if (limit != null && !limit.tryAcquire()) {
             // Closed before anything is read: no memory, and the file descriptor comes back at once.
-            ch.close();
+            exchanges.metrics().httpRefused("connection_limit");
             logRefusal(limit);
+            ch.close();
             return;
         }
         connections.add(ch);

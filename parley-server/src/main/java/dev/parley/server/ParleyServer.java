@@ -135,7 +135,7 @@ public final class ParleyServer implements AutoCloseable {
             ServerConfig.Http http = net.http();
             HttpExchangeControl.Settings exchanges = new HttpExchangeControl.Settings(http.requestTimeout(),
                     http.idleTimeout(), http.maxPipelinedRequests(), this::isShuttingDown,
-                    new HttpConnectionLimit(http.maxConnections()));
+                    new HttpConnectionLimit(http.maxConnections()), metrics);
             ParleyChannelInitializer initializer = new ParleyChannelInitializer(ssl, connections,
                     () -> new WebSocketSessionHandler(sessionSettings),
                     () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown),
@@ -262,6 +262,8 @@ public final class ParleyServer implements AutoCloseable {
             long drainEnd = System.nanoTime() + grace.toNanos();
             parley.shutdown(grace);
             sleepUntil(drainEnd); // the ports stay open: health checks see 503 meanwhile
+            // A WebSocket upgraded just before the drain may have opened its session since: told too.
+            parley.shutdown(Duration.ofSeconds(1));
             serverChannel.close().awaitUninterruptibly();
             if (adminChannel != null) {
                 adminChannel.close().awaitUninterruptibly();
@@ -317,7 +319,7 @@ public final class ParleyServer implements AutoCloseable {
     private Channel bindAdmin(ServerConfig.Server net, Class<? extends ServerSocketChannel> channelType,
                               ServerConfig.Http http) {
         HttpExchangeControl.Settings exchanges = new HttpExchangeControl.Settings(http.requestTimeout(),
-                http.idleTimeout(), http.maxPipelinedRequests(), () -> false, null);
+                http.idleTimeout(), http.maxPipelinedRequests(), () -> false, null, metrics);
         AdminHttpHandler admin = new AdminHttpHandler(parley, metrics, this::isShuttingDown);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)

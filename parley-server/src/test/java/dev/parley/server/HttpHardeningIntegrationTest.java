@@ -109,6 +109,7 @@ class HttpHardeningIntegrationTest {
             assertThat(errorCode(response)).isEqualTo("REQUEST_TIMEOUT");
             assertThat(tookMs).isBetween((long) REQUEST_TIMEOUT_MS - 50, (long) REQUEST_TIMEOUT_MS + 1_500);
         }
+        assertThat(metrics(server)).containsPattern("parley_http_refused_total\\{reason=\"request_timeout\"} [1-9]");
     }
 
     @Test
@@ -140,6 +141,9 @@ class HttpHardeningIntegrationTest {
                     try (Socket third = socket(own)) {
                         assertThat(third.getInputStream().read()).as("the third HTTP connection is closed").isEqualTo(-1);
                     }
+                    // Counted right after the close, on the server's thread: awaited.
+                    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics(own))
+                            .containsPattern("parley_http_refused_total\\{reason=\"connection_limit\"} [1-9]"));
                 }
                 // Places are given back when connections close.
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
@@ -376,6 +380,13 @@ class HttpHardeningIntegrationTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("POST %s: %s", path, r.body()).isLessThan(300);
         return r;
+    }
+
+    /** The Prometheus page of {@code s}'s admin listener. */
+    private String metrics(ParleyServer s) throws Exception {
+        HttpResponse<String> r = get(s.adminUrl() + "/metrics");
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
     }
 
     private HttpResponse<String> get(String url) throws Exception {

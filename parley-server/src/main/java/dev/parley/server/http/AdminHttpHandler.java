@@ -1,5 +1,6 @@
 package dev.parley.server.http;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.parley.core.Parley;
 import dev.parley.server.ServerMetrics;
 import io.netty.buffer.Unpooled;
@@ -68,8 +69,7 @@ public final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttp
             boolean down = shuttingDown.getAsBoolean();
             res = text(down ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, "application/json",
                     "{\"status\":\"" + (down ? "SHUTTING_DOWN" : "UP") + "\",\"server\":\""
-                            + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance()
-                            .quoteAsString(parley.serverId())) + "\",\"sessions\":" + parley.sessionCount() + "}");
+                            + new String(JsonStringEncoder.getInstance().quoteAsString(parley.serverId())) + "\",\"sessions\":" + parley.sessionCount() + "}");
         }
         boolean keepAlive = HttpUtil.isKeepAlive(req) && HttpUtil.isKeepAlive(res);
         HttpUtil.setKeepAlive(res, keepAlive);

@@ -1,5 +1,6 @@
 package dev.parley.server.http;
 
+import dev.parley.server.ServerMetrics;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -70,10 +71,12 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
      * @param maxPipelinedRequests requests that may wait for their answers before reading pauses
      * @param draining             true while the server drains (WebSocket upgrades are refused)
      * @param connections          the count this connection holds a place in, or null
+     * @param metrics              where refusals are counted ({@link ServerMetrics#httpRefused})
      */
     public record Settings(Duration requestTimeout, Duration idleTimeout, int maxPipelinedRequests,
-                           BooleanSupplier draining, HttpConnectionLimit connections) {
+                           BooleanSupplier draining, HttpConnectionLimit connections, ServerMetrics metrics) {
         public Settings {
+            Objects.requireNonNull(metrics, "metrics");
             Objects.requireNonNull(requestTimeout, "requestTimeout");
             Objects.requireNonNull(idleTimeout, "idleTimeout");
             Objects.requireNonNull(draining, "draining");
@@ -232,6 +235,7 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
             Object next = waiting.poll();
             inFlight = true;
             if (next instanceof HttpBodyLimit.TooLarge tooLarge) {
+                settings.metrics().httpRefused("body_too_large");
                 respond(HttpErrors.response(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, HttpBodyLimit.CODE,
                         HttpBodyLimit.message(tooLarge.maxBodyBytes()), false, tooLarge.close()));
                 continue;
@@ -241,6 +245,7 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
             if (req.decoderResult().isSuccess() && (!v.protocolName().equals("HTTP") || v.majorVersion() != 1
                     || v.minorVersion() > 1)) {
                 req.release();
+                settings.metrics().httpRefused("version_not_supported");
                 respond(HttpErrors.response(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP_VERSION_NOT_SUPPORTED",
                         "HTTP version " + v.text() + " is not supported; use HTTP/1.1", false, true));
                 continue;
@@ -248,6 +253,7 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
             if (settings.draining().getAsBoolean()
                     && req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
                 req.release();
+                settings.metrics().httpRefused("draining");
                 FullHttpResponse refused = HttpErrors.response(HttpResponseStatus.SERVICE_UNAVAILABLE, "SHUTTING_DOWN",
                         "the server is shutting down; connect again, possibly to another server", true, true);
                 refused.headers().setInt(HttpHeaderNames.RETRY_AFTER, 1);
@@ -338,6 +344,7 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
         log.debug("HTTP connection {}: request not complete within {} ms; closing it", ctx.channel().id(),
                 settings.requestTimeout().toMillis());
         closing = true;
+        settings.metrics().httpRefused("request_timeout");
         if (!inFlight && waiting.isEmpty()) {
             // Flushed before the close, so that a client still reading learns why.
             ctx.writeAndFlush(HttpErrors.response(HttpResponseStatus.REQUEST_TIMEOUT, "REQUEST_TIMEOUT",

@@ -2,6 +2,7 @@ package dev.parley.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.parley.server.ServerMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -65,7 +66,7 @@ class HttpExchangeControlTest {
     private EmbeddedChannel channel(int maxPipelined, int maxBody) {
         ch = new EmbeddedChannel(new HttpServerCodec(), new HttpBodyLimit(maxBody),
                 new HttpExchangeControl(new HttpExchangeControl.Settings(REQUEST_TIMEOUT, IDLE_TIMEOUT, maxPipelined,
-                        () -> false, null)), responder);
+                        () -> false, null, ServerMetrics.inMemory())), responder);
         return ch;
     }
 
