@@ -37,7 +37,7 @@ enum ConfigKey {
             "requests one HTTP connection may have waiting for their answers; the server stops reading above it"),
     SERVER_ADMIN_HOST("server.admin.host", Kind.STRING, "127.0.0.1", 1, 255,
             "address of the admin listener (GET /metrics, GET /health); keep it private"),
-    SERVER_ADMIN_PORT("server.admin.port", Kind.INT, "8081", 0, 65_535,
+    SERVER_ADMIN_PORT("server.admin.port", Kind.INT, "9464", 0, 65_535,
             "port of the admin listener; 0 picks a free port, as does leaving it unset while server.port is 0"),
     STORE_TYPE("store.type", Kind.CHOICE, "rocksdb", 0, 0,
             "message and account store: rocksdb (embedded) or cassandra (scale-out)", "rocksdb", "cassandra"),
