@@ -106,6 +106,17 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
             ch.close();
             return;
         }
+        try {
+            pipeline(ch);
+        } catch (RuntimeException | Error e) {
+            if (limit != null && ch.pipeline().get(HttpExchangeControl.class) == null) {
+                limit.release(); // no HttpExchangeControl was added to give the place back
+            }
+            throw e;
+        }
+    }
+
+    private void pipeline(SocketChannel ch) {
         connections.add(ch);
         ChannelPipeline p = ch.pipeline();
         WebSocketSessionHandler session = sessionHandlers.get();

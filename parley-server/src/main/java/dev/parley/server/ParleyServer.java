@@ -58,10 +58,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One Parley server process: wires the store, the core's ports and {@link Parley} from a
  * {@link ServerConfig}, and serves WebSocket and REST on one port with Netty (epoll on Linux when
- * available, NIO otherwise; one acceptor thread, one I/O thread per core).
+ * available, NIO otherwise; one acceptor thread, one I/O thread per core), and {@code /metrics}
+ * and {@code /health} on a second, admin, port ({@code server.admin.*}, loopback by default).
  *
- * <p>Lifecycle: {@link #start} returns once the port is bound; {@link #close} stops gracefully —
- * stop accepting, tell every client to reconnect ({@code reconnect} frame, close 1001), close the
+ * <p>Lifecycle: {@link #start} returns once the ports are bound; {@link #close} stops gracefully —
+ * drain for {@code server.shutdownGraceSeconds} ({@code /health} 503, WebSocket upgrades refused,
+ * every client told to reconnect: {@code reconnect} frame, close 1001), then close the ports, the
  * remaining connections and threads, and close the store last, so every acknowledged write is
  * on disk when it returns. {@code close} is idempotent and thread-safe; {@link #awaitShutdown}
  * waits for it.
