@@ -114,6 +114,8 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
      */
     private ScheduledFuture<?> timer;
     private long timerAtNanos;
+    /** An HTTP codec was in the pipeline when this handler was added: its removal means an upgrade. */
+    private boolean behindCodec;
 
     public HttpExchangeControl(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -122,6 +124,7 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        behindCodec = ctx.pipeline().get(HttpServerCodec.class) != null;
         if (ctx.channel().isActive()) {
             arm(settings.idleTimeout(), false);
         }
@@ -261,7 +264,7 @@ public final class HttpExchangeControl extends ChannelDuplexHandler {
                 continue;
             }
             ctx.fireChannelRead(req);
-            if (ctx.pipeline().get(HttpServerCodec.class) == null) {
+            if (behindCodec && ctx.pipeline().get(HttpServerCodec.class) == null) {
                 // The request was a WebSocket upgrade, and the connection is no longer HTTP.
                 finish();
                 ctx.pipeline().remove(this);

@@ -228,16 +228,25 @@ class HttpApiHandlerTest {
 
     @Test
     void pipelinedRequestsAreAnsweredInOrder() {
-        ch.writeInbound(request(HttpMethod.GET, "/health", null, null), request(HttpMethod.GET, "/v1/x", null, null),
-                request(HttpMethod.GET, "/v1/devices", null, "good"));
-        ch.runPendingTasks();
+        // As in the server: HttpExchangeControl hands the handler one request at a time.
+        EmbeddedChannel piped = new EmbeddedChannel(new HttpExchangeControl(new HttpExchangeControl.Settings(
+                java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(30), 16, () -> false, null, metrics)),
+                new HttpApiHandler(parley, new FrameCodec().mapper(), metrics,
+                        new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get));
+        piped.writeInbound(request(HttpMethod.GET, "/health", null, null), request(HttpMethod.GET, "/v1/x", null, null),
+                request(HttpMethod.GET, "/v1/devices", null, "good"), request(HttpMethod.GET, "/index.html", null, null));
+        piped.runPendingTasks();
         List<Integer> statuses = new ArrayList<>();
+        List<String> cacheControl = new ArrayList<>();
         FullHttpResponse res;
-        while ((res = ch.readOutbound()) != null) {
+        while ((res = piped.readOutbound()) != null) {
             statuses.add(res.status().code());
+            cacheControl.add(res.headers().get(HttpHeaderNames.CACHE_CONTROL));
             res.release();
         }
-        assertThat(statuses).containsExactly(200, 404, 200);
+        assertThat(statuses).containsExactly(200, 404, 200, 200);
+        assertThat(cacheControl).containsExactly("no-store", "no-store", "no-store", "no-cache");
+        piped.finishAndReleaseAll();
     }
 
     @Test

@@ -169,6 +169,39 @@ class HttpExchangeControlTest {
         assertThat(responder.held).isEmpty();
     }
 
+    private static final String UPGRADE = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+    @Test
+    void anUpgradedConnectionLeavesTheHandlerAndGivesBackItsPlace() {
+        HttpConnectionLimit limit = new HttpConnectionLimit(1);
+        assertThat(limit.tryAcquire()).isTrue();
+        ch = new EmbeddedChannel(new HttpServerCodec(), new HttpBodyLimit(1024),
+                new HttpExchangeControl(new HttpExchangeControl.Settings(REQUEST_TIMEOUT, IDLE_TIMEOUT, 16, () -> false,
+                        limit, ServerMetrics.inMemory())),
+                new dev.parley.server.ws.WebSocketUpgradeHandler("/ws", 10_000), responder);
+        send(UPGRADE);
+        assertThat(written()).startsWith("HTTP/1.1 101 ");
+        assertThat(ch.pipeline().get(HttpExchangeControl.class)).isNull();
+        assertThat(limit.open()).isZero();
+        assertThat(limit.tryAcquire()).isTrue();
+    }
+
+    @Test
+    void whileDrainingAWebSocketUpgradeGets503AndRestStillWorks() {
+        ch = new EmbeddedChannel(new HttpServerCodec(), new HttpBodyLimit(1024),
+                new HttpExchangeControl(new HttpExchangeControl.Settings(REQUEST_TIMEOUT, IDLE_TIMEOUT, 16, () -> true,
+                        null, ServerMetrics.inMemory())), responder);
+        send("GET /v1/x HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(responder.held).containsExactly("/v1/x");
+        responder.answer();
+        send(UPGRADE);
+        String out = written();
+        assertThat(out).contains("answer to /v1/x").contains("HTTP/1.1 503 ").containsIgnoringCase("retry-after: 1")
+                .contains("\"code\":\"SHUTTING_DOWN\"").contains("\"retryable\":true");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
     private void send(String bytes) {
         ch.writeInbound(Unpooled.copiedBuffer(bytes, StandardCharsets.US_ASCII));
     }
