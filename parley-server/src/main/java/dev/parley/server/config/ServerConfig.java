@@ -98,6 +98,13 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                     Admin.defaults(port));
         }
 
+        /** Network settings with the default HTTP limits and admin listener. */
+        public Server(String id, String host, int port, Tls tls, int maxFrameBytes, int idleTimeoutSeconds,
+                      int shutdownGraceSeconds, int closeTimeoutMs) {
+            this(id, host, port, tls, maxFrameBytes, idleTimeoutSeconds, shutdownGraceSeconds, closeTimeoutMs,
+                    Http.defaults(), Admin.defaults(port));
+        }
+
         /** The same settings on {@code port}; port 0 (a throwaway server) takes a free admin port too. */
         public Server withPort(int port) {
             return new Server(id, host, port, tls, maxFrameBytes, idleTimeoutSeconds, shutdownGraceSeconds,
