@@ -61,6 +61,11 @@ public final class BenchCommand implements Runnable {
                 description = "An already running server (http://host:port); repeat it (or separate with commas) for the chat servers of a scale-out deployment: connection i goes to server i mod N, so the two sides of a pair are on different servers. Default: start an embedded server in a child JVM with a temporary data directory.")
         List<URI> servers = new ArrayList<>();
 
+        @Option(names = "--server-admin", paramLabel = "URL",
+                description = "The admin listener (server.admin.host:port, where /metrics is served) of the first --server, "
+                        + "for the server's memory figures; default: none (those figures are left unknown).")
+        URI serverAdmin;
+
         @Option(names = "--scale-out", paramLabel = "N", defaultValue = "0",
                 description = "Run against the scale-out mode started here: Redis, Kafka and Cassandra (dev services, free ports) and N chat servers as child JVMs; connection i goes to server i mod N. Default 0: one embedded server.")
         int scaleOut;
@@ -151,21 +156,23 @@ public final class BenchCommand implements Runnable {
         final ScaleOutCluster cluster;
         final ServerProbe probe;
 
-        Server(List<URI> bases, EmbeddedServer embedded, long pid) {
-            this(bases, embedded, pid, null);
+        /** @param admin the first server's admin listener ({@code /metrics}), or null when unknown */
+        Server(List<URI> bases, URI admin, EmbeddedServer embedded, long pid) {
+            this(bases, admin, embedded, pid, null);
         }
 
         Server(ScaleOutCluster cluster) {
-            this(cluster.baseUris(), cluster.servers().get(0), cluster.servers().get(0).pid(), cluster);
+            this(cluster.baseUris(), cluster.servers().get(0).adminUri(), cluster.servers().get(0),
+                    cluster.servers().get(0).pid(), cluster);
         }
 
-        private Server(List<URI> bases, EmbeddedServer embedded, long pid, ScaleOutCluster cluster) {
+        private Server(List<URI> bases, URI admin, EmbeddedServer embedded, long pid, ScaleOutCluster cluster) {
             this.base = bases.get(0);
             this.bases = List.copyOf(bases);
             this.ws = bases.stream().map(Server::wsOf).toList();
             this.embedded = embedded;
             this.cluster = cluster;
-            this.probe = new ServerProbe(base, pid);
+            this.probe = new ServerProbe(admin, pid);
         }
 
         /** The first server this bench started that has died, or null. */
@@ -401,7 +408,7 @@ public final class BenchCommand implements Runnable {
                                 + "pass --allow-remote to load a remote host on purpose");
                     }
                 }
-                return new Server(common.servers, null, common.serverPid);
+                return new Server(common.servers, common.serverAdmin, null, common.serverPid);
             }
             if (common.scaleOut > 0 && !common.servers.isEmpty()) {
                 throw new IllegalArgumentException("--scale-out starts its own servers; it does not go with --server");
@@ -425,7 +432,7 @@ public final class BenchCommand implements Runnable {
                     common.serverIdleTimeout);
             err.println("starting the embedded server ...");
             EmbeddedServer s = EmbeddedServer.start(work.resolve("server"), yaml, jvm, Duration.ofSeconds(90), true);
-            return new Server(List.of(s.baseUri()), s, s.pid());
+            return new Server(List.of(s.baseUri()), s.adminUri(), s, s.pid());
         }
 
         /** Splits the units over worker specs (a unit never spans two workers). */

@@ -37,13 +37,13 @@ final class ClusterProbe {
 
     /**
      * @param names    the chat servers' names, in order
-     * @param bases    their base URIs
+     * @param bases    their admin listeners' base URIs ({@code /metrics}); an element may be null (unknown)
      * @param pids     their process ids
      * @param services other processes by name (Cassandra, Kafka, Redis) to their pid
      */
     ClusterProbe(List<String> names, List<URI> bases, List<Long> pids, Map<String, Long> services) {
         this.names = List.copyOf(names);
-        this.bases = List.copyOf(bases);
+        this.bases = new ArrayList<>(bases); // may hold nulls
         for (int i = 0; i < bases.size(); i++) {
             servers.add(new ServerProbe(bases.get(i), pids.get(i)));
         }
@@ -99,6 +99,9 @@ final class ClusterProbe {
     }
 
     private long connections(URI base) {
+        if (base == null) {
+            return -1;
+        }
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/metrics"))
                     .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());

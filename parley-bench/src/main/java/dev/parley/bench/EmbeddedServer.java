@@ -25,16 +25,20 @@ import java.util.stream.Stream;
  */
 final class EmbeddedServer implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("Parley listening on (https?://[^ ]+)");
+    /** Printed before the listening line: where /metrics is served. */
+    private static final Pattern ADMIN = Pattern.compile("Parley admin \\(metrics, health\\) on (https?://[^ ]+)");
 
     private final Process process;
     private final URI baseUri;
+    private final URI adminUri;
     private final Path dir;
     private final Path log;
     private final boolean keep;
 
-    private EmbeddedServer(Process process, URI baseUri, Path dir, Path log, boolean keep) {
+    private EmbeddedServer(Process process, URI baseUri, URI adminUri, Path dir, Path log, boolean keep) {
         this.process = process;
         this.baseUri = baseUri;
+        this.adminUri = adminUri;
         this.dir = dir;
         this.log = log;
         this.keep = keep;
@@ -51,6 +55,9 @@ final class EmbeddedServer implements AutoCloseable {
                   port: 0
                   idleTimeoutSeconds: %d
                   shutdownGraceSeconds: 0
+                  http:
+                    # Connections ramp up by the thousand; the default cap would turn some away.
+                    maxConnections: 1000000
                 store:
                   dataDir: "%s"
                   fsync: %s
@@ -104,12 +111,13 @@ final class EmbeddedServer implements AutoCloseable {
         cmd.add(config.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<URI> listening = new CompletableFuture<>();
-        Thread pump = new Thread(() -> pump(p, log, listening), "server-output");
+        CompletableFuture<URI> admin = new CompletableFuture<>();
+        Thread pump = new Thread(() -> pump(p, log, admin, listening), "server-output");
         pump.setDaemon(true);
         pump.start();
         try {
             URI uri = listening.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return new EmbeddedServer(p, uri, dir, log, keep);
+            return new EmbeddedServer(p, uri, admin.getNow(null), dir, log, keep);
         } catch (Exception e) {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
@@ -122,7 +130,7 @@ final class EmbeddedServer implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static void pump(Process p, Path log, CompletableFuture<URI> listening) {
+    private static void pump(Process p, Path log, CompletableFuture<URI> admin, CompletableFuture<URI> listening) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
              var out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
             String line;
@@ -130,6 +138,10 @@ final class EmbeddedServer implements AutoCloseable {
                 out.write(line);
                 out.newLine();
                 out.flush();
+                Matcher a = ADMIN.matcher(line);
+                if (!admin.isDone() && a.find()) {
+                    admin.complete(URI.create(a.group(1)));
+                }
                 Matcher m = LISTENING.matcher(line);
                 if (!listening.isDone() && m.find()) {
                     listening.complete(URI.create(m.group(1)));
@@ -143,6 +155,11 @@ final class EmbeddedServer implements AutoCloseable {
 
     URI baseUri() {
         return baseUri;
+    }
+
+    /** The admin listener ({@code /metrics}), or null when the server printed none. */
+    URI adminUri() {
+        return adminUri;
     }
 
     long pid() {

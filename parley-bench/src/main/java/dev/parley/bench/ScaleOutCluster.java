@@ -109,7 +109,8 @@ final class ScaleOutCluster implements AutoCloseable {
         for (int i = 0; i < servers.size(); i++) {
             names.add("bench-" + (i + 1));
         }
-        return new ClusterProbe(names, baseUris(), servers.stream().map(EmbeddedServer::pid).toList(),
+        return new ClusterProbe(names, servers.stream().map(EmbeddedServer::adminUri).toList(),
+                servers.stream().map(EmbeddedServer::pid).toList(),
                 ClusterProbe.servicePids(services.workDir()));
     }
 
@@ -127,6 +128,8 @@ final class ScaleOutCluster implements AutoCloseable {
                   port: 0
                   idleTimeoutSeconds: %d
                   shutdownGraceSeconds: 0
+                  http:
+                    maxConnections: 1000000
                 store:
                   type: cassandra
                   cassandra:

@@ -18,7 +18,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Looks at the server from outside: heap and direct memory from its Prometheus {@code /metrics},
+ * Looks at the server from outside: heap and direct memory from its Prometheus {@code /metrics}
+ * (on the server's admin listener),
  * resident memory and CPU time from {@code /proc/<pid>} when the pid is known, and a full GC
  * through {@code jcmd <pid> GC.run} so that heap figures compare live data, not garbage.
  */
@@ -47,7 +48,10 @@ final class ServerProbe {
     private final long pid;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** @param pid the server's process id, or -1 when unknown (then only /metrics is read) */
+    /**
+     * @param base the server's admin listener ({@code /metrics}), or null when unknown
+     * @param pid  the server's process id, or -1 when unknown (then only /metrics is read)
+     */
     ServerProbe(URI base, long pid) {
         this.base = base;
         this.pid = pid;
@@ -141,6 +145,9 @@ final class ServerProbe {
         long heap = -1;
         long direct = -1;
         long netty = -1;
+        if (base == null) {
+            return new Memory(heap, direct, netty, rssBytes());
+        }
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/metrics"))
                     .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());

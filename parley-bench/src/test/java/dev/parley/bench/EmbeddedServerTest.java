@@ -28,6 +28,8 @@ class EmbeddedServerTest {
         assertThat(c.limits().abuse().hashQueueSize()).isGreaterThanOrEqualTo(100_000);
         assertThat(c.limits().maxGroupMembers()).isEqualTo(5000);
         assertThat(c.server().idleTimeoutSeconds()).isEqualTo(60);
+        assertThat(c.server().admin().port()).as("a free admin port, as the API's").isZero();
+        assertThat(c.server().http().maxConnections()).as("no cap on the connect ramp").isGreaterThanOrEqualTo(1_000_000);
     }
 
     @Test

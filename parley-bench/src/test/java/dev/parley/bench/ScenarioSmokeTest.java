@@ -71,5 +71,7 @@ class ScenarioSmokeTest {
         assertThat(r.path("connectsPerSec").asDouble()).isPositive();
         assertThat(r.path("connectServerCpuMicrosEach").asDouble()).isPositive();
         assertThat(r.path("connectBenchCpuMicrosEach").asDouble()).isPositive();
+        assertThat(r.path("memory").path("after").path("heapBytes").asLong())
+                .as("heap read from /metrics of the server's admin listener").isPositive();
     }
 }

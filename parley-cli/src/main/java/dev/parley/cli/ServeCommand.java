@@ -71,6 +71,10 @@ final class ServeCommand implements Callable<Integer> {
             }
         }, "parley-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (server.adminUrl() != null) {
+            // Before the banner, which harnesses wait for: by then both addresses are known.
+            out.println("Parley admin (metrics, health) on " + server.adminUrl());
+        }
         out.println(banner(server.listenUrl()));
         out.flush();
         server.awaitShutdown();

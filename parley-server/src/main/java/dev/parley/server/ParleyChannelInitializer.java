@@ -1,6 +1,9 @@
 package dev.parley.server;
 
 import dev.parley.server.http.HttpApiHandler;
+import dev.parley.server.http.HttpBodyLimit;
+import dev.parley.server.http.HttpConnectionLimit;
+import dev.parley.server.http.HttpExchangeControl;
 import dev.parley.server.ws.WebSocketSessionHandler;
 import dev.parley.server.ws.WebSocketUpgradeHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,11 +11,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the pipeline of an accepted connection; holds no logic. In order:
@@ -22,7 +27,12 @@ import java.util.function.Supplier;
  *       on upgrade, when the session handler gets the raw bytes and notes reads itself.</li>
  *   <li>{@code tls}: optional {@code SslHandler} (https / wss).</li>
  *   <li>{@code http}, {@code http-aggregator}: {@link HttpServerCodec} and an aggregator for REST
- *       bodies up to {@link #MAX_HTTP_BODY} (larger: 413). Both are removed on upgrade.</li>
+ *       bodies up to {@link #MAX_HTTP_BODY} ({@link HttpBodyLimit}: larger gets 413 with the API's
+ *       error body). Both are removed on upgrade.</li>
+ *   <li>{@code http-control}: {@link HttpExchangeControl}: answers pipelined requests in order and
+ *       bounds how many wait, times requests ({@code server.http.requestTimeoutMs}) and idle
+ *       keep-alive connections, refuses HTTP versions other than 1.0 and 1.1 (505); removes itself
+ *       once the connection became a WebSocket.</li>
  *   <li>{@code ws-upgrade}: {@link WebSocketUpgradeHandler} on {@link #WEBSOCKET_PATH} (with or
  *       without a query string); removes itself once the handshake is answered. No extensions,
  *       so no permessage-deflate: chat frames are small, compression would cost CPU and a deflate
@@ -45,6 +55,9 @@ import java.util.function.Supplier;
  * bytes.
  */
 public final class ParleyChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private static final Logger log = LoggerFactory.getLogger(ParleyChannelInitializer.class);
+    /** Refused connections are logged at most this often (a flood would otherwise flood the log). */
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** The WebSocket endpoint. */
     public static final String WEBSOCKET_PATH = "/ws";
     /** Largest REST request body. */
@@ -62,24 +75,48 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
     private final Connections connections;
     private final Supplier<WebSocketSessionHandler> sessionHandlers;
     private final Supplier<HttpApiHandler> apiHandlers;
+    private final HttpExchangeControl.Settings exchanges;
+    private long lastRefusalLogNanos = System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS;
 
     /**
      * @param ssl             TLS context, or null for plain text
      * @param connections     every accepted channel joins them (swept for idleness, closed on shutdown)
      * @param sessionHandlers a new WebSocket handler per connection
      * @param apiHandlers     a new REST handler per connection
+     * @param exchanges       HTTP deadlines and pipelining bound; its {@link HttpConnectionLimit} caps the
+     *                        connections that are not WebSockets (more are closed when accepted)
      */
     public ParleyChannelInitializer(SslContext ssl, Connections connections,
                                     Supplier<WebSocketSessionHandler> sessionHandlers,
-                                    Supplier<HttpApiHandler> apiHandlers) {
+                                    Supplier<HttpApiHandler> apiHandlers, HttpExchangeControl.Settings exchanges) {
         this.ssl = ssl;
         this.connections = Objects.requireNonNull(connections, "connections");
         this.sessionHandlers = Objects.requireNonNull(sessionHandlers, "sessionHandlers");
         this.apiHandlers = Objects.requireNonNull(apiHandlers, "apiHandlers");
+        this.exchanges = Objects.requireNonNull(exchanges, "exchanges");
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        HttpConnectionLimit limit = exchanges.connections();
+        if (limit != null && !limit.tryAcquire()) {
+            // Closed before anything is read: no memory, and the file descriptor comes back at once.
+            exchanges.metrics().httpRefused("connection_limit");
+            logRefusal(limit);
+            ch.close();
+            return;
+        }
+        try {
+            pipeline(ch);
+        } catch (RuntimeException | Error e) {
+            if (limit != null && ch.pipeline().get(HttpExchangeControl.class) == null) {
+                limit.release(); // no HttpExchangeControl was added to give the place back
+            }
+            throw e;
+        }
+    }
+
+    private void pipeline(SocketChannel ch) {
         connections.add(ch);
         ChannelPipeline p = ch.pipeline();
         WebSocketSessionHandler session = sessionHandlers.get();
@@ -88,10 +125,19 @@ public final class ParleyChannelInitializer extends ChannelInitializer<SocketCha
             p.addLast("tls", ssl.newHandler(ch.alloc()));
         }
         p.addLast("http", new HttpServerCodec());
-        p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_BODY));
+        p.addLast("http-aggregator", new HttpBodyLimit(MAX_HTTP_BODY));
+        p.addLast("http-control", new HttpExchangeControl(exchanges));
         p.addLast("ws-upgrade", new WebSocketUpgradeHandler(WEBSOCKET_PATH, HANDSHAKE_TIMEOUT_MILLIS));
         p.addLast(SESSION_HANDLER, session);
         p.addLast(REST_HANDLER, apiHandlers.get());
+    }
+
+    private synchronized void logRefusal(HttpConnectionLimit limit) {
+        long now = System.nanoTime();
+        if (now - lastRefusalLogNanos >= REFUSAL_LOG_INTERVAL_NANOS) {
+            lastRefusalLogNanos = now;
+            log.warn("{} HTTP connections are open (server.http.maxConnections); refusing new ones", limit.max());
+        }
     }
 
     /** Tells the session handler about each read (for idle detection) until the upgrade. */

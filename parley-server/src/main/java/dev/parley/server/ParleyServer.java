@@ -9,12 +9,17 @@ import dev.parley.core.push.WebhookPushSender;
 import dev.parley.protocol.FrameCodec;
 import dev.parley.server.config.ConfigException;
 import dev.parley.server.config.ServerConfig;
+import dev.parley.server.http.AdminHttpHandler;
 import dev.parley.server.http.HttpApiHandler;
+import dev.parley.server.http.HttpBodyLimit;
+import dev.parley.server.http.HttpConnectionLimit;
+import dev.parley.server.http.HttpExchangeControl;
 import dev.parley.server.http.StaticFiles;
 import dev.parley.server.ws.SessionGateway;
 import dev.parley.server.ws.WebSocketSessionHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -26,7 +31,9 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -51,10 +58,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One Parley server process: wires the store, the core's ports and {@link Parley} from a
  * {@link ServerConfig}, and serves WebSocket and REST on one port with Netty (epoll on Linux when
- * available, NIO otherwise; one acceptor thread, one I/O thread per core).
+ * available, NIO otherwise; one acceptor thread, one I/O thread per core), and {@code /metrics}
+ * and {@code /health} on a second, admin, port ({@code server.admin.*}, loopback by default).
  *
- * <p>Lifecycle: {@link #start} returns once the port is bound; {@link #close} stops gracefully —
- * stop accepting, tell every client to reconnect ({@code reconnect} frame, close 1001), close the
+ * <p>Lifecycle: {@link #start} returns once the ports are bound; {@link #close} stops gracefully —
+ * drain for {@code server.shutdownGraceSeconds} ({@code /health} 503, WebSocket upgrades refused,
+ * every client told to reconnect: {@code reconnect} frame, close 1001), then close the ports, the
  * remaining connections and threads, and close the store last, so every acknowledged write is
  * on disk when it returns. {@code close} is idempotent and thread-safe; {@link #awaitShutdown}
  * waits for it.
@@ -76,6 +85,9 @@ public final class ParleyServer implements AutoCloseable {
     private final Channel serverChannel;
     private final int port;
     private final String listenUrl;
+    /** The admin listener (metrics, health), or null when metrics are off. */
+    private final Channel adminChannel;
+    private final String adminUrl;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
 
@@ -122,9 +134,14 @@ public final class ParleyServer implements AutoCloseable {
             WebSocketSessionHandler.Settings sessionSettings = new WebSocketSessionHandler.Settings(gateway, codec,
                     metrics, net.maxFrameBytes(), WebSocketSessionHandler.AUTH_TIMEOUT, limits.outboundHardLimitBytes(),
                     net.closeTimeout(), limits.rateLimitPerSecond(), limits.rateLimitBurst(), System::nanoTime);
+            ServerConfig.Http http = net.http();
+            HttpExchangeControl.Settings exchanges = new HttpExchangeControl.Settings(http.requestTimeout(),
+                    http.idleTimeout(), http.maxPipelinedRequests(), this::isShuttingDown,
+                    new HttpConnectionLimit(http.maxConnections()), metrics);
             ParleyChannelInitializer initializer = new ParleyChannelInitializer(ssl, connections,
                     () -> new WebSocketSessionHandler(sessionSettings),
-                    () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown));
+                    () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown),
+                    exchanges);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(channelType)
@@ -146,11 +163,18 @@ public final class ParleyServer implements AutoCloseable {
             } catch (Exception e) {
                 throw new IllegalStateException("cannot listen on " + net.host() + ":" + net.port() + ": " + e, e);
             }
+            opened.push(serverChannel::close);
             this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
             this.listenUrl = (ssl != null ? "https://" : "http://") + urlHost(net.host()) + ":" + port;
+            this.adminChannel = metrics.scrapable() ? bindAdmin(net, channelType, http) : null;
+            this.adminUrl = adminChannel == null ? null : "http://" + urlHost(net.admin().host()) + ":"
+                    + ((InetSocketAddress) adminChannel.localAddress()).getPort();
             log.info("Parley {} listening on {} ({}, {}; store {}; router {}; presence {}; server id {})", version(),
                     listenUrl, epoll ? "epoll" : "nio", ssl != null ? "tls" : "plain text", store.description(),
                     config.router().type(), config.presence().type(), parley.serverId());
+            if (adminUrl != null) {
+                log.info("admin listener (GET /metrics, GET /health) on {}", adminUrl);
+            }
         } catch (RuntimeException | Error e) {
             while (!opened.isEmpty()) {
                 try {
@@ -185,6 +209,14 @@ public final class ParleyServer implements AutoCloseable {
         return listenUrl;
     }
 
+    /**
+     * Base URL of the admin listener, {@code http://host:port}, which serves {@code /metrics} and
+     * {@code /health}; null when {@code metrics.enabled} is false.
+     */
+    public String adminUrl() {
+        return adminUrl;
+    }
+
     /** The core (tests and tools). */
     public Parley parley() {
         return parley;
@@ -206,8 +238,14 @@ public final class ParleyServer implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully; idempotent. Blocks until the store is closed (a concurrent caller waits
-     * for the first one). Do not call from a Netty event loop.
+     * Stops gracefully; idempotent; what the SIGTERM hook of {@link #main} runs. First it drains
+     * for {@code server.shutdownGraceSeconds}: {@code /health} answers 503 (so that a load balancer
+     * takes the server out), WebSocket upgrades are refused (503), REST connections close after
+     * their answer, and every WebSocket client is told to reconnect ({@code reconnect} frame with a
+     * delay spread over the grace period, then close 1001). Then the ports close, the remaining
+     * connections and threads, and the store last, so every acknowledged write is on disk when it
+     * returns. Blocks until then (a concurrent caller waits for the first one). Do not call from a
+     * Netty event loop.
      */
     @Override
     public void close() {
@@ -220,14 +258,22 @@ public final class ParleyServer implements AutoCloseable {
             return;
         }
         Duration grace = config.server().shutdownGrace();
-        log.info("shutting down: {} sessions, reconnect spread over {} s", parley.sessionCount(), grace.toSeconds());
+        log.info("shutting down: draining for {} s (/health answers 503); {} sessions are told to reconnect",
+                grace.toSeconds(), parley.sessionCount());
         try {
-            serverChannel.close().awaitUninterruptibly();
+            long drainEnd = System.nanoTime() + grace.toNanos();
             parley.shutdown(grace);
-            // The core sends "reconnect" and closes each WebSocket at once; wait for the closes to go out.
+            sleepUntil(drainEnd); // the ports stay open: health checks see 503 meanwhile
+            // A WebSocket upgraded just before the drain may have opened its session since: told too.
+            parley.shutdown(Duration.ofSeconds(1));
+            serverChannel.close().awaitUninterruptibly();
+            if (adminChannel != null) {
+                adminChannel.close().awaitUninterruptibly();
+            }
+            // The core sent "reconnect" and closed each WebSocket at once; wait for the closes to go out.
             List<Channel> webSockets = connections.snapshot().stream().filter(WebSocketSessionHandler::isWebSocket)
                     .toList();
-            long stillOpen = awaitClosed(webSockets, grace.toMillis() + 2_000);
+            long stillOpen = awaitClosed(webSockets, 2_000);
             if (stillOpen > 0) {
                 log.warn("{} WebSocket connections did not close in time; closing them now", stillOpen);
             }
@@ -248,7 +294,55 @@ public final class ParleyServer implements AutoCloseable {
         }
     }
 
+    /** Sleeps until {@code System.nanoTime()} reaches {@code deadline}; an interrupt is kept for later. */
+    private static void sleepUntil(long deadline) {
+        boolean interrupted = false;
+        for (long left = deadline - System.nanoTime(); left > 0; left = deadline - System.nanoTime()) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(left);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     // ---- wiring ---------------------------------------------------------------------------
+
+    /** Largest request body of the admin listener (it serves GETs only). */
+    private static final int ADMIN_MAX_BODY = 8_192;
+
+    /**
+     * Binds the admin listener: the same event loops, and the API's HTTP guards (deadlines,
+     * pipelining bound, versions) without the connection cap, which is the API's.
+     */
+    private Channel bindAdmin(ServerConfig.Server net, Class<? extends ServerSocketChannel> channelType,
+                              ServerConfig.Http http) {
+        HttpExchangeControl.Settings exchanges = new HttpExchangeControl.Settings(http.requestTimeout(),
+                http.idleTimeout(), http.maxPipelinedRequests(), () -> false, null, metrics);
+        AdminHttpHandler admin = new AdminHttpHandler(parley, metrics, this::isShuttingDown);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(channelType)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpBodyLimit(ADMIN_MAX_BODY),
+                                new HttpExchangeControl(exchanges), admin);
+                    }
+                });
+        ServerConfig.Admin a = net.admin();
+        try {
+            return bootstrap.bind(a.host(), a.port()).sync().channel();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen on " + a.host() + ":" + a.port()
+                    + " (server.admin.host/port, the metrics listener): " + e, e);
+        }
+    }
 
     private static PushSender push(ServerConfig c) {
         return new WebhookPushSender(Duration.ofMillis(c.push().webhookTimeoutMs()));
@@ -428,6 +522,9 @@ public final class ParleyServer implements AutoCloseable {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "parley-shutdown"));
+        if (server.adminUrl() != null) {
+            out.println("Parley admin (metrics, health) on " + server.adminUrl());
+        }
         out.println("Parley listening on " + server.listenUrl() + " (WebSocket "
                 + server.listenUrl().replaceFirst("^http", "ws") + ParleyChannelInitializer.WEBSOCKET_PATH + ")");
         out.flush();

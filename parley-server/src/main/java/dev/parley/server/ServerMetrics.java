@@ -189,6 +189,17 @@ public final class ServerMetrics implements AutoCloseable {
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * An HTTP request or connection the transport refused before the REST handler saw it;
+     * {@code reason} is one of {@code request_timeout}, {@code body_too_large},
+     * {@code version_not_supported}, {@code draining}, {@code connection_limit}.
+     */
+    public void httpRefused(String reason) {
+        Counter.builder("parley.http.refused")
+                .description("HTTP requests and connections refused by the transport's limits")
+                .tag("reason", reason).register(registry).increment();
+    }
+
     /** Unbinds the JVM meters and closes the registry. */
     @Override
     public void close() {

@@ -114,7 +114,9 @@ class ParleyServerIntegrationTest {
             ws.next("welcome");
             ws.send("{broken");
             ws.next("error");
-            HttpResponse<String> metrics = get("/metrics", null);
+            assertThat(get("/metrics", null).statusCode()).as("/metrics on the API port").isEqualTo(404);
+            assertThat(server.adminUrl()).startsWith("http://127.0.0.1:").isNotEqualTo(server.listenUrl());
+            HttpResponse<String> metrics = get(server.adminUrl(), "/metrics", null);
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body())
                     .contains("parley_ws_frames_in_total")

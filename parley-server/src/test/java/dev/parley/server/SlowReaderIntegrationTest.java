@@ -175,7 +175,7 @@ class SlowReaderIntegrationTest {
     }
 
     private double metric(String name) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.listenUrl() + "/metrics")).build(),
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.adminUrl() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*})? ([0-9.Ee+-]+)$").matcher(r.body());
         assertThat(m.find()).as("metric %s in /metrics", name).isTrue();

@@ -24,14 +24,18 @@ import java.util.regex.Pattern;
  */
 public final class ServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("Parley listening on (https?://[^ ]+)");
+    /** Printed before the listening line: where {@code /metrics} is served. */
+    private static final Pattern ADMIN = Pattern.compile("Parley admin \\(metrics, health\\) on (https?://[^ ]+)");
 
     private final Process process;
     private final URI baseUri;
+    private final URI adminUri;
     private final Path log;
 
-    private ServerProcess(Process process, URI baseUri, Path log) {
+    private ServerProcess(Process process, URI baseUri, URI adminUri, Path log) {
         this.process = process;
         this.baseUri = baseUri;
+        this.adminUri = adminUri;
         this.log = log;
     }
 
@@ -64,19 +68,20 @@ public final class ServerProcess implements AutoCloseable {
         pb.environment().putAll(env);
         Process p = pb.start();
         CompletableFuture<URI> listening = new CompletableFuture<>();
-        Thread pump = new Thread(() -> pump(p, log, listening), "server-output-" + p.pid());
+        CompletableFuture<URI> admin = new CompletableFuture<>();
+        Thread pump = new Thread(() -> pump(p, log, admin, listening), "server-output-" + p.pid());
         pump.setDaemon(true);
         pump.start();
         try {
             URI uri = listening.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return new ServerProcess(p, uri, log);
+            return new ServerProcess(p, uri, admin.getNow(null), log);
         } catch (Exception e) {
             p.destroyForcibly();
             throw new IOException("server did not start within " + timeout + "; log: " + tail(log), e);
         }
     }
 
-    private static void pump(Process p, Path log, CompletableFuture<URI> listening) {
+    private static void pump(Process p, Path log, CompletableFuture<URI> admin, CompletableFuture<URI> listening) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
              var out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
             String line;
@@ -84,6 +89,10 @@ public final class ServerProcess implements AutoCloseable {
                 out.write(line);
                 out.newLine();
                 out.flush();
+                Matcher a = ADMIN.matcher(line);
+                if (!admin.isDone() && a.find()) {
+                    admin.complete(URI.create(a.group(1)));
+                }
                 Matcher m = LISTENING.matcher(line);
                 if (!listening.isDone() && m.find()) {
                     listening.complete(URI.create(m.group(1)));
@@ -108,6 +117,14 @@ public final class ServerProcess implements AutoCloseable {
         return baseUri;
     }
 
+    /**
+     * The admin listener's base address ({@code /metrics}, {@code /health}), such as
+     * {@code http://127.0.0.1:41235}; null when metrics are off.
+     */
+    public URI adminUri() {
+        return adminUri;
+    }
+
     public long pid() {
         return process.pid();
     }
@@ -116,6 +133,19 @@ public final class ServerProcess implements AutoCloseable {
     public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Sends SIGTERM and returns at once: the server drains ({@code server.shutdownGraceSeconds})
+     * while the caller watches; {@link #waitForExit} waits for the end.
+     */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to end; its exit status, or null if it is still running. */
+    public Integer waitForExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
     }
 
     /** Asks the process to stop (SIGTERM) and waits for it. */

@@ -344,7 +344,7 @@ class ChatServerFailoverTest {
         RecordingListener events = new RecordingListener();
         ParleyClient b3 = track(client(bobThere, restarted, CursorStore.inMemory(), events));
         join(b3.connect());
-        double before = ServerMetrics.sum(restarted, "parley_routing_kafka_received_total", "kind", "ephemeral");
+        double before = ServerMetrics.sum(fleet.adminUri(victim), "parley_routing_kafka_received_total", "kind", "ephemeral");
         Sent s = join(alice.send(conv, "after the restart"));
         Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(events.messages(conv))
                 .extracting(MessageView::msgId).contains(s.msgId()));
@@ -352,7 +352,7 @@ class ChatServerFailoverTest {
         // the restarted server itself); a typing indicator from Alice's server always does.
         Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             join(alice.typing(conv, true));
-            assertThat(ServerMetrics.sum(restarted, "parley_routing_kafka_received_total", "kind", "ephemeral"))
+            assertThat(ServerMetrics.sum(fleet.adminUri(victim), "parley_routing_kafka_received_total", "kind", "ephemeral"))
                     .as("the restarted server consumes its topic").isGreaterThan(before);
         });
         System.out.printf("failover: %s restarted with the same id in %d ms and serves again%n",

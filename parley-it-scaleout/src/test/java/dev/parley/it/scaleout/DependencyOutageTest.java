@@ -294,6 +294,9 @@ class DependencyOutageTest {
         final String prefix;
         final URI aliceServer;
         final URI bobServer;
+        /** The admin listeners (where /metrics is) of Alice's and Bob's servers. */
+        final URI aliceAdmin;
+        final URI bobAdmin;
         final Map<String, Attempt> attempts = Collections.synchronizedMap(new LinkedHashMap<>());
         final Map<String, Long> arrivedAt = new ConcurrentHashMap<>();
         final Semaphore window = new Semaphore(WINDOW);
@@ -320,6 +323,8 @@ class DependencyOutageTest {
             this.prefix = prefix;
             this.aliceServer = aliceServer;
             this.bobServer = bobServer;
+            this.aliceAdmin = DEPLOYMENT.fleet().adminUri(0);
+            this.bobAdmin = DEPLOYMENT.fleet().adminUri(1);
         }
 
         void connect() {
@@ -336,7 +341,7 @@ class DependencyOutageTest {
             join(bob.connect());
             conv = join(alice.openDirect(bobDevice.name())).conv();
             newcomer = users.login(users.register("dave"), DEPLOYMENT.fleet().uri(2)); // connects during the outage
-            failuresBefore = ServerMetrics.sum(aliceServer, "parley_routing_kafka_failures_total", null, null);
+            failuresBefore = ServerMetrics.sum(aliceAdmin, "parley_routing_kafka_failures_total", null, null);
         }
 
         void start() {
@@ -486,7 +491,7 @@ class DependencyOutageTest {
          * Kafka at all: the projection writer that owns Bob's inbox partition may run on Bob's server.)
          */
         void assertRoutingRecovered() {
-            double before = ServerMetrics.sum(bobServer, "parley_routing_kafka_received_total", "kind", "ephemeral");
+            double before = ServerMetrics.sum(bobAdmin, "parley_routing_kafka_received_total", "kind", "ephemeral");
             long t0 = System.nanoTime();
             List<Sent> probesSent = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -496,7 +501,7 @@ class DependencyOutageTest {
                     .extracting(MessageView::msgId).contains(probesSent.get(2).msgId()));
             Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
                 join(alice.typing(conv, true));
-                assertThat(ServerMetrics.sum(bobServer, "parley_routing_kafka_received_total", "kind", "ephemeral"))
+                assertThat(ServerMetrics.sum(bobAdmin, "parley_routing_kafka_received_total", "kind", "ephemeral"))
                         .as("Bob's server consumed notifications from Kafka after the restart").isGreaterThan(before);
             });
             probes.add("after the checks: notifications through Kafka again within "
@@ -534,7 +539,7 @@ class DependencyOutageTest {
                 sb.append(String.format("  %-15s %4d sends, failed %s; ✓ after %s ms; shown to Bob after %s ms%n",
                         p.getKey(), p.getValue().size(), failed, stats(ack), stats(delivered)));
             }
-            double failures = ServerMetrics.sum(aliceServer, "parley_routing_kafka_failures_total", null, null);
+            double failures = ServerMetrics.sum(aliceAdmin, "parley_routing_kafka_failures_total", null, null);
             sb.append(String.format("  notifications not routed by Alice's server: %.0f%n", failures - failuresBefore));
             synchronized (probes) {
                 probes.forEach(p -> sb.append("  during the outage: ").append(p).append('\n'));

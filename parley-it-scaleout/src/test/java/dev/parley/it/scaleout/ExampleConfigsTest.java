@@ -35,6 +35,9 @@ class ExampleConfigsTest {
         }
         assertThat(configs).extracting(c -> c.server().id()).doesNotHaveDuplicates();
         assertThat(configs).extracting(c -> c.server().port()).doesNotHaveDuplicates();
+        // Both servers run on one machine: no API or admin (metrics) port may be taken twice.
+        assertThat(configs.stream().flatMap(c -> java.util.stream.Stream.of(c.server().port(),
+                c.server().admin().port())).toList()).doesNotHaveDuplicates();
         assertThat(configs.get(0).store().cassandra().keyspace()).isEqualTo(configs.get(1).store().cassandra().keyspace());
         assertThat(Files.exists(examples.getParent().resolve("SCALE-OUT.md"))).isTrue();
     }

@@ -123,6 +123,11 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
         return servers[i].baseUri();
     }
 
+    /** The admin listener of server {@code i}, where its {@code /metrics} are. */
+    synchronized URI adminUri(int i) {
+        return servers[i].adminUri();
+    }
+
     /** The process of server {@code i}. */
     synchronized ServerProcess process(int i) {
         return servers[i];

@@ -8,7 +8,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * Reads counters from a chat server's Prometheus endpoint ({@code GET /metrics}), so that a test
+ * Reads counters from a chat server's Prometheus endpoint ({@code GET /metrics} of its admin
+ * listener, {@link ScaleOutFleet#adminUri}), so that a test
  * can tell which path delivered something: for example {@code parley_routing_kafka_received_total}
  * grows only when the server consumed a notification from its Kafka topic.
  */

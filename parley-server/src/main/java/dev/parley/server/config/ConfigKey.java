@@ -26,6 +26,19 @@ enum ConfigKey {
             "on shutdown, clients are told to reconnect spread over this many seconds before connections close"),
     SERVER_CLOSE_TIMEOUT_MS("server.closeTimeoutMs", Kind.INT, "5000", 100, 600_000,
             "a WebSocket close frame not written within this many milliseconds (the peer does not read) drops the socket"),
+    SERVER_HTTP_REQUEST_TIMEOUT_MS("server.http.requestTimeoutMs", Kind.INT, "30000", 100, 600_000,
+            "an HTTP request (headers and body) must arrive within this many milliseconds of its first byte; "
+                    + "else 408 and the connection closes"),
+    SERVER_HTTP_IDLE_TIMEOUT_MS("server.http.idleTimeoutMs", Kind.INT, "30000", 100, 3_600_000,
+            "a keep-alive HTTP connection with no request in progress is closed after this many milliseconds"),
+    SERVER_HTTP_MAX_CONNECTIONS("server.http.maxConnections", Kind.INT, "2048", 1, 1_000_000,
+            "most open connections that are not (yet) WebSockets; more are closed as they are accepted"),
+    SERVER_HTTP_MAX_PIPELINED_REQUESTS("server.http.maxPipelinedRequests", Kind.INT, "16", 1, 1_024,
+            "requests one HTTP connection may have waiting for their answers; the server stops reading above it"),
+    SERVER_ADMIN_HOST("server.admin.host", Kind.STRING, "127.0.0.1", 1, 255,
+            "address of the admin listener (GET /metrics, GET /health); keep it private"),
+    SERVER_ADMIN_PORT("server.admin.port", Kind.INT, "9464", 0, 65_535,
+            "port of the admin listener; 0 picks a free port, as does leaving it unset while server.port is 0"),
     STORE_TYPE("store.type", Kind.CHOICE, "rocksdb", 0, 0,
             "message and account store: rocksdb (embedded) or cassandra (scale-out)", "rocksdb", "cassandra"),
     STORE_DATA_DIR("store.dataDir", Kind.PATH, "./data", 0, 0,
@@ -116,7 +129,7 @@ enum ConfigKey {
     LIMITS_MEMBERSHIP_CHANGES_PER_MINUTE("limits.membershipChangesPerMinute", Kind.INT, "20", 1, 1_000_000,
             "group changes (create, rename, add, remove, promote; not leave) per group and per acting user in a"
                     + " minute, per server (RATE_LIMITED above)"),
-    METRICS_ENABLED("metrics.enabled", Kind.BOOL, "true", 0, 0, "serve Prometheus metrics on GET /metrics");
+    METRICS_ENABLED("metrics.enabled", Kind.BOOL, "true", 0, 0, "serve Prometheus metrics on GET /metrics of the admin listener (server.admin.*)");
 
     enum Kind { STRING, INT, BOOL, PATH, CHOICE }
 

@@ -68,13 +68,17 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
      * @param shutdownGraceSeconds time given to clients to leave on shutdown
      * @param closeTimeoutMs       time a WebSocket close frame may take to be written before the socket is
      *                             dropped anyway (a peer that does not read)
+     * @param http                 limits of plain HTTP connections (REST, and every connection before its upgrade)
+     * @param admin                the admin listener ({@code /metrics}, {@code /health})
      */
     public record Server(String id, String host, int port, Tls tls, int maxFrameBytes, int idleTimeoutSeconds,
-                         int shutdownGraceSeconds, int closeTimeoutMs) {
+                         int shutdownGraceSeconds, int closeTimeoutMs, Http http, Admin admin) {
         public Server {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(tls, "tls");
+            Objects.requireNonNull(http, "http");
+            Objects.requireNonNull(admin, "admin");
             List<String> p = new ArrayList<>();
             text(p, ConfigKey.SERVER_ID, id);
             text(p, ConfigKey.SERVER_HOST, host);
@@ -86,11 +90,31 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
             throwIf(p);
         }
 
-        /** Network settings with the default close timeout. */
+        /** Network settings with the default close timeout, HTTP limits and admin listener. */
         public Server(String id, String host, int port, Tls tls, int maxFrameBytes, int idleTimeoutSeconds,
                       int shutdownGraceSeconds) {
             this(id, host, port, tls, maxFrameBytes, idleTimeoutSeconds, shutdownGraceSeconds,
-                    Integer.parseInt(ConfigKey.SERVER_CLOSE_TIMEOUT_MS.defaultValue));
+                    Integer.parseInt(ConfigKey.SERVER_CLOSE_TIMEOUT_MS.defaultValue), Http.defaults(),
+                    Admin.defaults(port));
+        }
+
+        /** Network settings with the default HTTP limits and admin listener. */
+        public Server(String id, String host, int port, Tls tls, int maxFrameBytes, int idleTimeoutSeconds,
+                      int shutdownGraceSeconds, int closeTimeoutMs) {
+            this(id, host, port, tls, maxFrameBytes, idleTimeoutSeconds, shutdownGraceSeconds, closeTimeoutMs,
+                    Http.defaults(), Admin.defaults(port));
+        }
+
+        /** The same settings on {@code port}; port 0 (a throwaway server) takes a free admin port too. */
+        public Server withPort(int port) {
+            return new Server(id, host, port, tls, maxFrameBytes, idleTimeoutSeconds, shutdownGraceSeconds,
+                    closeTimeoutMs, http, port == 0 ? new Admin(admin.host(), 0) : admin);
+        }
+
+        /** The same settings with another shutdown grace period. */
+        public Server withShutdownGraceSeconds(int seconds) {
+            return new Server(id, host, port, tls, maxFrameBytes, idleTimeoutSeconds, seconds, closeTimeoutMs, http,
+                    admin);
         }
 
         /** Hard cap of one WebSocket frame or message: above it the connection is closed with 1009. */
@@ -108,6 +132,65 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
 
         public Duration closeTimeout() {
             return Duration.ofMillis(closeTimeoutMs);
+        }
+    }
+
+    /**
+     * Limits of plain HTTP connections: REST requests, and every connection until its WebSocket
+     * upgrade.
+     *
+     * @param requestTimeoutMs     time from a request's first byte until it is complete (headers and
+     *                             body); then 408 and close
+     * @param idleTimeoutMs        time a keep-alive connection may wait with no request in progress
+     * @param maxConnections       most open connections that are not WebSockets
+     * @param maxPipelinedRequests requests of one connection waiting for their answers; reading pauses above
+     */
+    public record Http(int requestTimeoutMs, int idleTimeoutMs, int maxConnections, int maxPipelinedRequests) {
+        public Http {
+            List<String> p = new ArrayList<>();
+            range(p, ConfigKey.SERVER_HTTP_REQUEST_TIMEOUT_MS, requestTimeoutMs);
+            range(p, ConfigKey.SERVER_HTTP_IDLE_TIMEOUT_MS, idleTimeoutMs);
+            range(p, ConfigKey.SERVER_HTTP_MAX_CONNECTIONS, maxConnections);
+            range(p, ConfigKey.SERVER_HTTP_MAX_PIPELINED_REQUESTS, maxPipelinedRequests);
+            throwIf(p);
+        }
+
+        public static Http defaults() {
+            return new Http(Integer.parseInt(ConfigKey.SERVER_HTTP_REQUEST_TIMEOUT_MS.defaultValue),
+                    Integer.parseInt(ConfigKey.SERVER_HTTP_IDLE_TIMEOUT_MS.defaultValue),
+                    Integer.parseInt(ConfigKey.SERVER_HTTP_MAX_CONNECTIONS.defaultValue),
+                    Integer.parseInt(ConfigKey.SERVER_HTTP_MAX_PIPELINED_REQUESTS.defaultValue));
+        }
+
+        public Duration requestTimeout() {
+            return Duration.ofMillis(requestTimeoutMs);
+        }
+
+        public Duration idleTimeout() {
+            return Duration.ofMillis(idleTimeoutMs);
+        }
+    }
+
+    /**
+     * The admin listener, which serves {@code GET /metrics} and {@code GET /health} apart from the
+     * API port, so that metrics are never public by accident.
+     *
+     * @param host listen address; loopback by default
+     * @param port listen port, 0 for a free one
+     */
+    public record Admin(String host, int port) {
+        public Admin {
+            Objects.requireNonNull(host, "host");
+            List<String> p = new ArrayList<>();
+            text(p, ConfigKey.SERVER_ADMIN_HOST, host);
+            range(p, ConfigKey.SERVER_ADMIN_PORT, port);
+            throwIf(p);
+        }
+
+        /** The default admin listener; a free port when the API port is a free one ({@code apiPort} 0). */
+        public static Admin defaults(int apiPort) {
+            return new Admin(ConfigKey.SERVER_ADMIN_HOST.defaultValue,
+                    apiPort == 0 ? 0 : Integer.parseInt(ConfigKey.SERVER_ADMIN_PORT.defaultValue));
         }
     }
 
@@ -401,7 +484,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         }
     }
 
-    /** @param enabled whether {@code GET /metrics} serves Prometheus metrics */
+    /** @param enabled whether {@code GET /metrics} of the admin listener serves Prometheus metrics */
     public record Metrics(boolean enabled) {
     }
 
@@ -457,7 +540,12 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                             new Tls((Path) values.get(ConfigKey.SERVER_TLS_CERT), (Path) values.get(ConfigKey.SERVER_TLS_KEY)),
                             num(values, ConfigKey.SERVER_MAX_FRAME_BYTES), num(values, ConfigKey.SERVER_IDLE_TIMEOUT_SECONDS),
                             num(values, ConfigKey.SERVER_SHUTDOWN_GRACE_SECONDS),
-                            num(values, ConfigKey.SERVER_CLOSE_TIMEOUT_MS)),
+                            num(values, ConfigKey.SERVER_CLOSE_TIMEOUT_MS),
+                            new Http(num(values, ConfigKey.SERVER_HTTP_REQUEST_TIMEOUT_MS),
+                                    num(values, ConfigKey.SERVER_HTTP_IDLE_TIMEOUT_MS),
+                                    num(values, ConfigKey.SERVER_HTTP_MAX_CONNECTIONS),
+                                    num(values, ConfigKey.SERVER_HTTP_MAX_PIPELINED_REQUESTS)),
+                            new Admin(str(values, ConfigKey.SERVER_ADMIN_HOST), adminPort(values, raw))),
                     new Store(str(values, ConfigKey.STORE_TYPE), (Path) values.get(ConfigKey.STORE_DATA_DIR),
                             Fsync.valueOf(str(values, ConfigKey.STORE_FSYNC).toUpperCase(Locale.ROOT)),
                             num(values, ConfigKey.STORE_BATCH_MAX),
@@ -516,11 +604,12 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         }
     }
 
-    /** The same configuration listening on {@code port} (0 = ephemeral). */
+    /**
+     * The same configuration listening on {@code port}; 0 picks a free port, for the API and the
+     * admin listener both (a throwaway server never takes a fixed port).
+     */
     public ServerConfig withPort(int port) {
-        Server s = server;
-        return new ServerConfig(new Server(s.id(), s.host(), port, s.tls(), s.maxFrameBytes(), s.idleTimeoutSeconds(),
-                s.shutdownGraceSeconds(), s.closeTimeoutMs()), store, router, presence, push, limits, metrics);
+        return new ServerConfig(server.withPort(port), store, router, presence, push, limits, metrics);
     }
 
     /** The same configuration with the store under {@code dataDir}. */
@@ -665,6 +754,12 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         if (p != null && !Files.isReadable(p)) {
             problems.add(k.path + " = " + p + " (from " + raw.get(k).source() + "): file does not exist or is not readable");
         }
+    }
+
+    /** {@code server.admin.port}; when it is not set and {@code server.port} is 0, 0 as well. */
+    private static int adminPort(Map<ConfigKey, Object> values, Map<ConfigKey, Raw> raw) {
+        boolean unset = raw.get(ConfigKey.SERVER_ADMIN_PORT).source().equals("default");
+        return unset && num(values, ConfigKey.SERVER_PORT) == 0 ? 0 : num(values, ConfigKey.SERVER_ADMIN_PORT);
     }
 
     private static String str(Map<ConfigKey, Object> values, ConfigKey k) {

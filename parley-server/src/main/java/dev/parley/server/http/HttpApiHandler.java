@@ -31,8 +31,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +42,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST API, health, metrics and static files; every HTTP request that is not a WebSocket
+ * The REST API, health and static files; every HTTP request that is not a WebSocket
  * upgrade ends here. JSON in and out; every error is
  * {@code {"error":{"code":..,"message":..,"retryable":..}}} with the status of its
  * {@link ErrorCode}, plus {@code NOT_FOUND} (404), {@code METHOD_NOT_ALLOWED} (405) and
@@ -64,18 +62,18 @@ import org.slf4j.LoggerFactory;
  * PUT    /v1/contacts/{user}               → 204 (idempotent)
  * DELETE /v1/contacts/{user}               → 204 (idempotent)
  * GET    /health                           → {"status":"UP","server","sessions"} (503 while shutting down)
- * GET    /metrics                          → Prometheus text format
  * GET    /anything-else                    → a file of the classpath folder /web/, or 404
  * </pre>
  * Every {@code /v1} route but the first two needs {@code Authorization: Bearer <token>}.
  *
- * <p>Requests of one connection are answered in order, one at a time (pipelined requests wait).
+ * <p>{@code /metrics} is not served here but on the admin listener ({@link AdminHttpHandler}).
+ * {@link HttpExchangeControl}, before this handler, passes a connection's requests on one at a
+ * time and in order; this handler answers each as it comes.
  * Core calls return stages that are continued on the channel's event loop, which never blocks.
  * Bodies, passwords and tokens are never logged.
  */
 public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HttpApiHandler.class);
-    private static final int MAX_QUEUED = 16;
     private static final String JSON = "application/json";
 
     private final Parley parley;
@@ -83,15 +81,13 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
     private final ServerMetrics metrics;
     private final StaticFiles staticFiles;
     private final BooleanSupplier shuttingDown;
-    private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>();
 
     private ChannelHandlerContext ctx;
-    private boolean busy;
 
     /**
      * @param parley       the core
      * @param mapper       JSON mapper (the wire codec's)
-     * @param metrics      where requests are counted; {@code /metrics} serves it when scrapable
+     * @param metrics      where requests are counted
      * @param staticFiles  files served for paths outside the API
      * @param shuttingDown true once the server is stopping ({@code /health} answers 503)
      */
@@ -115,25 +111,7 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (busy) {
-            if (queued.size() >= MAX_QUEUED) {
-                req.release();
-                ctx.close();
-            } else {
-                queued.add(req);
-            }
-            return;
-        }
         serve(req);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        FullHttpRequest r;
-        while ((r = queued.poll()) != null) {
-            r.release();
-        }
-        super.channelInactive(ctx);
     }
 
     @Override
@@ -181,7 +159,6 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
     private String route = "unknown";
 
     private void serve(FullHttpRequest req) {
-        busy = true;
         Exchange ex = new Exchange(req.method(), HttpUtil.isKeepAlive(req), System.nanoTime());
         route = "unknown";
         CompletionStage<Reply> reply;
@@ -219,20 +196,11 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         HttpUtil.setKeepAlive(res, keepAlive);
         metrics.httpRequest(ex.method().name(), route, reply.status().code(), System.nanoTime() - ex.startNanos());
         if (!ctx.channel().isActive()) {
-            busy = false;
             return;
         }
         ChannelFuture written = ctx.writeAndFlush(res);
         if (!keepAlive) {
             written.addListener(ChannelFutureListener.CLOSE);
-            queued.forEach(FullHttpRequest::release);
-            queued.clear();
-            return;
-        }
-        busy = false;
-        FullHttpRequest next = queued.poll();
-        if (next != null) {
-            serve(next);
         }
     }
 
@@ -294,13 +262,6 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             route = "/health";
             allow(m, HttpMethod.GET);
             return CompletableFuture.completedFuture(health());
-        }
-        if (seg.size() == 1 && seg.get(0).equals("metrics") && metrics.scrapable()) {
-            route = "/metrics";
-            allow(m, HttpMethod.GET);
-            return CompletableFuture.completedFuture(new Reply(HttpResponseStatus.OK,
-                    "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8),
-                    List.of()));
         }
         if (seg.isEmpty() || !seg.get(0).equals("v1")) {
             route = "static";

@@ -43,6 +43,43 @@ class ServerConfigTest {
         assertThat(c.push().webhookTimeoutMs()).isEqualTo(5_000);
         assertThat(c.limits()).isEqualTo(new ServerConfig.Limits(65_536, 1_024, 30, 100, 200, 262_144, 256, 19_456, 2));
         assertThat(c.metrics().enabled()).isTrue();
+        assertThat(c.server().http()).isEqualTo(new ServerConfig.Http(30_000, 30_000, 2_048, 16));
+        assertThat(c.server().admin()).isEqualTo(new ServerConfig.Admin("127.0.0.1", 9464));
+    }
+
+    @Test
+    void httpLimitsAndTheAdminListenerAreReadAndChecked() throws IOException {
+        ServerConfig c = ServerConfig.load(write("""
+                server:
+                  http:
+                    requestTimeoutMs: 1500
+                    idleTimeoutMs: 2500
+                    maxConnections: 10
+                    maxPipelinedRequests: 4
+                  admin:
+                    host: 0.0.0.0
+                    port: 9470
+                """), Map.of("PARLEY_SERVER_HTTP_MAX_CONNECTIONS", "20"));
+        assertThat(c.server().http()).isEqualTo(new ServerConfig.Http(1_500, 2_500, 20, 4));
+        assertThat(c.server().http().requestTimeout()).isEqualTo(java.time.Duration.ofMillis(1_500));
+        assertThat(c.server().admin()).isEqualTo(new ServerConfig.Admin("0.0.0.0", 9470));
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_SERVER_HTTP_REQUEST_TIMEOUT_MS", "50",
+                "PARLEY_SERVER_HTTP_MAX_PIPELINED_REQUESTS", "0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("server.http.requestTimeoutMs = 50")
+                .hasMessageContaining("server.http.maxPipelinedRequests = 0");
+    }
+
+    @Test
+    void aThrowawayServerTakesAFreeAdminPortUnlessOneIsGiven() throws IOException {
+        // Port 0 (tests, tools, the bench) must never bind the fixed default admin port.
+        assertThat(ServerConfig.load(write("server:\n  port: 0\n"), Map.of()).server().admin().port()).isZero();
+        assertThat(ServerConfig.defaults().withPort(0).server().admin().port()).isZero();
+        assertThat(ServerConfig.defaults().withPort(9000).server().admin().port()).isEqualTo(9464);
+        assertThat(ServerConfig.load(write("server:\n  port: 0\n  admin:\n    port: 9470\n"), Map.of())
+                .server().admin().port()).isEqualTo(9470);
+        assertThat(ServerConfig.load(null, Map.of("PARLEY_SERVER_PORT", "0", "PARLEY_SERVER_ADMIN_PORT", "9470"))
+                .server().admin().port()).isEqualTo(9470);
     }
 
     @Test

@@ -86,30 +86,11 @@ class HttpApiHandlerTest {
     }
 
     @Test
-    void metricsArePrometheusText() {
-        call(HttpMethod.GET, "/health", null, null);
+    void metricsAreNotServedOnTheApiPort() {
+        // They moved to the admin listener (AdminHttpHandler): the API port may be public.
         Response r = call(HttpMethod.GET, "/metrics", null, null);
-        assertThat(r.status).isEqualTo(200);
-        assertThat(r.headers.get(HttpHeaderNames.CONTENT_TYPE)).startsWith("text/plain; version=0.0.4");
-        assertThat(r.body)
-                .contains("parley_ws_frames_in_total")
-                .contains("parley_errors_total{code=\"FRAME_TOO_LARGE\"}")
-                .contains("parley_http_requests_seconds_count{method=\"GET\",route=\"/health\",status=\"200\"} 1")
-                .contains("jvm_memory_used_bytes");
-    }
-
-    @Test
-    void metricsAre404WhenDisabled() {
-        try (ServerMetrics off = ServerMetrics.inMemory()) {
-            EmbeddedChannel plain = new EmbeddedChannel(new HttpApiHandler(parley, new FrameCodec().mapper(), off,
-                    new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), () -> false));
-            plain.writeInbound(request(HttpMethod.GET, "/metrics", null, null));
-            plain.runPendingTasks();
-            FullHttpResponse res = plain.readOutbound();
-            assertThat(res.status().code()).isEqualTo(404);
-            res.release();
-            plain.finishAndReleaseAll();
-        }
+        assertThat(r.status).isEqualTo(404);
+        assertThat(r.body).doesNotContain("jvm_memory_used_bytes");
     }
 
     @Test
@@ -265,16 +246,25 @@ class HttpApiHandlerTest {
 
     @Test
     void pipelinedRequestsAreAnsweredInOrder() {
-        ch.writeInbound(request(HttpMethod.GET, "/health", null, null), request(HttpMethod.GET, "/v1/x", null, null),
-                request(HttpMethod.GET, "/v1/devices", null, "good"));
-        ch.runPendingTasks();
+        // As in the server: HttpExchangeControl hands the handler one request at a time.
+        EmbeddedChannel piped = new EmbeddedChannel(new HttpExchangeControl(new HttpExchangeControl.Settings(
+                java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(30), 16, () -> false, null, metrics)),
+                new HttpApiHandler(parley, new FrameCodec().mapper(), metrics,
+                        new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get));
+        piped.writeInbound(request(HttpMethod.GET, "/health", null, null), request(HttpMethod.GET, "/v1/x", null, null),
+                request(HttpMethod.GET, "/v1/devices", null, "good"), request(HttpMethod.GET, "/index.html", null, null));
+        piped.runPendingTasks();
         List<Integer> statuses = new ArrayList<>();
+        List<String> cacheControl = new ArrayList<>();
         FullHttpResponse res;
-        while ((res = ch.readOutbound()) != null) {
+        while ((res = piped.readOutbound()) != null) {
             statuses.add(res.status().code());
+            cacheControl.add(res.headers().get(HttpHeaderNames.CACHE_CONTROL));
             res.release();
         }
-        assertThat(statuses).containsExactly(200, 404, 200);
+        assertThat(statuses).containsExactly(200, 404, 200, 200);
+        assertThat(cacheControl).containsExactly("no-store", "no-store", "no-store", "no-cache");
+        piped.finishAndReleaseAll();
     }
 
     @Test
