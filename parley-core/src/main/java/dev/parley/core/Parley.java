@@ -12,6 +12,7 @@ import dev.parley.core.conversation.ConversationService;
 import dev.parley.core.delivery.DeviceSession;
 import dev.parley.core.delivery.MessageRouter;
 import dev.parley.core.delivery.Sessions;
+import dev.parley.core.delivery.TokenBuckets;
 import dev.parley.core.delivery.Transport;
 import dev.parley.core.message.MessageStore;
 import dev.parley.core.message.MessagingService;
@@ -20,6 +21,7 @@ import dev.parley.core.presence.PresenceService;
 import dev.parley.core.push.PushSender;
 import dev.parley.core.push.PushService;
 import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.ParleyException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -49,6 +51,8 @@ public final class Parley implements AutoCloseable {
     private final PresenceRegistry presenceRegistry;
     private final Clock clock;
     private final AccountService accounts;
+    /** REST requests per device (a WebSocket connection has its own limiter). */
+    private final TokenBuckets restRequests;
     private final ConversationService conversations;
     private final ContactService contacts;
     private final MessagingService messaging;
@@ -92,6 +96,8 @@ public final class Parley implements AutoCloseable {
                 contacts, store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
         meters.gauge("parley.sessions", sessions.registry(), r -> r.size());
         meters.gauge("parley.sessions.send.limits", sessions, Sessions::trackedSendLimits);
+        this.restRequests = new TokenBuckets(settings.rateLimitPerSecond(), settings.rateLimitBurst(), System::nanoTime);
+        meters.gauge("parley.rest.request.limits", restRequests, TokenBuckets::size);
         accounts.onRevoked(router::deviceRevoked);
     }
 
@@ -102,6 +108,7 @@ public final class Parley implements AutoCloseable {
         timers.scheduleWithFixedDelay(this::refreshPresence, refresh, refresh, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::pruneInboxes, 1, 60, TimeUnit.MINUTES);
         timers.scheduleWithFixedDelay(sessions::forgetIdleSendLimits, 60, 60, TimeUnit.SECONDS);
+        timers.scheduleWithFixedDelay(() -> restRequests.forgetIdle(device -> false), 60, 60, TimeUnit.SECONDS);
     }
 
     public AccountService accounts() {
@@ -143,6 +150,24 @@ public final class Parley implements AutoCloseable {
     /** Resolves a bearer token to its device; fails with UNAUTHENTICATED. */
     public CompletionStage<Device> authenticate(String token) {
         return accounts.authenticate(token);
+    }
+
+    /**
+     * Resolves the bearer token of a REST request and takes one request from its device's rate
+     * limit, the same limit as one WebSocket connection's ({@code rateLimitPerSecond},
+     * {@code rateLimitBurst}): a device cannot read history without bound by leaving the socket.
+     * Fails with UNAUTHENTICATED, or RATE_LIMITED with a retry hint.
+     */
+    public CompletionStage<Device> authenticateRequest(String token) {
+        return accounts.authenticate(token).thenApply(device -> {
+            long waitNanos = restRequests.of(device.deviceId()).tryAcquire();
+            if (waitNanos > 0) {
+                long ms = Math.max(1, (waitNanos + 999_999) / 1_000_000);
+                throw new ParleyException(ErrorCode.RATE_LIMITED, "too many requests from this device (limit "
+                        + restRequests.describe() + "); retry in " + ms + " ms", ms);
+            }
+            return device;
+        });
     }
 
     /**

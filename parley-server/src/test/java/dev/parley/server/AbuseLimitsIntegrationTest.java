@@ -190,7 +190,35 @@ class AbuseLimitsIntegrationTest {
         assertThat(login("alice", PASSWORD, "yes").statusCode()).isEqualTo(400);
     }
 
+    @Test
+    void restRequestsOfADeviceBeyondItsRateLimitGet429() throws Exception {
+        // A slow refill: the burst is used up long before it comes back.
+        start(Map.of("PARLEY_LIMITS_RATE_LIMIT_PER_SECOND", "1", "PARLEY_LIMITS_RATE_LIMIT_BURST", "20"));
+        register("alice", PASSWORD);
+        String phone = token(login("alice", PASSWORD, null));
+        String laptop = token(login("alice", PASSWORD, null));
+        int ok = 0;
+        HttpResponse<String> refused = null;
+        for (int i = 0; i < 30 && refused == null; i++) {
+            HttpResponse<String> r = get("/v1/conversations", phone);
+            if (r.statusCode() == 200) {
+                ok++;
+            } else {
+                refused = r;
+            }
+        }
+        assertThat(ok).as("requests within the burst").isBetween(20, 22);
+        assertThat(refused).isNotNull();
+        assertRateLimited(refused);
+        assertThat(get("/v1/conversations", laptop).statusCode()).as("another device has its own limit").isEqualTo(200);
+    }
+
     // ---- helpers --------------------------------------------------------------------------
+
+    private HttpResponse<String> get(String path, String token) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(server.listenUrl() + path))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    }
 
     private static void assertRateLimited(HttpResponse<String> r) throws Exception {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
@@ -232,8 +260,7 @@ class AbuseLimitsIntegrationTest {
     }
 
     private int devices(String token) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(server.listenUrl() + "/v1/devices"))
-                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        return get("/v1/devices", token).statusCode();
     }
 
     private WsClient connect(String token) throws Exception {

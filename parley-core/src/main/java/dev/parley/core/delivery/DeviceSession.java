@@ -55,7 +55,7 @@ public final class DeviceSession implements Transport.Listener {
     private final int syncBatchSize;
     private final RateLimiter rateLimiter;
     /** The user's send limit, shared with the user's other sessions on this server. */
-    private final UserSendLimits.Bucket userSends;
+    private final TokenBuckets.Bucket userSends;
     private final java.util.function.Consumer<DeviceSession> onClose;
 
     private boolean closed;
@@ -74,7 +74,7 @@ public final class DeviceSession implements Transport.Listener {
     private java.util.List<ClientFrame.Ack> acksDuringSync; // null while none: most sessions never need it
 
     DeviceSession(Device device, Transport transport, Services services, int syncBatchSize, RateLimiter rateLimiter,
-                  UserSendLimits.Bucket userSends, java.util.function.Consumer<DeviceSession> onClose) {
+                  TokenBuckets.Bucket userSends, java.util.function.Consumer<DeviceSession> onClose) {
         this.device = device;
         this.transport = transport;
         this.services = services;

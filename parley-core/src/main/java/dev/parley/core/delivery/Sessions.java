@@ -23,13 +23,13 @@ public final class Sessions implements MessageRouter.Handler {
     private final PresenceRegistry presence;
     /** One instance for every session (a method reference per session would be an object each). */
     private final java.util.function.Consumer<DeviceSession> onClose = this::closed;
-    private final UserSendLimits userSends;
+    private final TokenBuckets userSends;
 
     public Sessions(ParleySettings settings, DeviceSession.Services services, PresenceRegistry presence) {
         this.settings = settings;
         this.services = services;
         this.presence = presence;
-        this.userSends = new UserSendLimits(settings.userSendPerSecond(), settings.userSendBurst(), System::nanoTime);
+        this.userSends = new TokenBuckets(settings.userSendPerSecond(), settings.userSendBurst(), System::nanoTime);
     }
 
     /** Opens a session for an authenticated device; a session of the same device is replaced. */

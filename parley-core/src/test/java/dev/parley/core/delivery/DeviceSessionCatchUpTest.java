@@ -106,7 +106,7 @@ class DeviceSessionCatchUpTest {
             });
             session = new DeviceSession(device, this, services, BATCH,
                     new RateLimiter(1_000_000, 1_000_000, System.nanoTime()),
-                    new UserSendLimits(1_000_000, 1_000_000, System::nanoTime).of(device.userId()), s -> {
+                    new TokenBuckets(1_000_000, 1_000_000, System::nanoTime).of(device.userId()), s -> {
                     });
         }
 

@@ -93,7 +93,7 @@ enum ConfigKey {
     LIMITS_INBOX_RETENTION_DAYS("limits.inboxRetentionDays", Kind.INT, "30", 1, 36_500,
             "how long undelivered inbox entries are kept"),
     LIMITS_RATE_LIMIT_PER_SECOND("limits.rateLimitPerSecond", Kind.INT, "100", 1, 10_000_000,
-            "sustained frames per second per connection (RATE_LIMITED above)"),
+            "sustained frames per second per connection, and REST requests per second per device (RATE_LIMITED above)"),
     LIMITS_RATE_LIMIT_BURST("limits.rateLimitBurst", Kind.INT, "200", 1, 10_000_000,
             "frames a connection may send at once above the rate"),
     LIMITS_MAX_OUTBOUND_BYTES("limits.maxOutboundBytes", Kind.INT, "262144", 4096, 64 << 20,

@@ -487,7 +487,7 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     "missing Authorization: Bearer <token> header"));
         }
         try {
-            return parley.authenticate(header.substring(7).strip());
+            return parley.authenticateRequest(header.substring(7).strip());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -6,14 +6,14 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class UserSendLimitsTest {
+class TokenBucketsTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000_000L);
-    private final UserSendLimits limits = new UserSendLimits(10, 5, now::get);
+    private final TokenBuckets limits = new TokenBuckets(10, 5, now::get);
 
     @Test
     void theSessionsOfOneUserShareOneBudget() {
-        UserSendLimits.Bucket phone = limits.of("alice");
-        UserSendLimits.Bucket laptop = limits.of("alice");
+        TokenBuckets.Bucket phone = limits.of("alice");
+        TokenBuckets.Bucket laptop = limits.of("alice");
         int allowed = 0;
         for (int i = 0; i < 10; i++) {
             allowed += (i % 2 == 0 ? phone : laptop).tryAcquire() == 0 ? 1 : 0;

@@ -6,32 +6,32 @@ import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
- * The send limit of each user over all of the user's connections to this server: a token bucket
- * per user ({@code perSecond} sends a second, {@code burst} at once), shared by the user's
- * sessions, which run on different event loops. The per-connection {@link RateLimiter} alone
- * would let a user with n devices send n times as much.
+ * A token bucket per key ({@code perSecond} a second, {@code burst} at once), shared by whoever
+ * acts for the key on any thread: the sends of one user over all of the user's connections to
+ * this server (the per-connection {@link RateLimiter} alone would let a user with n devices send
+ * n times as much), or the REST requests of one device.
  *
- * <p>A bucket exists while its user has a session here, and afterwards until it has refilled:
- * reconnecting does not reset it. {@link #forgetIdle} drops the others, so memory follows the
- * users connected (and those who left in the last {@code burst / perSecond} seconds).
+ * <p>A bucket is kept while it is in use and afterwards until it has refilled: reconnecting does
+ * not reset it. {@link #forgetIdle} drops the others, so memory follows the keys active in the
+ * last {@code burst / perSecond} seconds (and those still connected).
  *
  * <p>Thread-safe.
  */
-final class UserSendLimits {
-    /** One user's bucket; shared by the user's sessions, so its methods lock. */
-    static final class Bucket {
-        private final UserSendLimits owner;
+public final class TokenBuckets {
+    /** One key's bucket; shared across threads, so its methods lock. */
+    public static final class Bucket {
+        private final TokenBuckets owner;
         private double tokens;
         private long last;
 
-        private Bucket(UserSendLimits owner, long now) {
+        private Bucket(TokenBuckets owner, long now) {
             this.owner = owner;
             this.tokens = owner.burst;
             this.last = now;
         }
 
         /** Takes one send; returns 0 when allowed, else the nanoseconds until one is allowed. */
-        synchronized long tryAcquire() {
+        public synchronized long tryAcquire() {
             long now = owner.ticker.getAsLong();
             refill(now);
             if (tokens >= 1) {
@@ -58,7 +58,7 @@ final class UserSendLimits {
     private final LongSupplier ticker;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-    UserSendLimits(int perSecond, int burst, LongSupplier ticker) {
+    public TokenBuckets(int perSecond, int burst, LongSupplier ticker) {
         if (perSecond < 1 || burst < 1) {
             throw new IllegalArgumentException("perSecond and burst must be positive, were " + perSecond + ", " + burst);
         }
@@ -68,23 +68,24 @@ final class UserSendLimits {
         this.ticker = ticker;
     }
 
-    /** The bucket of a user, created full when the user has none. */
-    Bucket of(String userId) {
-        return buckets.computeIfAbsent(userId, u -> new Bucket(this, ticker.getAsLong()));
+    /** The bucket of a key, created full when the key has none. */
+    public Bucket of(String key) {
+        return buckets.computeIfAbsent(key, u -> new Bucket(this, ticker.getAsLong()));
     }
 
-    /** Drops the buckets of users without a session here whose bucket is full again. */
-    void forgetIdle(Predicate<String> connected) {
+    /** Drops the full buckets of keys that are not {@code inUse}. */
+    public void forgetIdle(Predicate<String> inUse) {
         long now = ticker.getAsLong();
-        buckets.entrySet().removeIf(e -> !connected.test(e.getKey()) && e.getValue().isFull(now));
+        buckets.entrySet().removeIf(e -> !inUse.test(e.getKey()) && e.getValue().isFull(now));
     }
 
-    /** Users with a bucket now. */
-    int size() {
+    /** Keys with a bucket now. */
+    public int size() {
         return buckets.size();
     }
 
-    String describe() {
-        return perSecond + " sends/s per user, burst " + burst;
+    /** {@code "100/s, burst 200"}. */
+    public String describe() {
+        return perSecond + "/s, burst " + burst;
     }
 }
