@@ -15,6 +15,7 @@ import dev.parley.core.presence.PresenceRegistry;
 import dev.parley.core.presence.PresenceService;
 import dev.parley.core.push.PushSender;
 import dev.parley.core.push.PushService;
+import dev.parley.core.push.PushSettings;
 import dev.parley.protocol.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -52,10 +53,19 @@ public final class Parley implements AutoCloseable {
     private final Sessions sessions;
     private final ExecutorService hashing;
     private final ScheduledExecutorService timers;
+    private final ScheduledExecutorService pushTimers;
+    private final PushService push;
     private volatile boolean shuttingDown;
 
     public Parley(ParleySettings settings, AccountStore accountStore, MessageStore store, MessageRouter router,
                   PresenceRegistry presenceRegistry, PushSender push, Clock clock, MeterRegistry meters) {
+        this(settings, accountStore, store, router, presenceRegistry, push == null ? List.of() : List.of(push),
+                PushSettings.defaults(), clock, meters);
+    }
+
+    public Parley(ParleySettings settings, AccountStore accountStore, MessageStore store, MessageRouter router,
+                  PresenceRegistry presenceRegistry, List<PushSender> pushSenders, PushSettings pushSettings,
+                  Clock clock, MeterRegistry meters) {
         this.settings = settings;
         this.store = store;
         this.router = router;
@@ -67,9 +77,9 @@ public final class Parley implements AutoCloseable {
         this.accounts = new AccountService(accountStore,
                 new PasswordHasher(settings.argon2MemoryKiB(), settings.argon2Iterations()), hashing, clock);
         this.conversations = new ConversationService(store, accountStore, router, clock, settings.maxGroupMembers());
-        PushService pushService = new PushService(push == null ? List.of() : List.of(push), accountStore,
-                presenceRegistry, meters);
-        this.messaging = new MessagingService(store, conversations, router, pushService, settings.maxBodyBytes(), meters);
+        this.pushTimers = Executors.newSingleThreadScheduledExecutor(daemon("parley-push"));
+        this.push = new PushService(pushSenders, pushSettings, accountStore, presenceRegistry, pushTimers, meters);
+        this.messaging = new MessagingService(store, conversations, router, push, settings.maxBodyBytes(), meters);
         this.presence = new PresenceService(presenceRegistry, accountStore, store);
         Counter framesIn = meters.counter("parley.frames.in");
         Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
@@ -77,7 +87,7 @@ public final class Parley implements AutoCloseable {
             errors.put(c, meters.counter("parley.errors", "code", c.name()));
         }
         this.sessions = new Sessions(settings, new DeviceSession.Services(accounts, conversations, messaging, presence,
-                store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
+                push, store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
         meters.gauge("parley.sessions", sessions.registry(), r -> r.size());
         accounts.onRevoked(router::deviceRevoked);
     }
@@ -104,6 +114,11 @@ public final class Parley implements AutoCloseable {
 
     public PresenceService presence() {
         return presence;
+    }
+
+    /** Push targets of devices and the wake-ups of offline ones. */
+    public PushService push() {
+        return push;
     }
 
     public ParleySettings settings() {
@@ -169,6 +184,7 @@ public final class Parley implements AutoCloseable {
     public void close() {
         shuttingDown = true;
         timers.shutdownNow();
+        pushTimers.shutdownNow();
         hashing.shutdown();
         router.close();
         presenceRegistry.close();

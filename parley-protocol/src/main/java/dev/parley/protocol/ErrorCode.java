@@ -44,6 +44,8 @@ public enum ErrorCode {
     NOT_A_GROUP(false, 400),
     /** Adding these members would exceed the configured group size limit. */
     GROUP_FULL(false, 409),
+    /** The user's other devices already hold the configured number of push targets. */
+    TOO_MANY_PUSH_TARGETS(false, 409),
     /** Too many requests in the current window; retry after the hint in the message. */
     RATE_LIMITED(true, 429),
     /** The server is shutting down; reconnect (possibly to another server) and retry. */

@@ -10,6 +10,7 @@ import dev.parley.core.message.InboxEvent;
 import dev.parley.core.message.MessageStore;
 import dev.parley.core.message.MessagingService;
 import dev.parley.core.presence.PresenceService;
+import dev.parley.core.push.PushService;
 import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
@@ -43,7 +44,7 @@ public final class DeviceSession implements Transport.Listener {
 
     /** Services a session calls; one instance per server. */
     public record Services(AccountService accounts, ConversationService conversations, MessagingService messaging,
-                           PresenceService presence, MessageStore store, Runnable onFrameIn,
+                           PresenceService presence, PushService push, MessageStore store, Runnable onFrameIn,
                            java.util.function.Consumer<ErrorCode> onError) {
     }
 
@@ -141,6 +142,8 @@ public final class DeviceSession implements Transport.Listener {
         } else if (frame instanceof ClientFrame.SetPrivacy f) {
             LastSeenPrivacy p = LastSeenPrivacy.fromWire(f.lastSeen());
             reply(id, services.accounts().setPrivacy(user, p), v -> new ServerFrame.Ok(id));
+        } else if (frame instanceof ClientFrame.SetPush f) {
+            reply(id, services.push().register(device, f.provider(), f.target()), v -> new ServerFrame.Ok(id));
         } else if (frame instanceof ClientFrame.MessageInfo f) {
             reply(id, services.messaging().messageInfo(user, id, f.conv(), f.seq()), Function.identity());
         } else if (frame instanceof ClientFrame.Ping) {
