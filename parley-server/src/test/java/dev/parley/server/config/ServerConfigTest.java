@@ -40,7 +40,9 @@ class ServerConfigTest {
         assertThat(c.store().batchMax()).isEqualTo(512);
         assertThat(c.router().type()).isEqualTo("in-process");
         assertThat(c.presence().type()).isEqualTo("in-memory");
-        assertThat(c.push().webhookTimeoutMs()).isEqualTo(5_000);
+        assertThat(c.push().timeoutMs()).isEqualTo(5_000);
+        assertThat(c.push().previews()).isFalse();
+        assertThat(c.push().allowPrivateAddresses()).isFalse();
         assertThat(c.limits()).isEqualTo(new ServerConfig.Limits(65_536, 1_024, 30, 100, 200, 262_144, 256, 19_456, 2));
         assertThat(c.metrics().enabled()).isTrue();
     }
@@ -107,7 +109,9 @@ class ServerConfigTest {
                   fsync: never
                   batchMax: 64
                 push:
-                  webhookTimeoutMs: 1500
+                  timeoutMs: 1500
+                  webhook:
+                    allowList: "hooks.example.com, *.example.org"
                 metrics:
                   enabled: false
                 """);
@@ -118,7 +122,8 @@ class ServerConfigTest {
         assertThat(c.store().dataDir()).isEqualTo(Path.of("/var/lib/parley"));
         assertThat(c.store().fsync()).isEqualTo(ServerConfig.Fsync.NEVER);
         assertThat(c.store().batchMax()).isEqualTo(64);
-        assertThat(c.push().webhookTimeoutMs()).isEqualTo(1500);
+        assertThat(c.push().timeoutMs()).isEqualTo(1500);
+        assertThat(c.push().webhook().allowList()).containsExactly("hooks.example.com", "*.example.org");
         assertThat(c.metrics().enabled()).isFalse();
         assertThat(c.server().idleTimeoutSeconds()).isEqualTo(60);
     }
