@@ -3,6 +3,8 @@ package dev.parley.server;
 import dev.parley.core.push.PushSender;
 import dev.parley.core.push.PushSettings;
 import dev.parley.push.DestinationGuard;
+import dev.parley.push.apns.ApnsConfig;
+import dev.parley.push.apns.ApnsPushSender;
 import dev.parley.push.fcm.FcmConfig;
 import dev.parley.push.fcm.FcmPushSender;
 import dev.parley.push.webhook.WebhookConfig;
@@ -59,6 +61,13 @@ final class PushWiring implements AutoCloseable {
                 senders.add(new FcmPushSender(new FcmConfig(p.fcm().projectId(), p.fcm().serviceAccountFile(),
                         URI.create(p.fcm().baseUrl()), p.fcm().tokenUri().isEmpty() ? null
                         : URI.create(p.fcm().tokenUri()), timeout), blocking));
+            }
+            if (p.apns().enabled()) {
+                ServerConfig.Apns a = p.apns();
+                ApnsPushSender apns = new ApnsPushSender(new ApnsConfig(a.host(), a.topic(), a.keyFile(), a.keyId(),
+                        a.teamId(), a.certFile(), a.certPassword(), a.trustedCertFile(), timeout));
+                closeables.add(apns);
+                senders.add(apns);
             }
         } catch (RuntimeException e) {
             close();
