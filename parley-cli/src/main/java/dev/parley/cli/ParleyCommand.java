@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
             ChatCommand.class,
             SendCommand.class,
             TailCommand.class,
+            PushCommand.class,
+            VapidKeysCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class ParleyCommand implements Runnable {
