@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 final class PushDispatcher {
     private static final Logger log = LoggerFactory.getLogger(PushDispatcher.class);
+    private static final Duration IDLE_MEMORY = Duration.ofMinutes(1);
 
     private record Key(String user, String device) {
     }
@@ -40,6 +41,8 @@ final class PushDispatcher {
     private static final class Slot {
         final Key key;
         PushTarget target;
+        /** A target the provider called dead: ignored until the store no longer lists it. */
+        String deadTarget;
         PushNotification waiting;
         long notBefore;
         long lastSent = Long.MIN_VALUE;
@@ -80,7 +83,7 @@ final class PushDispatcher {
         this.gaveUp = meters.counter("parley.push.dropped", "reason", "retries_exhausted");
         meters.gauge("parley.push.waiting", this, d -> d.waitingCount());
         meters.gauge("parley.push.in_flight", this, d -> d.inFlightCount());
-        long sweep = Math.max(1, settings.minInterval().toMillis());
+        long sweep = Math.max(1_000, settings.minInterval().toMillis());
         timers.scheduleWithFixedDelay(this::sweepIdle, sweep, sweep, TimeUnit.MILLISECONDS);
     }
 
@@ -90,6 +93,9 @@ final class PushDispatcher {
         synchronized (this) {
             Key key = new Key(target.userId(), target.deviceId());
             Slot slot = slots.get(key);
+            if (slot != null && target.target().equals(slot.deadTarget)) {
+                return; // messages read the device before its dead target was removed
+            }
             if (slot != null && slot.waiting != null) {
                 slot.waiting = slot.waiting.mergedWith(n);
                 slot.target = target;
@@ -214,6 +220,7 @@ final class PushDispatcher {
                 }
             } else if (result instanceof PushResult.DeadTarget d) {
                 dead = true;
+                slot.deadTarget = target.target();
                 log.info("push target of {} is dead ({}); removing it", target, d.reason());
                 if (slot.waiting != null && slot.target.target().equals(target.target())) {
                     slot.waiting = null;
@@ -248,9 +255,12 @@ final class PushDispatcher {
                 k -> meters.counter("parley.push.sends", "provider", provider, "outcome", outcome));
     }
 
-    /** Forgets devices with nothing to send whose rate-limit window has passed. */
+    /**
+     * Forgets devices with nothing to send whose rate-limit window has passed, and at least a
+     * minute after their last push, so a dead target is remembered until the store has dropped it.
+     */
     private synchronized void sweepIdle() {
-        long horizon = nanoTime.getAsLong() - settings.minInterval().toNanos();
+        long horizon = nanoTime.getAsLong() - Math.max(settings.minInterval().toNanos(), IDLE_MEMORY.toNanos());
         slots.values().removeIf(s -> s.waiting == null && !s.inFlight && !s.queued && s.lastSent != Long.MIN_VALUE
                 && s.lastSent <= horizon && s.attempt == 0);
     }

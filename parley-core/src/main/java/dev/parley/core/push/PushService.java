@@ -155,10 +155,15 @@ public final class PushService {
         return storeTarget(device, null, null);
     }
 
+    /**
+     * Reads the device back by user and id (a session's copy of the device carries no token hash)
+     * and stores it with the new target.
+     */
     private CompletionStage<Void> storeTarget(Device device, String provider, String target) {
-        return accounts.findDeviceByTokenHash(device.tokenHash()).thenCompose(current -> accounts.putDevice(
-                current.orElseThrow(() -> new ParleyException(ErrorCode.UNAUTHENTICATED,
-                        "missing, unknown or revoked token")).withPush(provider, target)));
+        return accounts.devicesOf(device.userId()).thenCompose(devices -> accounts.putDevice(devices.stream()
+                .filter(d -> d.deviceId().equals(device.deviceId())).findFirst()
+                .orElseThrow(() -> new ParleyException(ErrorCode.UNAUTHENTICATED, "missing, unknown or revoked token"))
+                .withPush(provider, target)));
     }
 
     /** Removes a target the provider called dead, unless the device registered another one since. */

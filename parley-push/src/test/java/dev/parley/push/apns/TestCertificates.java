@@ -22,14 +22,14 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Self-signed certificates made in the test (BouncyCastle), written as PEM or PKCS#12 files. */
-final class TestCertificates {
+public final class TestCertificates {
     private TestCertificates() {
     }
 
-    record Issued(KeyPair keys, X509Certificate certificate) {
+    public record Issued(KeyPair keys, X509Certificate certificate) {
     }
 
-    static Issued selfSigned(String commonName) throws Exception {
+    public static Issued selfSigned(String commonName) throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         KeyPair keys = g.generateKeyPair();
@@ -45,15 +45,15 @@ final class TestCertificates {
         return new Issued(keys, cert);
     }
 
-    static Path certificatePem(Issued issued, Path file) throws Exception {
+    public static Path certificatePem(Issued issued, Path file) throws Exception {
         return Files.writeString(file, pem("CERTIFICATE", issued.certificate().getEncoded()));
     }
 
-    static Path privateKeyPem(PrivateKey key, Path file) throws Exception {
+    public static Path privateKeyPem(PrivateKey key, Path file) throws Exception {
         return Files.writeString(file, pem("PRIVATE KEY", key.getEncoded()));
     }
 
-    static Path pkcs12(Issued issued, String password, Path file) throws Exception {
+    public static Path pkcs12(Issued issued, String password, Path file) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("apns", issued.keys().getPrivate(), password.toCharArray(),
@@ -64,7 +64,7 @@ final class TestCertificates {
         return file;
     }
 
-    static String pem(String type, byte[] der) {
+    public static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }

@@ -33,18 +33,18 @@ import javax.crypto.spec.SecretKeySpec;
  * and auth secret) and a local endpoint that checks the VAPID JWT (RFC 8292) and decrypts the body
  * (RFC 8291, aes128gcm) with the subscription's private key, as a browser would.
  */
-final class WebPushReceiver implements AutoCloseable {
+public final class WebPushReceiver implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    final KeyPair userAgent;
-    final byte[] auth = new byte[16];
-    final String expectedVapidKey;
-    final List<String> plaintexts = new CopyOnWriteArrayList<>();
-    final List<LocalHttpServer.Request> topics = new CopyOnWriteArrayList<>();
-    final LocalHttpServer server;
-    volatile int answer = 201;
+    public final KeyPair userAgent;
+    public final byte[] auth = new byte[16];
+    public final String expectedVapidKey;
+    public final List<String> plaintexts = new CopyOnWriteArrayList<>();
+    public final List<LocalHttpServer.Request> topics = new CopyOnWriteArrayList<>();
+    public final LocalHttpServer server;
+    public volatile int answer = 201;
 
-    WebPushReceiver(String expectedVapidKey) throws Exception {
+    public WebPushReceiver(String expectedVapidKey) throws Exception {
         this.expectedVapidKey = expectedVapidKey;
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -53,12 +53,12 @@ final class WebPushReceiver implements AutoCloseable {
         server = new LocalHttpServer(this::receive);
     }
 
-    String endpoint() {
+    public String endpoint() {
         return server.url("/push/sub-1");
     }
 
     /** The subscription as the browser's PushSubscription.toJSON() gives it. */
-    String subscriptionJson() {
+    public String subscriptionJson() {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         return "{\"endpoint\":\"" + endpoint() + "\",\"keys\":{\"p256dh\":\""
                 + b64.encodeToString(uncompressed((ECPublicKey) userAgent.getPublic())) + "\",\"auth\":\""
