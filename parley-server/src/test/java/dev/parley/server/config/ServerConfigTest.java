@@ -342,4 +342,22 @@ class ServerConfigTest {
             assertThat(text).as("docs/CONFIGURATION.md documents " + k.path).contains("`" + k.path + "`");
         }
     }
+
+    @Test
+    void anEnabledPushProviderNeedsItsCredentials() {
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_PUSH_FCM_ENABLED", "true")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("push.fcm.projectId and push.fcm.serviceAccountFile are required");
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_PUSH_WEBPUSH_ENABLED", "true",
+                "PARLEY_PUSH_WEBPUSH_PUBLIC_KEY", "x", "PARLEY_PUSH_WEBPUSH_PRIVATE_KEY", "y",
+                "PARLEY_PUSH_WEBPUSH_SUBJECT", "ops@example.com")))
+                .hasMessageContaining("push.webpush.subject must be a mailto: or https: contact");
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_PUSH_APNS_ENABLED", "true",
+                "PARLEY_PUSH_APNS_TOPIC", "com.example.chat")))
+                .hasMessageContaining("exactly one of push.apns.keyFile");
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_PUSH_FCM_SERVICE_ACCOUNT_FILE",
+                "/nonexistent/key.json")))
+                .hasMessageContaining("push.fcm.serviceAccountFile").hasMessageContaining("not readable");
+    }
+
 }
