@@ -150,4 +150,33 @@ class PushDispatcherTest {
         assertThat(d.waitingCount()).isEqualTo(2);
         assertThat(meters.counter("parley.push.dropped", "reason", "queue_full").count()).isEqualTo(2);
     }
+
+    /** Issue 12, item 5: 100 devices x 50 messages gave 5,000 POSTs and 5,000 open sockets. */
+    @Test
+    void aHundredDevicesTimesFiftyMessagesGiveOnePushPerDeviceWithBoundedConcurrency() {
+        java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger mostOpen = new java.util.concurrent.atomic.AtomicInteger();
+        RecordingSender sender = new RecordingSender(i -> {
+            mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+            CompletableFuture<PushResult> later = new CompletableFuture<>();
+            timers.schedule(() -> {
+                open.decrementAndGet();
+                later.complete(PushResult.delivered());
+            }, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return later;
+        });
+        PushDispatcher d = dispatcher(sender, PushSettings.defaults().withCapacity(1_000, 8));
+        for (int m = 0; m < 50; m++) {
+            for (int device = 0; device < 100; device++) {
+                d.offer(new PushTarget("u" + device, "phone", "fake", "t" + device), one());
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> sender.sent.size() == 100 && d.inFlightCount() == 0);
+        assertThat(mostOpen.get()).isLessThanOrEqualTo(8);
+        // the rest of each device's 50 messages wait, coalesced into at most one push, for the next interval
+        assertThat(d.waitingCount()).isLessThanOrEqualTo(100);
+        assertThat(meters.counter("parley.push.coalesced").count() + sender.sent.size() + d.waitingCount())
+                .isEqualTo(5_000);
+    }
+
 }
