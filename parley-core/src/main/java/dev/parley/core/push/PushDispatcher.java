@@ -120,7 +120,7 @@ final class PushDispatcher {
             schedule(slot, 0);
             sends = drain();
         }
-        sends.forEach(Runnable::run);
+        sends.forEach(this::launch);
     }
 
     synchronized int waitingCount() {
@@ -149,7 +149,7 @@ final class PushDispatcher {
                     enqueue(slot);
                     sends = drain();
                 }
-                sends.forEach(Runnable::run);
+                sends.forEach(this::launch);
             }, at - now, TimeUnit.NANOSECONDS);
         }
     }
@@ -180,6 +180,18 @@ final class PushDispatcher {
             sends.add(() -> send(slot, target, n));
         }
         return sends;
+    }
+
+    /**
+     * Runs a send on the push thread, never on the caller's: {@link #offer} is called on the
+     * message path, and some senders do work before their first await (Web Push encrypts).
+     */
+    private void launch(Runnable send) {
+        try {
+            timers.execute(send);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("push not sent: shutting down");
+        }
     }
 
     private void send(Slot slot, PushTarget target, PushNotification n) {
@@ -237,7 +249,7 @@ final class PushDispatcher {
         if (dead) {
             onDeadTarget.accept(target);
         }
-        sends.forEach(Runnable::run);
+        sends.forEach(this::launch);
     }
 
     private Duration backoff(int attempt, Duration hint) {
