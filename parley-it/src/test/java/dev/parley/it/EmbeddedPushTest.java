@@ -132,31 +132,35 @@ class EmbeddedPushTest {
         try (ParleyClient a = ParleyClient.builder(uri, alice.token()).cursorStore(CursorStore.inMemory()).build()) {
             join(a.connect());
             String conv = join(a.openDirect("bob")).conv();
+            List<CompletableFuture<?>> burst = new java.util.ArrayList<>();
             for (int i = 1; i <= BURST; i++) {
-                join(a.send(conv, "secret plan part " + i));
+                burst.add(a.send(conv, "secret plan part " + i));
+            }
+            for (CompletableFuture<?> f : burst) {
+                join(f);
             }
 
             await().atMost(SOON).until(() -> apns.accepted.size() >= 1 && fcmRequestsFor("live-token") >= 1
                     && browser.plaintexts.size() >= 1 && webhook.received.size() >= 1);
-            // the rest of the burst is coalesced into at most one more push per device
+            // the rest of the burst is coalesced: one push per device per interval (a slow burst may span two)
             Thread.sleep(Duration.ofSeconds(OfflineContract.PUSH_MIN_INTERVAL_SECONDS + 2).toMillis());
 
-            assertThat(apns.accepted).as("APNs pushes for %d messages", BURST).hasSizeBetween(1, 2)
+            assertThat(apns.accepted).as("APNs pushes for %d messages", BURST).hasSizeBetween(1, 3)
                     .allSatisfy(p -> {
                         assertThat(p.deviceToken()).isEqualTo(APNS_TOKEN);
                         assertThat(p.collapseId()).isEqualTo("parley-sync");
                         assertThat(p.pushType()).isEqualTo("background");
                         assertThat(p.payload()).doesNotContain("secret").doesNotContain("alice");
                     });
-            assertThat(fcmRequestsFor("live-token")).as("FCM pushes for %d messages", BURST).isBetween(1L, 2L);
+            assertThat(fcmRequestsFor("live-token")).as("FCM pushes for %d messages", BURST).isBetween(1L, 3L);
             for (var r : google.fcm.received) {
                 JsonNode m = JSON.readTree(r.body()).path("message");
                 assertThat(m.path("data")).as("private FCM data").hasSize(1);
                 assertThat(m.path("android").path("collapse_key").asText()).isEqualTo("parley-sync");
             }
-            assertThat(browser.plaintexts).as("decrypted Web Push payloads").hasSizeBetween(1, 2)
+            assertThat(browser.plaintexts).as("decrypted Web Push payloads").hasSizeBetween(1, 3)
                     .allSatisfy(p -> assertThat(p).isEqualTo("{\"parley\":\"sync\"}"));
-            assertThat(webhook.received).as("webhook pushes for %d messages", BURST).hasSizeBetween(1, 2)
+            assertThat(webhook.received).as("webhook pushes for %d messages", BURST).hasSizeBetween(1, 3)
                     .allSatisfy(r -> assertThat(r.header(WebhookPushSender.SIGNATURE_HEADER)).isEqualTo("sha256="
                             + WebhookPushSender.sign(OfflineContract.WEBHOOK_SECRET.getBytes(StandardCharsets.UTF_8),
                             r.header(WebhookPushSender.TIMESTAMP_HEADER), r.body())));
@@ -166,9 +170,11 @@ class EmbeddedPushTest {
             assertThat(fcmRequestsFor("down-token")).isGreaterThanOrEqualTo(3);
             assertThat(google.tokensIssued.get()).as("one OAuth2 access token, reused").isEqualTo(1);
             long before = fcmRequestsFor("dead-token");
+            long live = fcmRequestsFor("live-token");
+            Thread.sleep(Duration.ofSeconds(OfflineContract.PUSH_MIN_INTERVAL_SECONDS).toMillis());
             join(a.send(conv, "one more"));
-            await().atMost(SOON).until(() -> fcmRequestsFor("live-token") >= 2 || apns.accepted.size() >= 3);
-            Thread.sleep(Duration.ofSeconds(OfflineContract.PUSH_MIN_INTERVAL_SECONDS + 1).toMillis());
+            await().atMost(SOON).until(() -> fcmRequestsFor("live-token") > live);
+            Thread.sleep(Duration.ofSeconds(1).toMillis());
             assertThat(fcmRequestsFor("dead-token")).as("no push to a dead FCM token").isEqualTo(before);
             assertThat(apns.accepted).noneMatch(p -> p.deviceToken().equals(APNS_DEAD));
         }
