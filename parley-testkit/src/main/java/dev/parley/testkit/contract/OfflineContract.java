@@ -153,6 +153,17 @@ public abstract class OfflineContract extends ContractSupport {
             hooks.get(phonePath).clear();
             hooks.get(tabletPath).clear();
 
+            // One message, once the rate-limit window has passed: exactly one push per device, whichever
+            // server stored it (in scale-out mode each push is sent by one server).
+            join(a.sdk().send(conv, "one more"));
+            for (String path : List.of(phonePath, tabletPath)) {
+                assertThat(hooks.get(path).poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).as("a push to %s", path)
+                        .isNotNull();
+            }
+            Thread.sleep(Duration.ofSeconds(PUSH_MIN_INTERVAL_SECONDS).plusSeconds(1).toMillis());
+            assertThat(hooks.get(phonePath)).as("one message, one push to the phone").isEmpty();
+            assertThat(hooks.get(tabletPath)).as("one message, one push to the tablet").isEmpty();
+
             // A retried send is no new message: no push.
             assertThat(join(a.sdk().send(conv, secret, null, "push-1")).duplicate()).isTrue();
             // Once a device of the user is online, nobody is woken.
