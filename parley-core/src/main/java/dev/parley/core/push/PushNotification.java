@@ -30,7 +30,7 @@ public record PushNotification(String collapseId, int coalesced, Preview preview
         d.put(KIND_KEY, KIND_SYNC);
         if (preview != null) {
             d.put("conv", preview.conv());
-            d.put("from", preview.from());
+            d.put("sender", preview.from()); // not "from": FCM reserves that data key
             d.put("body", preview.body());
             d.put("count", Integer.toString(coalesced));
         }

@@ -174,7 +174,7 @@ class PushServiceTest {
         push.register(device("bob", "phone"), "fake", "tok-bob").toCompletableFuture().join();
         push.messageStored(message("hello world"), List.of("bob"));
         await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() == 1);
-        assertThat(sent.peek().data()).containsEntry("body", "hello…").containsEntry("from", "alice")
+        assertThat(sent.peek().data()).containsEntry("body", "hello…").containsEntry("sender", "alice")
                 .containsEntry("conv", "d:alice:bob");
     }
 

@@ -101,6 +101,14 @@ public final class FakeGoogle implements AutoCloseable {
                 || m.path("android").path("collapse_key").asText().isEmpty()) {
             return error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", Map.of());
         }
+        // as FCM does: reserved data keys and non-string values are invalid
+        for (var field : (Iterable<Map.Entry<String, JsonNode>>) m.path("data")::fields) {
+            String k = field.getKey();
+            if (k.equals("from") || k.equals("message_type") || k.startsWith("google") || k.startsWith("gcm")
+                    || !field.getValue().isTextual()) {
+                return error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", Map.of());
+            }
+        }
         return switch (token) {
             case "dead-token" -> error(404, "NOT_FOUND", "UNREGISTERED", Map.of());
             case "invalid-token" -> error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", Map.of());

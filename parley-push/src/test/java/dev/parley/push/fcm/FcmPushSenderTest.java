@@ -61,6 +61,16 @@ class FcmPushSenderTest {
     }
 
     @Test
+    void aPreviewUsesDataKeysFcmAccepts() throws Exception {
+        PushResult r = sender.send(new PushTarget("alice", "phone", "fcm", "good-token"), new PushNotification(
+                "parley-sync", 2, new PushNotification.Preview("d:alice:bob", "bob", "hi"))).toCompletableFuture().join();
+        assertThat(r).isInstanceOf(PushResult.Delivered.class);
+        JsonNode data = JSON.readTree(google.fcm.received.get(0).body()).path("message").path("data");
+        assertThat(data.path("sender").asText()).isEqualTo("bob");
+        assertThat(data.path("body").asText()).isEqualTo("hi");
+    }
+
+    @Test
     void unregisteredMarksTheTokenDead() {
         assertThat(send("dead-token")).isInstanceOf(PushResult.DeadTarget.class);
     }

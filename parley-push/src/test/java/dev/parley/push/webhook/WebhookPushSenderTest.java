@@ -54,7 +54,7 @@ class WebhookPushSenderTest {
             assertThat(body.get("user").asText()).isEqualTo("alice");
             assertThat(body.get("device").asText()).isEqualTo("phone");
             assertThat(body.has("body")).isFalse();
-            assertThat(body.has("from")).isFalse();
+            assertThat(body.has("sender")).isFalse();
         }
     }
 
