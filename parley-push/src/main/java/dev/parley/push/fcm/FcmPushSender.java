@@ -25,8 +25,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * Sends data-only, high-priority FCM messages with {@code android.collapse_key} set, so a device
- * that was offline gets only the newest. Answers, by the FCM error code of the v1 API:
+ * Sends data-only, high-priority FCM messages with {@code android.collapse_key} set (and, for iOS
+ * apps on FCM, a silent APNs background push with {@code apns-collapse-id}), so a device that was
+ * offline gets only the newest. Answers, by the FCM error code of the v1 API:
  * UNREGISTERED and SENDER_ID_MISMATCH mark the token dead; INVALID_ARGUMENT and other client
  * errors drop the push; QUOTA_EXCEEDED (429, with Retry-After), UNAVAILABLE, INTERNAL and 401 (an
  * access token that expired in flight) are retried.
@@ -106,6 +107,13 @@ public final class FcmPushSender implements PushSender {
         ObjectNode android = m.putObject("android");
         android.put("collapse_key", n.collapseId());
         android.put("priority", "high");
+        // apps on iOS that use FCM get the same silent wake-up through APNs
+        ObjectNode apns = m.putObject("apns");
+        ObjectNode headers = apns.putObject("headers");
+        headers.put("apns-push-type", "background");
+        headers.put("apns-priority", "5");
+        headers.put("apns-collapse-id", n.collapseId());
+        apns.putObject("payload").putObject("aps").put("content-available", 1);
         return root;
     }
 

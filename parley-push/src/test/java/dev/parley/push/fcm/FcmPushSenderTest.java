@@ -58,6 +58,8 @@ class FcmPushSenderTest {
         assertThat(m.path("data").has("body")).isFalse();
         assertThat(m.path("android").path("collapse_key").asText()).isEqualTo("parley-sync");
         assertThat(m.path("android").path("priority").asText()).isEqualTo("high");
+        assertThat(m.path("apns").path("headers").path("apns-push-type").asText()).isEqualTo("background");
+        assertThat(m.path("apns").path("payload").path("aps").path("content-available").asInt()).isEqualTo(1);
     }
 
     @Test
