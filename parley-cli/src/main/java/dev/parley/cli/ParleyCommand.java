@@ -30,6 +30,8 @@ import picocli.CommandLine.Spec;
             SendCommand.class,
             TailCommand.class,
             ContactsCommand.class,
+            PushCommand.class,
+            VapidKeysCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class ParleyCommand implements Runnable {

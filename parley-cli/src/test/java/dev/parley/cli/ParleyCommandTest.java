@@ -31,6 +31,31 @@ class ParleyCommandTest {
     }
 
     @Test
+    void vapidKeysPrintsAConfigurationTheServerAccepts(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        CommandLine cl = ParleyCommand.commandLine().setOut(new PrintWriter(out));
+        assertThat(cl.execute("vapid-keys")).isZero();
+        Path yaml = java.nio.file.Files.writeString(dir.resolve("parley.yaml"), out.toString());
+        var push = dev.parley.server.config.ServerConfig.load(yaml, java.util.Map.of()).push();
+        assertThat(push.webpush().enabled()).isTrue();
+        // the printed pair is a usable P-256 pair: the Web Push sender accepts it
+        new dev.parley.push.webpush.WebPushSender(new dev.parley.push.webpush.WebPushConfig(
+                new dev.parley.push.webpush.VapidKeyPair(push.webpush().publicKey(), push.webpush().privateKey()),
+                push.webpush().subject(), java.time.Duration.ofHours(1), java.time.Duration.ofSeconds(1)),
+                new dev.parley.push.DestinationGuard(List.of(), false, Runnable::run));
+        assertThat(java.util.Base64.getUrlDecoder().decode(push.webpush().publicKey())).hasSize(65);
+    }
+
+    @Test
+    void pushTakesAProviderAndATarget() {
+        PushCommand push = (PushCommand) parse("push", "fcm", "token-1").subcommand().commandSpec().userObject();
+        assertThat(push.provider).isEqualTo("fcm");
+        assertThat(push.target).isEqualTo("token-1");
+        PushCommand none = (PushCommand) parse("push", "none").subcommand().commandSpec().userObject();
+        assertThat(none.target).isNull();
+    }
+
+    @Test
     void serveOptions() {
         ParseResult r = parse("serve", "--port", "9090", "--data", "/tmp/x", "--config", "p.yaml");
         ServeCommand serve = (ServeCommand) r.subcommand().commandSpec().userObject();

@@ -192,14 +192,22 @@ public final class ParleyAccounts {
     }
 
     /**
-     * Registers where the server sends push notifications for the token's device when it has no
-     * connection, for example provider {@code webhook} with an {@code http://} target.
+     * Registers where the server wakes the token's device when it has no connection: provider
+     * {@code apns} (target: the device token in hex), {@code fcm} (the registration token),
+     * {@code webpush} (the browser's PushSubscription as JSON) or {@code webhook} (an http(s) URL).
+     * Fails with {@code INVALID_FIELD} for a provider the server does not enable or an unusable
+     * target, {@code TOO_MANY_PUSH_TARGETS} when the user's other devices hold the cap.
      */
     public CompletableFuture<Void> setPushTarget(String token, String provider, String target) {
         ObjectNode body = json.createObjectNode()
                 .put("provider", Objects.requireNonNull(provider, "provider"))
                 .put("target", Objects.requireNonNull(target, "target"));
         return call("PUT", "/v1/devices/current/push", token(token), body, node -> null);
+    }
+
+    /** Removes the push target of the token's device: it is no longer woken. */
+    public CompletableFuture<Void> clearPushTarget(String token) {
+        return call("DELETE", "/v1/devices/current/push", token(token), null, node -> null);
     }
 
     // ------------------------------------------------------------------------------------------

@@ -422,6 +422,16 @@ public final class ParleyClient implements AutoCloseable {
         return request(id -> new ClientFrame.SetPrivacy(id, null, groupAdd), done());
     }
 
+    /**
+     * Sets where the server wakes this device when it is offline ({@code set_push}): provider
+     * {@code apns}, {@code fcm}, {@code webpush} or {@code webhook} with its target (see
+     * {@link ParleyAccounts#setPushTarget}), or {@code none} (target null) to clear it.
+     */
+    public CompletableFuture<Void> setPushTarget(String provider, String target) {
+        Objects.requireNonNull(provider, "provider");
+        return request(id -> new ClientFrame.SetPush(id, provider, target), done());
+    }
+
     /** Per-member receipt status of one message, and the aggregate; fails with {@code MESSAGE_NOT_FOUND}. */
     public CompletableFuture<MessageInfoReply> messageInfo(String conv, long seq) {
         Objects.requireNonNull(conv, "conv");

@@ -20,6 +20,7 @@ import dev.parley.core.presence.PresenceRegistry;
 import dev.parley.core.presence.PresenceService;
 import dev.parley.core.push.PushSender;
 import dev.parley.core.push.PushService;
+import dev.parley.core.push.PushSettings;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
 import io.micrometer.core.instrument.Counter;
@@ -60,11 +61,20 @@ public final class Parley implements AutoCloseable {
     private final Sessions sessions;
     private final HashingPool hashing;
     private final ScheduledExecutorService timers;
+    private final ScheduledExecutorService pushTimers;
+    private final PushService push;
     private volatile boolean shuttingDown;
 
     public Parley(ParleySettings settings, AccountStore accountStore, ContactStore contactStore, MessageStore store,
                   MessageRouter router, PresenceRegistry presenceRegistry, PushSender push, Clock clock,
                   MeterRegistry meters) {
+        this(settings, accountStore, contactStore, store, router, presenceRegistry,
+                push == null ? List.of() : List.of(push), PushSettings.defaults(), clock, meters);
+    }
+
+    public Parley(ParleySettings settings, AccountStore accountStore, ContactStore contactStore, MessageStore store,
+                  MessageRouter router, PresenceRegistry presenceRegistry, List<PushSender> pushSenders,
+                  PushSettings pushSettings, Clock clock, MeterRegistry meters) {
         this.settings = settings;
         this.store = store;
         this.router = router;
@@ -82,9 +92,9 @@ public final class Parley implements AutoCloseable {
         this.contacts = new ContactService(contactStore, accountStore, settings.maxContacts());
         this.conversations = new ConversationService(store, accountStore, contacts, router, clock,
                 settings.maxGroupMembers(), settings.membershipChangesPerMinute());
-        PushService pushService = new PushService(push == null ? List.of() : List.of(push), accountStore,
-                presenceRegistry, meters);
-        this.messaging = new MessagingService(store, conversations, router, pushService, settings.maxBodyBytes(),
+        this.pushTimers = Executors.newSingleThreadScheduledExecutor(daemon("parley-push"));
+        this.push = new PushService(pushSenders, pushSettings, accountStore, presenceRegistry, pushTimers, meters);
+        this.messaging = new MessagingService(store, conversations, router, push, settings.maxBodyBytes(),
                 settings.maxOutboundBytes(), meters);
         this.presence = new PresenceService(presenceRegistry, accountStore, store, contactStore);
         Counter framesIn = meters.counter("parley.frames.in");
@@ -93,7 +103,7 @@ public final class Parley implements AutoCloseable {
             errors.put(c, meters.counter("parley.errors", "code", c.name()));
         }
         this.sessions = new Sessions(settings, new DeviceSession.Services(accounts, conversations, messaging, presence,
-                contacts, store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
+                contacts, push, store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
         meters.gauge("parley.sessions", sessions.registry(), r -> r.size());
         meters.gauge("parley.sessions.send.limits", sessions, Sessions::trackedSendLimits);
         this.restRequests = new TokenBuckets(settings.rateLimitPerSecond(), settings.rateLimitBurst(), System::nanoTime);
@@ -129,6 +139,11 @@ public final class Parley implements AutoCloseable {
 
     public PresenceService presence() {
         return presence;
+    }
+
+    /** Push targets of devices and the wake-ups of offline ones. */
+    public PushService push() {
+        return push;
     }
 
     public ParleySettings settings() {
@@ -215,6 +230,7 @@ public final class Parley implements AutoCloseable {
     public void close() {
         shuttingDown = true;
         timers.shutdownNow();
+        pushTimers.shutdownNow();
         hashing.close();
         router.close();
         presenceRegistry.close();

@@ -3,6 +3,7 @@ package dev.parley.it;
 import dev.parley.server.ParleyServer;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.testkit.contract.Deployment;
+import dev.parley.testkit.contract.OfflineContract;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -37,7 +38,17 @@ public final class EmbeddedDeployment implements Deployment, BeforeAllCallback, 
 
     /** The configuration of an embedded test server storing under {@code dataDir}. */
     public static ServerConfig config(Path dataDir) {
-        ServerConfig d = ServerConfig.load(null, Map.of());
+        return config(dataDir, Map.of());
+    }
+
+    /** The same, with more settings as {@code PARLEY_*} environment variables. */
+    public static ServerConfig config(Path dataDir, Map<String, String> env) {
+        // the contract's webhook receiver is on loopback, so private destinations are allowed here only
+        Map<String, String> all = new java.util.HashMap<>(Map.of("PARLEY_PUSH_ALLOW_PRIVATE_ADDRESSES", "true",
+                "PARLEY_PUSH_MIN_INTERVAL_SECONDS", Integer.toString(OfflineContract.PUSH_MIN_INTERVAL_SECONDS),
+                "PARLEY_PUSH_WEBHOOK_SECRET", OfflineContract.WEBHOOK_SECRET));
+        all.putAll(env);
+        ServerConfig d = ServerConfig.load(null, all);
         ServerConfig.Server s = d.server();
         return d.withLimits(new ServerConfig.Limits(LIMITS.maxBodyBytes(), LIMITS.maxGroupMembers(),
                         d.limits().inboxRetentionDays(), LIMITS.rateLimitPerSecond(), LIMITS.rateLimitBurst(),

@@ -226,6 +226,22 @@ public sealed interface ClientFrame {
         }
     }
 
+    /**
+     * Sets where the server wakes this device when it is offline: {@code provider} is {@code apns},
+     * {@code fcm}, {@code webpush} or {@code webhook} (those the server enables), or {@code none} to
+     * clear; {@code target} is the APNs device token, the FCM registration token, the Web Push
+     * subscription as JSON ({@code {"endpoint":..,"keys":{"p256dh":..,"auth":..}}}) or the webhook URL.
+     */
+    record SetPush(String id, String provider, String target) implements ClientFrame {
+        @Override public void validate() {
+            Fields.requireId(id);
+            Fields.requireText("provider", provider, 16);
+            if (!"none".equals(provider)) {
+                Fields.requireText("target", target, 4096);
+            }
+        }
+    }
+
     /** Asks for the per-member receipt status of one message. */
     record MessageInfo(String id, String conv, Long seq) implements ClientFrame {
         @Override public void validate() {

@@ -48,6 +48,8 @@ public enum ErrorCode {
     NOT_A_GROUP(false, 400),
     /** Adding these members would exceed the configured group size limit. */
     GROUP_FULL(false, 409),
+    /** The user's other devices already hold the configured number of push targets. */
+    TOO_MANY_PUSH_TARGETS(false, 409),
     /**
      * The user does not allow the caller to add them to groups (their {@code groupAdd} setting is
      * {@code nobody}, or {@code contacts} and the caller is not in their contacts).

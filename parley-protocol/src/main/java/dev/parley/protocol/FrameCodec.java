@@ -64,6 +64,7 @@ public final class FrameCodec {
         c.put("list_contacts", ClientFrame.ListContacts.class);
         c.put("subscribe_presence", ClientFrame.SubscribePresence.class);
         c.put("set_privacy", ClientFrame.SetPrivacy.class);
+        c.put("set_push", ClientFrame.SetPush.class);
         c.put("message_info", ClientFrame.MessageInfo.class);
         c.put("ping", ClientFrame.Ping.class);
         CLIENT_TYPES = Collections.unmodifiableMap(c);

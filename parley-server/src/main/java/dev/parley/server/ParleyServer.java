@@ -4,8 +4,6 @@ import dev.parley.core.Parley;
 import dev.parley.core.ParleySettings;
 import dev.parley.core.delivery.MessageRouter;
 import dev.parley.core.presence.PresenceRegistry;
-import dev.parley.core.push.PushSender;
-import dev.parley.core.push.WebhookPushSender;
 import dev.parley.protocol.FrameCodec;
 import dev.parley.server.config.ConfigException;
 import dev.parley.server.config.ServerConfig;
@@ -77,6 +75,7 @@ public final class ParleyServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final Adapters.Store store;
     private final Parley parley;
+    private final PushWiring push;
     private final StaticFiles staticFiles;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -108,8 +107,10 @@ public final class ParleyServer implements AutoCloseable {
             MessageRouter router = Adapters.router(config.router(), settings.serverId(), presence, metrics.registry(),
                     clock);
             opened.push(router);
-            this.parley = new Parley(settings, store.accounts(), store.contacts(), store.messages(), router, presence, push(config),
-                    clock, metrics.registry());
+            this.push = new PushWiring(config.push(), clock);
+            opened.push(push);
+            this.parley = new Parley(settings, store.accounts(), store.contacts(), store.messages(), router, presence,
+                    push.senders, push.settings, clock, metrics.registry());
             opened.push(parley);
             parley.start();
             store.routerStarted().accept(router);
@@ -284,6 +285,7 @@ public final class ParleyServer implements AutoCloseable {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
             closeQuietly(parley, "core");
+            closeQuietly(push, "push senders");
             closeQuietly(staticFiles, "static files");
             closeQuietly(metrics, "metrics");
         } finally {
@@ -342,10 +344,6 @@ public final class ParleyServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + a.host() + ":" + a.port()
                     + " (server.admin.host/port, the metrics listener): " + e, e);
         }
-    }
-
-    private static PushSender push(ServerConfig c) {
-        return new WebhookPushSender(Duration.ofMillis(c.push().webhookTimeoutMs()));
     }
 
     private static SslContext sslContext(ServerConfig.Tls tls) {

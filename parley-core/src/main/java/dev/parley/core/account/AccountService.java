@@ -229,20 +229,6 @@ public final class AccountService {
         });
     }
 
-    /** Registers where to wake this device when it is offline; provider must be {@code webhook}. */
-    public CompletionStage<Void> registerPush(Device device, String provider, String target) {
-        if (!"webhook".equals(provider)) {
-            return CompletableFuture.failedFuture(new ParleyException(ErrorCode.INVALID_FIELD,
-                    "provider must be \"webhook\""));
-        }
-        if (target == null || !(target.startsWith("http://") || target.startsWith("https://")) || target.length() > 2048) {
-            return CompletableFuture.failedFuture(new ParleyException(ErrorCode.INVALID_FIELD,
-                    "target must be an http(s) URL of at most 2048 characters"));
-        }
-        return store.findDeviceByTokenHash(device.tokenHash()).thenCompose(current -> store.putDevice(
-                current.orElseThrow(AccountService::unauthenticated).withPush(provider, target)));
-    }
-
     /** SHA-256 of the token, lowercase hex. */
     public static String hashToken(String token) {
         try {

@@ -12,6 +12,7 @@ import dev.parley.core.message.InboxEvent;
 import dev.parley.core.message.MessageStore;
 import dev.parley.core.message.MessagingService;
 import dev.parley.core.presence.PresenceService;
+import dev.parley.core.push.PushService;
 import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
@@ -45,7 +46,8 @@ public final class DeviceSession implements Transport.Listener {
 
     /** Services a session calls; one instance per server. */
     public record Services(AccountService accounts, ConversationService conversations, MessagingService messaging,
-                           PresenceService presence, ContactService contacts, MessageStore store, Runnable onFrameIn,
+                           PresenceService presence, ContactService contacts, PushService push, MessageStore store,
+                           Runnable onFrameIn,
                            java.util.function.Consumer<ErrorCode> onError) {
     }
 
@@ -168,6 +170,8 @@ public final class DeviceSession implements Transport.Listener {
             reply(id, lastSeen.thenCompose(v -> f.groupAdd() == null ? CompletableFuture.<Void>completedFuture(null)
                     : services.contacts().setGroupAddPolicy(user, GroupAddPolicy.fromWire(f.groupAdd()))),
                     v -> new ServerFrame.Ok(id));
+        } else if (frame instanceof ClientFrame.SetPush f) {
+            reply(id, services.push().register(device, f.provider(), f.target()), v -> new ServerFrame.Ok(id));
         } else if (frame instanceof ClientFrame.MessageInfo f) {
             reply(id, services.messaging().messageInfo(user, id, f.conv(), f.seq()), Function.identity());
         } else if (frame instanceof ClientFrame.Ping) {

@@ -4,6 +4,7 @@ import dev.parley.devservices.DevServices;
 import dev.parley.store.cassandra.CassandraConfig;
 import dev.parley.store.cassandra.CassandraStore;
 import dev.parley.testkit.ServerProcess;
+import dev.parley.testkit.contract.OfflineContract;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -270,6 +271,12 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
                   authAttemptsPerIpBurst: 10000000
                   argon2MemoryKiB: 1024
                   argon2Iterations: 1
+                push:
+                  # the contract's webhook receiver is on loopback
+                  allowPrivateAddresses: true
+                  minIntervalSeconds: %d
+                  webhook:
+                    secret: "%s"
                 metrics:
                   enabled: true
                 """.formatted(serverId(i), ScaleOutDeployment.LIMITS.maxFrameBytes(),
@@ -278,7 +285,8 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
                 services.cassandraLocalDatacenter(), keyspace, services.kafkaBootstrap(), topicPrefix,
                 LOG_PARTITIONS, LOG_SESSION_TIMEOUT_MS, services.redisUri(), PRESENCE_TTL_SECONDS, ScaleOutDeployment.LIMITS.maxBodyBytes(),
                 ScaleOutDeployment.LIMITS.maxGroupMembers(), ScaleOutDeployment.LIMITS.rateLimitPerSecond(),
-                ScaleOutDeployment.LIMITS.rateLimitBurst());
+                ScaleOutDeployment.LIMITS.rateLimitBurst(), OfflineContract.PUSH_MIN_INTERVAL_SECONDS,
+                OfflineContract.WEBHOOK_SECRET);
     }
 
     /**

@@ -349,11 +349,72 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         }
     }
 
-    /** @param webhookTimeoutMs timeout of one webhook push request */
-    public record Push(int webhookTimeoutMs) {
+    /**
+     * Push notifications: the behaviour shared by every provider (see {@code PushSettings} in the
+     * core) and each provider's credentials. Documented key by key in docs/CONFIGURATION.md.
+     */
+    public record Push(boolean previews, int previewMaxChars, int minIntervalSeconds, int queueCapacity,
+                       int maxConcurrent, int maxAttempts, int retryBaseMs, int retryMaxMs, int maxTargetsPerUser,
+                       int timeoutMs, boolean allowPrivateAddresses, Webhook webhook, WebPush webpush, Fcm fcm,
+                       Apns apns) {
         public Push {
             List<String> p = new ArrayList<>();
-            range(p, ConfigKey.PUSH_WEBHOOK_TIMEOUT_MS, webhookTimeoutMs);
+            range(p, ConfigKey.PUSH_TIMEOUT_MS, timeoutMs);
+            range(p, ConfigKey.PUSH_MIN_INTERVAL_SECONDS, minIntervalSeconds);
+            if (retryMaxMs < retryBaseMs) {
+                p.add("push.retryMaxMs must be at least push.retryBaseMs");
+            }
+            throwIf(p);
+        }
+
+    }
+
+    /** The webhook provider. */
+    public record Webhook(boolean enabled, List<String> allowList, String secret, int maxConcurrent) {
+    }
+
+    /** Web Push. */
+    public record WebPush(boolean enabled, String publicKey, String privateKey, String subject, int ttlSeconds,
+                          List<String> allowList) {
+        public WebPush {
+            List<String> p = new ArrayList<>();
+            if (enabled && (publicKey.isEmpty() || privateKey.isEmpty())) {
+                p.add("push.webpush.publicKey and push.webpush.privateKey are required when push.webpush.enabled "
+                        + "(./parley vapid-keys makes a pair)");
+            }
+            if (enabled && !(subject.startsWith("mailto:") || subject.startsWith("https://"))) {
+                p.add("push.webpush.subject must be a mailto: or https: contact when push.webpush.enabled");
+            }
+            throwIf(p);
+        }
+    }
+
+    /** Firebase Cloud Messaging. */
+    public record Fcm(boolean enabled, String projectId, Path serviceAccountFile, String baseUrl, String tokenUri) {
+        public Fcm {
+            List<String> p = new ArrayList<>();
+            if (enabled && (projectId.isEmpty() || serviceAccountFile == null)) {
+                p.add("push.fcm.projectId and push.fcm.serviceAccountFile are required when push.fcm.enabled");
+            }
+            throwIf(p);
+        }
+    }
+
+    /** Apple Push Notification service: token auth (keyFile, keyId, teamId) or certificate auth (certFile). */
+    public record Apns(boolean enabled, String host, String topic, Path keyFile, String keyId, String teamId,
+                       Path certFile, String certPassword, Path trustedCertFile) {
+        public Apns {
+            List<String> p = new ArrayList<>();
+            if (enabled && topic.isEmpty()) {
+                p.add("push.apns.topic (the app's bundle id) is required when push.apns.enabled");
+            }
+            if (enabled && (keyFile == null) == (certFile == null)) {
+                p.add("push.apns needs exactly one of push.apns.keyFile (token auth) and push.apns.certFile "
+                        + "(certificate auth)");
+            }
+            if (enabled && keyFile != null && (keyId.isEmpty() || teamId.isEmpty())) {
+                p.add("push.apns.keyId and push.apns.teamId are required with push.apns.keyFile");
+            }
             throwIf(p);
         }
     }
@@ -530,6 +591,10 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
         }
         checkReadable(ConfigKey.SERVER_TLS_CERT, values, raw, problems);
         checkReadable(ConfigKey.SERVER_TLS_KEY, values, raw, problems);
+        checkReadable(ConfigKey.PUSH_FCM_SERVICE_ACCOUNT_FILE, values, raw, problems);
+        checkReadable(ConfigKey.PUSH_APNS_KEY_FILE, values, raw, problems);
+        checkReadable(ConfigKey.PUSH_APNS_CERT_FILE, values, raw, problems);
+        checkReadable(ConfigKey.PUSH_APNS_TRUSTED_CERT_FILE, values, raw, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -567,7 +632,33 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
                     new Presence(str(values, ConfigKey.PRESENCE_TYPE),
                             new Redis(str(values, ConfigKey.PRESENCE_REDIS_URI),
                                     num(values, ConfigKey.PRESENCE_REDIS_ENTRY_TTL_SECONDS))),
-                    new Push(num(values, ConfigKey.PUSH_WEBHOOK_TIMEOUT_MS)),
+                    new Push((Boolean) values.get(ConfigKey.PUSH_PREVIEWS), num(values, ConfigKey.PUSH_PREVIEW_MAX_CHARS),
+                            num(values, ConfigKey.PUSH_MIN_INTERVAL_SECONDS), num(values, ConfigKey.PUSH_QUEUE_CAPACITY),
+                            num(values, ConfigKey.PUSH_MAX_CONCURRENT), num(values, ConfigKey.PUSH_MAX_ATTEMPTS),
+                            num(values, ConfigKey.PUSH_RETRY_BASE_MS), num(values, ConfigKey.PUSH_RETRY_MAX_MS),
+                            num(values, ConfigKey.PUSH_MAX_TARGETS_PER_USER), num(values, ConfigKey.PUSH_TIMEOUT_MS),
+                            (Boolean) values.get(ConfigKey.PUSH_ALLOW_PRIVATE_ADDRESSES),
+                            new Webhook((Boolean) values.get(ConfigKey.PUSH_WEBHOOK_ENABLED),
+                                    list(str(values, ConfigKey.PUSH_WEBHOOK_ALLOW_LIST)),
+                                    str(values, ConfigKey.PUSH_WEBHOOK_SECRET),
+                                    num(values, ConfigKey.PUSH_WEBHOOK_MAX_CONCURRENT)),
+                            new WebPush((Boolean) values.get(ConfigKey.PUSH_WEBPUSH_ENABLED),
+                                    str(values, ConfigKey.PUSH_WEBPUSH_PUBLIC_KEY),
+                                    str(values, ConfigKey.PUSH_WEBPUSH_PRIVATE_KEY),
+                                    str(values, ConfigKey.PUSH_WEBPUSH_SUBJECT),
+                                    num(values, ConfigKey.PUSH_WEBPUSH_TTL_SECONDS),
+                                    list(str(values, ConfigKey.PUSH_WEBPUSH_ALLOW_LIST))),
+                            new Fcm((Boolean) values.get(ConfigKey.PUSH_FCM_ENABLED),
+                                    str(values, ConfigKey.PUSH_FCM_PROJECT_ID),
+                                    (Path) values.get(ConfigKey.PUSH_FCM_SERVICE_ACCOUNT_FILE),
+                                    str(values, ConfigKey.PUSH_FCM_BASE_URL), str(values, ConfigKey.PUSH_FCM_TOKEN_URI)),
+                            new Apns((Boolean) values.get(ConfigKey.PUSH_APNS_ENABLED),
+                                    str(values, ConfigKey.PUSH_APNS_HOST), str(values, ConfigKey.PUSH_APNS_TOPIC),
+                                    (Path) values.get(ConfigKey.PUSH_APNS_KEY_FILE),
+                                    str(values, ConfigKey.PUSH_APNS_KEY_ID), str(values, ConfigKey.PUSH_APNS_TEAM_ID),
+                                    (Path) values.get(ConfigKey.PUSH_APNS_CERT_FILE),
+                                    str(values, ConfigKey.PUSH_APNS_CERT_PASSWORD),
+                                    (Path) values.get(ConfigKey.PUSH_APNS_TRUSTED_CERT_FILE))),
                     new Limits(num(values, ConfigKey.LIMITS_MAX_BODY_BYTES), num(values, ConfigKey.LIMITS_MAX_GROUP_MEMBERS),
                             num(values, ConfigKey.LIMITS_INBOX_RETENTION_DAYS),
                             num(values, ConfigKey.LIMITS_RATE_LIMIT_PER_SECOND),
@@ -621,6 +712,11 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
 
     /** The same configuration with other limits (tests use cheap password hashing). */
     public ServerConfig withLimits(Limits limits) {
+        return new ServerConfig(server, store, router, presence, push, limits, metrics);
+    }
+
+    /** The same configuration with other push settings. */
+    public ServerConfig withPush(Push push) {
         return new ServerConfig(server, store, router, presence, push, limits, metrics);
     }
 
@@ -760,6 +856,10 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
     private static int adminPort(Map<ConfigKey, Object> values, Map<ConfigKey, Raw> raw) {
         boolean unset = raw.get(ConfigKey.SERVER_ADMIN_PORT).source().equals("default");
         return unset && num(values, ConfigKey.SERVER_PORT) == 0 ? 0 : num(values, ConfigKey.SERVER_ADMIN_PORT);
+    }
+
+    private static List<String> list(String commaSeparated) {
+        return java.util.Arrays.stream(commaSeparated.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
     }
 
     private static String str(Map<ConfigKey, Object> values, ConfigKey k) {

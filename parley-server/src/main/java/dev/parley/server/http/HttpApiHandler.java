@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * POST   /v1/sessions                      {"username","password","deviceName","replaceOldest"} → 201 {"user","device","token"}
  * GET    /v1/devices                       → {"devices":[{"device","name","createdAt","current"}]}
  * DELETE /v1/devices/{deviceId}            → 204 ({@code current}: this token's device, i.e. log out)
- * PUT    /v1/devices/current/push          {"provider":"webhook","target":url}  → 204
+ * PUT    /v1/devices/current/push          {"provider":"apns|fcm|webpush|webhook","target":..}  → 204
+ * DELETE /v1/devices/current/push                                                → 204
  * GET    /v1/conversations                 → {"conversations":[ConversationView]}
  * GET    /v1/conversations/{conv}/messages ?beforeSeq|afterSeq|beforeTs|afterTs, limit → {"conv","messages","hasMore"}
  * GET    /v1/conversations/{conv}          → ConversationView (members only)
@@ -328,11 +329,17 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             case 4:
                 if (path.equals("v1/devices/current/push")) {
                     route = "/v1/devices/current/push";
-                    allow(m, HttpMethod.PUT);
+                    allow(m, HttpMethod.PUT, HttpMethod.DELETE);
+                    if (m.equals(HttpMethod.DELETE)) {
+                        return authenticate(req).thenCompose(d -> parley.push().register(d, "none", null))
+                                .thenApply(v -> Reply.empty(HttpResponseStatus.NO_CONTENT));
+                    }
                     ObjectNode body = json(req);
                     String provider = requiredText(body, "provider");
-                    String target = requiredText(body, "target");
-                    return authenticate(req).thenCompose(d -> parley.accounts().registerPush(d, provider, target))
+                    // a Web Push subscription may come as the browser's PushSubscription object
+                    String target = body.path("target").isObject() ? body.get("target").toString()
+                            : requiredText(body, "target");
+                    return authenticate(req).thenCompose(d -> parley.push().register(d, provider, target))
                             .thenApply(v -> Reply.empty(HttpResponseStatus.NO_CONTENT));
                 }
                 if (seg.get(1).equals("conversations") && seg.get(3).equals("messages")) {

@@ -40,7 +40,9 @@ class ServerConfigTest {
         assertThat(c.store().batchMax()).isEqualTo(512);
         assertThat(c.router().type()).isEqualTo("in-process");
         assertThat(c.presence().type()).isEqualTo("in-memory");
-        assertThat(c.push().webhookTimeoutMs()).isEqualTo(5_000);
+        assertThat(c.push().timeoutMs()).isEqualTo(5_000);
+        assertThat(c.push().previews()).isFalse();
+        assertThat(c.push().allowPrivateAddresses()).isFalse();
         assertThat(c.limits()).isEqualTo(new ServerConfig.Limits(65_536, 1_024, 30, 100, 200, 262_144, 256, 19_456, 2));
         assertThat(c.metrics().enabled()).isTrue();
         assertThat(c.server().http()).isEqualTo(new ServerConfig.Http(30_000, 30_000, 2_048, 16));
@@ -173,7 +175,9 @@ class ServerConfigTest {
                   fsync: never
                   batchMax: 64
                 push:
-                  webhookTimeoutMs: 1500
+                  timeoutMs: 1500
+                  webhook:
+                    allowList: "hooks.example.com, *.example.org"
                 metrics:
                   enabled: false
                 """);
@@ -184,7 +188,8 @@ class ServerConfigTest {
         assertThat(c.store().dataDir()).isEqualTo(Path.of("/var/lib/parley"));
         assertThat(c.store().fsync()).isEqualTo(ServerConfig.Fsync.NEVER);
         assertThat(c.store().batchMax()).isEqualTo(64);
-        assertThat(c.push().webhookTimeoutMs()).isEqualTo(1500);
+        assertThat(c.push().timeoutMs()).isEqualTo(1500);
+        assertThat(c.push().webhook().allowList()).containsExactly("hooks.example.com", "*.example.org");
         assertThat(c.metrics().enabled()).isFalse();
         assertThat(c.server().idleTimeoutSeconds()).isEqualTo(60);
     }
@@ -403,4 +408,22 @@ class ServerConfigTest {
             assertThat(text).as("docs/CONFIGURATION.md documents " + k.path).contains("`" + k.path + "`");
         }
     }
+
+    @Test
+    void anEnabledPushProviderNeedsItsCredentials() {
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_PUSH_FCM_ENABLED", "true")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("push.fcm.projectId and push.fcm.serviceAccountFile are required");
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_PUSH_WEBPUSH_ENABLED", "true",
+                "PARLEY_PUSH_WEBPUSH_PUBLIC_KEY", "x", "PARLEY_PUSH_WEBPUSH_PRIVATE_KEY", "y",
+                "PARLEY_PUSH_WEBPUSH_SUBJECT", "ops@example.com")))
+                .hasMessageContaining("push.webpush.subject must be a mailto: or https: contact");
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_PUSH_APNS_ENABLED", "true",
+                "PARLEY_PUSH_APNS_TOPIC", "com.example.chat")))
+                .hasMessageContaining("exactly one of push.apns.keyFile");
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_PUSH_FCM_SERVICE_ACCOUNT_FILE",
+                "/nonexistent/key.json")))
+                .hasMessageContaining("push.fcm.serviceAccountFile").hasMessageContaining("not readable");
+    }
+
 }

@@ -55,7 +55,10 @@ class HttpApiHandlerTest {
     private final Parley parley = new Parley(ParleySettings.defaults().withServerId("test-1").withArgon2(8, 1),
             store(AccountStore.class), store(dev.parley.core.contact.ContactStore.class), store(MessageStore.class),
             new InProcessRouter(),
-            new InMemoryPresenceRegistry(CLOCK), null, CLOCK, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+            new InMemoryPresenceRegistry(CLOCK), new dev.parley.push.webhook.WebhookPushSender(
+                    new dev.parley.push.webhook.WebhookConfig(java.time.Duration.ofSeconds(1), 1, null),
+                    new dev.parley.push.DestinationGuard(List.of(), false, Runnable::run), CLOCK),
+            CLOCK, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private final ServerMetrics metrics = ServerMetrics.prometheus();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final EmbeddedChannel ch = new EmbeddedChannel(new HttpApiHandler(parley, new FrameCodec().mapper(), metrics,
@@ -222,6 +225,13 @@ class HttpApiHandlerTest {
         Response ok = call(HttpMethod.PUT, "/v1/devices/current/push",
                 "{\"provider\":\"webhook\",\"target\":\"https://push.example/x\"}", "good");
         assertThat(ok.status).isEqualTo(204);
+        Response metadata = call(HttpMethod.PUT, "/v1/devices/current/push",
+                "{\"provider\":\"webhook\",\"target\":\"http://169.254.169.254/latest/meta-data/\"}", "good");
+        assertError(metadata, "INVALID_FIELD", false);
+        Response unknown = call(HttpMethod.PUT, "/v1/devices/current/push",
+                "{\"provider\":\"apns\",\"target\":\"abcd\"}", "good");
+        assertError(unknown, "INVALID_FIELD", false);
+        assertThat(call(HttpMethod.DELETE, "/v1/devices/current/push", null, "good").status).isEqualTo(204);
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -36,6 +37,10 @@ import org.junit.jupiter.api.Test;
  * notification (here the webhook provider) wakes the device without carrying the message text.
  */
 public abstract class OfflineContract extends ContractSupport {
+    /** The webhook signing secret every deployment under test configures ({@code push.webhook.secret}). */
+    public static final String WEBHOOK_SECRET = "contract-webhook-secret";
+    /** The per-device push interval every deployment under test configures ({@code push.minIntervalSeconds}). */
+    public static final int PUSH_MIN_INTERVAL_SECONDS = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
@@ -88,14 +93,15 @@ public abstract class OfflineContract extends ContractSupport {
     }
 
     @Test
-    void webhookPushWakesEveryDeviceOfAnOfflineUserWithoutTheMessageText() throws Exception {
+    void webhookPushWakesEveryDeviceOfAnOfflineUserPrivatelySignedAndCoalesced() throws Exception {
         Map<String, BlockingQueue<Push>> hooks = new java.util.concurrent.ConcurrentHashMap<>();
         HttpServer hook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         hook.createContext("/", exchange -> {
             try (InputStream in = exchange.getRequestBody()) {
                 hooks.computeIfAbsent(exchange.getRequestURI().getPath(), k -> new LinkedBlockingQueue<>())
                         .add(new Push(exchange.getRequestMethod(), exchange.getRequestHeaders().getFirst("Content-Type"),
-                                new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                                exchange.getRequestHeaders().getFirst("X-Parley-Timestamp"),
+                                exchange.getRequestHeaders().getFirst("X-Parley-Signature"), in.readAllBytes()));
             }
             exchange.sendResponseHeaders(204, -1);
             exchange.close();
@@ -114,7 +120,13 @@ public abstract class OfflineContract extends ContractSupport {
             String conv = join(a.sdk().openDirect(bob.name())).conv();
             String secret = "the launch code is " + TestUsers.uniqueName("secret");
 
-            Sent s = join(a.sdk().send(conv, secret, null, "push-1"));
+            // a burst of 30 messages to an offline user, pipelined
+            join(a.sdk().send(conv, secret, null, "push-1"));
+            List<CompletableFuture<Sent>> burst = new java.util.ArrayList<>();
+            for (int i = 2; i <= 30; i++) {
+                burst.add(a.sdk().send(conv, secret + " " + i));
+            }
+            burst.forEach(ContractSupport::join);
 
             for (Device d : List.of(phone, tablet)) {
                 String path = d == phone ? phonePath : tabletPath;
@@ -123,26 +135,41 @@ public abstract class OfflineContract extends ContractSupport {
                 assertThat(push).as("a push to %s within %s", d, TIMEOUT).isNotNull();
                 assertThat(push.method()).isEqualTo("POST");
                 assertThat(push.contentType()).startsWith("application/json");
-                assertThat(push.body()).as("the push never carries the text").doesNotContain(secret)
-                        .doesNotContain("launch code");
-                // Field names as in the WebSocket frames (user, device, conv, msgId, seq, from, ts).
+                assertThat(push.signature()).as("signed with the configured secret")
+                        .isEqualTo("sha256=" + hmacSha256(WEBHOOK_SECRET, push.timestamp() + ".", push.body()));
+                String text = new String(push.body(), StandardCharsets.UTF_8);
+                assertThat(text).as("private by default: no text, no sender").doesNotContain("launch code")
+                        .doesNotContain(a.name()).doesNotContain(conv);
                 JsonNode json = JSON.readTree(push.body());
-                assertThat(json.has("body")).isFalse();
+                assertThat(json.path("parley").asText()).isEqualTo("sync");
                 assertThat(json.path("user").asText()).isEqualTo(bob.name());
                 assertThat(json.path("device").asText()).isEqualTo(d.id());
-                assertThat(json.path("conv").asText()).isEqualTo(conv);
-                assertThat(json.path("msgId").asText()).isEqualTo(s.msgId());
-                assertThat(json.path("seq").asLong()).isEqualTo(s.seq());
-                assertThat(json.path("from").asText()).isEqualTo(a.name());
-                assertThat(json.path("ts").asLong()).isEqualTo(s.ts());
             }
+            // the burst is coalesced: one push per device per interval (a slow burst may span two)
+            Thread.sleep(Duration.ofSeconds(PUSH_MIN_INTERVAL_SECONDS).plusSeconds(1).toMillis());
+            assertThat(hooks.get(phonePath).size()).as("30 messages, at most 3 pushes to the phone").isLessThanOrEqualTo(2);
+            assertThat(hooks.get(tabletPath).size()).as("30 messages, at most 3 pushes to the tablet").isLessThanOrEqualTo(2);
+            Thread.sleep(Duration.ofSeconds(PUSH_MIN_INTERVAL_SECONDS).toMillis());
+            hooks.get(phonePath).clear();
+            hooks.get(tabletPath).clear();
 
-            // A retried send is no new message: no second push.
+            // One message, once the rate-limit window has passed: exactly one push per device, whichever
+            // server stored it (in scale-out mode each push is sent by one server).
+            join(a.sdk().send(conv, "one more"));
+            for (String path : List.of(phonePath, tabletPath)) {
+                assertThat(hooks.get(path).poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).as("a push to %s", path)
+                        .isNotNull();
+            }
+            Thread.sleep(Duration.ofSeconds(PUSH_MIN_INTERVAL_SECONDS).plusSeconds(1).toMillis());
+            assertThat(hooks.get(phonePath)).as("one message, one push to the phone").isEmpty();
+            assertThat(hooks.get(tabletPath)).as("one message, one push to the tablet").isEmpty();
+
+            // A retried send is no new message: no push.
             assertThat(join(a.sdk().send(conv, secret, null, "push-1")).duplicate()).isTrue();
             // Once a device of the user is online, nobody is woken.
             users.connect(phone);
             join(a.sdk().send(conv, "you are online"));
-            quietPeriod();
+            Thread.sleep(Duration.ofSeconds(PUSH_MIN_INTERVAL_SECONDS).plusSeconds(1).toMillis());
             assertThat(hooks.get(phonePath)).as("no more pushes to the phone").isEmpty();
             assertThat(hooks.get(tabletPath)).as("no more pushes to the tablet").isEmpty();
         } finally {
@@ -150,7 +177,14 @@ public abstract class OfflineContract extends ContractSupport {
         }
     }
 
-    private record Push(String method, String contentType, String body) {
+    private static String hmacSha256(String key, String prefix, byte[] body) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        mac.update(prefix.getBytes(StandardCharsets.US_ASCII));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(body));
+    }
+
+    private record Push(String method, String contentType, String timestamp, String signature, byte[] body) {
     }
 
     @Test

@@ -115,6 +115,22 @@ public abstract class AccountStoreContract {
     }
 
     @Test
+    void aPushTargetIsReplacedAndRemovedForGood() {
+        String subscription = "{\"endpoint\":\"https://push.example.test/s/1\",\"keys\":{\"p256dh\":\"BKx\",\"auth\":\"a\"}}";
+        Device phone = device("alice", "phone", "hash-1").withPush("webpush", subscription);
+        await(store.putDevice(phone));
+        assertThat(await(store.devicesOf("alice"))).containsExactly(phone);
+
+        // what the push service does when a provider calls the target dead
+        Device cleared = phone.withPush(null, null);
+        await(store.putDevice(cleared));
+        assertThat(await(store.findDeviceByTokenHash("hash-1"))).contains(cleared);
+        assertThat(await(store.devicesOf("alice"))).singleElement()
+                .satisfies(d -> assertThat(d.pushProvider()).isNull())
+                .satisfies(d -> assertThat(d.pushTarget()).isNull());
+    }
+
+    @Test
     void replacingADevicesTokenRetiresTheOldToken() {
         await(store.putDevice(device("alice", "phone", "hash-old")));
         Device renewed = device("alice", "phone", "hash-new");

@@ -1,0 +1,2 @@
+/** The webhook provider: a signed POST to an allowed public URL. */
+package dev.parley.push.webhook;
