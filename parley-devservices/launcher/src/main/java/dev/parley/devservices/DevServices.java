@@ -324,6 +324,11 @@ public final class DevServices implements AutoCloseable {
         return p;
     }
 
+    /** False once {@link #close()} ran: its processes are stopped and its ports may be reused. */
+    public boolean isOpen() {
+        return !closed;
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("DevServices in " + workDir + " is closed");

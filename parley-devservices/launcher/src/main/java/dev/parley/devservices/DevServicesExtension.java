@@ -67,7 +67,9 @@ public final class DevServicesExtension implements BeforeAllCallback, BeforeEach
     }
 
     private void ensure(ExtensionContext context) {
-        if (services != null && services.services().containsAll(wanted)) {
+        // A closed set belongs to an earlier run in this JVM (surefire reruns a failed test in
+        // a new launch): start (or join) this run's.
+        if (services != null && services.isOpen() && services.services().containsAll(wanted)) {
             return;
         }
         ExtensionContext.Store store = context.getRoot().getStore(NAMESPACE);

@@ -42,7 +42,6 @@ import net.jqwik.api.Provide;
  */
 class WebSocketFrameReaderFuzzTest {
     private static final int MAX_FRAME = 512;
-    private static final byte[] MASK = {0x1B, (byte) 0xC4, 0x72, 0x09};
 
     @Property(tries = 1_500)
     void anyByteStreamIsReadSafely(@ForAll("streams") List<byte[]> chunks) {
@@ -118,36 +117,11 @@ class WebSocketFrameReaderFuzzTest {
                 Arbitraries.bytes().array(byte[].class).ofMaxSize(300),
                 Arbitraries.integers().between(MAX_FRAME - 2, 4 * MAX_FRAME + 2).map(n -> new byte[n]));
         return Combinators.combine(opcode, fin, rsv, masked, payload)
-                .as((op, f, r, m, p) -> frame((f ? 0x80 : 0) | r | op, p, m));
+                .as((op, f, r, m, p) -> WebSocketSessionHandlerTest.frame((f ? 0x80 : 0) | r | op, p, m));
     }
 
     private static byte[] closePayload(int status) {
         return status >= 65_536 ? new byte[] {0x03} : new byte[] {(byte) (status >>> 8), (byte) status, 'o', 'k'};
-    }
-
-    private static byte[] frame(int b0, byte[] payload, boolean masked) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(b0);
-        int maskBit = masked ? 0x80 : 0;
-        if (payload.length < 126) {
-            out.write(maskBit | payload.length);
-        } else if (payload.length < 65_536) {
-            out.write(maskBit | 126);
-            out.write(payload.length >> 8);
-            out.write(payload.length);
-        } else {
-            out.write(maskBit | 127);
-            for (int shift = 56; shift >= 0; shift -= 8) {
-                out.write((int) ((long) payload.length >> shift));
-            }
-        }
-        if (masked) {
-            out.writeBytes(MASK);
-        }
-        for (int i = 0; i < payload.length; i++) {
-            out.write(masked ? payload[i] ^ MASK[i % 4] : payload[i]);
-        }
-        return out.toByteArray();
     }
 
     private static byte[] concat(List<byte[]> parts) {
