@@ -282,6 +282,25 @@ final class Browser implements AutoCloseable {
                 .get("identifier");
     }
 
+    /**
+     * Lets the page show notifications, and from the next page load on records each one it shows
+     * (title and body, in {@code window.parleyTestNotifications}) besides showing it: a headless
+     * browser has no notification centre to look at.
+     */
+    void recordNotifications() {
+        driver.executeCdpCommand("Browser.grantPermissions", Map.of("origin", base.toString().replaceAll("/$", ""),
+                "permissions", List.of("notifications")));
+        driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", ""
+                + "window.parleyTestNotifications = [];"
+                + "const RealNotification = window.Notification;"
+                + "window.Notification = class extends RealNotification {"
+                + "  constructor(title, options) {"
+                + "    super(title, options);"
+                + "    window.parleyTestNotifications.push({title, body: options && options.body});"
+                + "  }"
+                + "};"));
+    }
+
     /** Lets the page's WebSocket connections through again (the next reconnect succeeds). */
     void unblockWebSockets() {
         if (blockScript != null) {
