@@ -29,7 +29,7 @@ class WebErrorsTest {
     void theFirstScreenExplainsWhatIsWrong() throws Exception {
         TcpProxy network = SERVER.proxy();
         try (Browser b = Browser.open(network.uri())) {
-            b.screenshot("login", true);
+            b.screenshot("login", false);
             b.submitAuth("tab-register", "Bad Name", Browser.PASSWORD);
             assertThat(b.authError()).startsWith("Usernames are 3 to 32 characters");
             b.submitAuth("tab-register", "wendy", "short");
