@@ -264,6 +264,18 @@ export class ChatClient extends EventTarget {
   }
 
   forgetConversation(conv) {
+    const c = this.conversations.get(conv);
+    // Messages queued for a conversation one is no longer in can never be sent: say so, drop them.
+    const unsendable = [...this.outbox.values()].filter((o) => o.conv === conv);
+    for (const o of unsendable) {
+      this.outbox.delete(o.clientMsgId);
+      this.dirty.outboxDelete.add(o.clientMsgId);
+    }
+    if (unsendable.length > 0) {
+      const name = c && c.kind === 'group' ? `“${c.name}”` : 'that conversation';
+      this.emit('problem', { message: `You are no longer in ${name}; ${unsendable.length} unsent `
+          + `message${unsendable.length > 1 ? 's were' : ' was'} not sent.` });
+    }
     this.conversations.delete(conv);
     this.messages.delete(conv);
     this.dirty.conversations.delete(conv);

@@ -133,4 +133,38 @@ class WebChatTest {
             frank.waitFor(d -> frank.chatSubtitle().startsWith("last seen today at "));
         }
     }
+
+    @Test
+    void everythingWorksFromTheKeyboardAndEveryControlHasAName() throws Exception {
+        SERVER.sdkUser("lee", new dev.parley.client.ParleyListener() { });
+        try (Browser kim = Browser.open(network.uri())) {
+            kim.register("kim");
+            kim.byId("new-chat").sendKeys(org.openqa.selenium.Keys.ENTER);
+            kim.waitFor(d -> "chat-user".equals(active(kim)));
+            kim.driver.switchTo().activeElement().sendKeys("lee", org.openqa.selenium.Keys.ENTER);
+            kim.waitFor(d -> "composer-input".equals(active(kim)));
+            kim.driver.switchTo().activeElement().sendKeys("line one", org.openqa.selenium.Keys.chord(
+                    org.openqa.selenium.Keys.SHIFT, org.openqa.selenium.Keys.ENTER), "line two", org.openqa.selenium.Keys.ENTER);
+            kim.awaitMessage("line one\nline two");
+            kim.driver.switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.ESCAPE);
+            kim.waitFor(d -> (Boolean) kim.js("return document.activeElement.closest('#conv-list') !== null"));
+            kim.driver.switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.ENTER);
+            kim.waitFor(d -> kim.byId("chat-open").isDisplayed() && "composer-input".equals(active(kim)));
+
+            // Every control a screen reader meets has a name, every field a label.
+            @SuppressWarnings("unchecked")
+            java.util.List<String> unnamed = (java.util.List<String>) kim.js("return ["
+                    + "...[...document.querySelectorAll('button')].filter(b => !(b.getAttribute('aria-label') || b.textContent.trim()))"
+                    + "  .map(b => 'button ' + b.outerHTML),"
+                    + "...[...document.querySelectorAll('input, textarea, select')].filter(i => i.labels.length === 0 && !i.getAttribute('aria-label'))"
+                    + "  .map(i => 'field ' + i.outerHTML)]");
+            assertThat(unnamed).isEmpty();
+            assertThat(kim.byId("messages").getAttribute("role")).isEqualTo("log");
+            assertThat(kim.byId("conn-status").getAttribute("role")).isEqualTo("status");
+        }
+    }
+
+    private static String active(Browser b) {
+        return b.driver.switchTo().activeElement().getAttribute("id");
+    }
 }

@@ -199,4 +199,30 @@ class WebOfflineTest {
             }
         }
     }
+
+    @Test
+    void messagesQueuedForAGroupOneWasRemovedFromAreDroppedWithAnExplanation() throws Exception {
+        ParleyClient mona = SERVER.sdkUser("mona", new Recorder());
+        TcpProxy ninasNetwork = SERVER.proxy();
+        try (Browser nina = Browser.open(ninasNetwork.uri())) {
+            nina.register("nina");
+            String conv = mona.createGroup("Club", List.of("nina")).get(5, TimeUnit.SECONDS).conv();
+            nina.openConversation("Club");
+            WebServer.cut(ninasNetwork);
+            nina.awaitConnection("connecting");
+            nina.send("am I still in?");
+            assertThat(nina.status("am I still in?")).isEqualTo("pending");
+            mona.removeMember(conv, "nina").get(5, TimeUnit.SECONDS);
+
+            SERVER.restore(ninasNetwork);
+            nina.awaitOnline();
+            nina.waitFor(d -> nina.conversationItem("Club") == null);
+            nina.waitFor(d -> nina.byId("banner").isDisplayed());
+            assertThat(nina.byId("banner").getText()).contains("You are no longer in “Club”; 1 unsent message was not sent.");
+            assertThat(history(mona, conv)).extracting(MessageView::body).doesNotContain("am I still in?");
+            nina.reload();
+            nina.awaitOnline();
+            assertThat(nina.conversationItem("Club")).isNull();
+        }
+    }
 }
