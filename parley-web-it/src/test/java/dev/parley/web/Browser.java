@@ -249,6 +249,21 @@ final class Browser implements AutoCloseable {
                 + "return t ? t.dataset.status : null;", text);
     }
 
+    /** The sender's name shown above a message in a group (null in direct chats and on one's own). */
+    String sender(String text) {
+        return (String) js(FIND_MESSAGE + "const f = m && m.querySelector('.from'); return f ? f.textContent : null;", text);
+    }
+
+    /** The per-member summary on my message's ticks ("dave: read" lines; groups only). */
+    String tickSummary(String text) {
+        return (String) js(FIND_MESSAGE + "const t = m && m.querySelector('.ticks'); return t ? t.title : null;", text);
+    }
+
+    /** Clicks the ticks of my message {@code text} (in a group: opens who has read it). */
+    void clickTicks(String text) {
+        js(FIND_MESSAGE + "m.querySelector('.ticks').click();", text);
+    }
+
     void awaitStatus(String text, String status) {
         waitFor(d -> status.equals(status(text)));
     }

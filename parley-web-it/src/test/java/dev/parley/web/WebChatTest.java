@@ -26,7 +26,7 @@ class WebChatTest {
             alice.register("alice");
             bob.register("bob");
             alice.newChat("bob");
-            assertThat(alice.chatSubtitle()).isEqualTo("online");
+            alice.waitFor(d -> alice.chatSubtitle().equals("online"));
 
             String hello = "Hello Bob 👋 — ça va? Привет, 你好";
             alice.send(hello);
@@ -86,9 +86,11 @@ class WebChatTest {
 
             dave.openConversation("Trip to Lisbon");
             dave.awaitMessage(plan);
-            assertThat(dave.message(plan).findElement(By.className("from")).getText()).isEqualTo("carol");
+            assertThat(dave.sender(plan)).isEqualTo("carol");
             // One of two has read: still ✓✓ grey; the per-member view says who.
-            carol.message(plan).findElement(By.className("ticks")).click();
+            carol.waitFor(d -> carol.tickSummary(plan).contains("dave: read"));
+            assertThat(carol.tickSummary(plan)).contains("erin: delivered");
+            carol.clickTicks(plan);
             carol.waitFor(d -> carol.driver.findElements(By.cssSelector("#info-list li[data-user]")).size() == 2);
             assertThat(carol.byId("info-list").findElement(By.cssSelector("li[data-user='dave']"))
                     .getAttribute("data-status")).isEqualTo("read");
@@ -121,7 +123,7 @@ class WebChatTest {
                 hank.register("hank");
                 frank.newChat("hank");
                 frank.newChat("gina");
-                assertThat(frank.chatSubtitle()).isEqualTo("online");
+                frank.waitFor(d -> frank.chatSubtitle().equals("online"));
                 gina.byId("settings").click();
                 new org.openqa.selenium.support.ui.Select(gina.byId("privacy")).selectByValue("nobody");
                 gina.waitFor(d -> "nobody".equals(gina.js("return localStorage.getItem('parley.privacy.gina')")));
