@@ -443,18 +443,20 @@ export class ChatClient extends EventTarget {
     this.persist().then(() => this.flushOutbox());
   }
 
-  /** Sends the outbox in order, one at a time (so the order typed is the order stored). */
+  /**
+   * Sends the outbox in order, one at a time (so the order typed is the order stored), until it
+   * is empty or the connection fails; messages queued meanwhile are picked up by the same loop.
+   */
   async flushOutbox() {
     if (this.flushing || !this.synced || !this.socket.online) {
       return;
     }
     this.flushing = true;
     try {
-      for (const entry of [...this.outbox.values()].sort((a, b) => a.createdAt - b.createdAt)) {
-        if (entry.failed || this.inflight.has(entry.clientMsgId) || !this.outbox.has(entry.clientMsgId)) {
-          continue;
-        }
-        if (!this.socket.online) {
+      for (;;) {
+        const entry = [...this.outbox.values()].filter((o) => !o.failed && !this.inflight.has(o.clientMsgId))
+            .sort((a, b) => a.createdAt - b.createdAt)[0];
+        if (!entry || !this.socket.online) {
           break;
         }
         this.inflight.add(entry.clientMsgId);

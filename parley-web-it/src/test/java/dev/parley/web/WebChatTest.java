@@ -28,7 +28,7 @@ class WebChatTest {
             alice.newChat("bob");
             alice.waitFor(d -> alice.chatSubtitle().equals("online"));
 
-            String hello = "Hello Bob 👋 — ça va? Привет, 你好";
+            String hello = "Hello Bob 👋 — ça va? Привет, Γειά σου";
             alice.send(hello);
             alice.awaitMessage(hello);
             // Bob's browser is connected and acknowledges at once: delivered (✓✓), not yet read.

@@ -225,4 +225,26 @@ class WebOfflineTest {
             assertThat(nina.conversationItem("Club")).isNull();
         }
     }
+
+    @Test
+    void aMessageTypedWhileTheOneBeforeAwaitsItsReplyFollowsIt() throws Exception {
+        Recorder xavierSees = new Recorder();
+        ParleyClient xavier = SERVER.sdkUser("xavier", xavierSees);
+        TcpProxy network = SERVER.proxy();
+        try (Browser yves = Browser.open(network.uri())) {
+            yves.register("yves");
+            yves.newChat("xavier");
+            // Answers to Yves are held back (the typing event is the last one through).
+            network.stall();
+            xavier.typing("d:xavier:yves", true).get(5, TimeUnit.SECONDS);
+            yves.waitFor(d -> yves.chatSubtitle().equals("typing…"));
+            yves.send("one");
+            await().atMost(Duration.ofSeconds(10)).until(() -> xavierSees.received("one") == 1);
+            yves.send("two"); // typed while "one" waits for its reply
+            network.unstall();
+            yves.awaitStatus("two", "delivered");
+            await().atMost(Duration.ofSeconds(10)).until(() -> xavierSees.received("two") == 1);
+            assertThat(history(xavier, "d:xavier:yves")).extracting(MessageView::body).containsExactly("one", "two");
+        }
+    }
 }

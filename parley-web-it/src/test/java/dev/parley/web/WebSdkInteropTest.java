@@ -61,6 +61,15 @@ class WebSdkInteropTest {
             // The browser has the conversation open and visible: it marks the message read.
             await().atMost(Duration.ofSeconds(10)).until(() -> javaReceipts.stream().anyMatch(
                     r -> r.user().equals("web") && r.status().equals("read") && r.upTo() >= seq));
+
+            // Typed faster than the server answers: each one is sent, once, in the order typed.
+            for (int i = 1; i <= 5; i++) {
+                web.byId("composer-input").sendKeys("quick " + i, org.openqa.selenium.Keys.ENTER);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> javaSees.stream().filter(m -> m.from().equals("web")).count() == 6);
+            assertThat(javaSees.stream().filter(m -> m.from().equals("web")).map(MessageView::body).toList())
+                    .containsExactly("Hi from the browser 🌐", "quick 1", "quick 2", "quick 3", "quick 4", "quick 5");
+            web.awaitStatus("quick 5", "delivered");
             web.screenshot("sdk-chat", false);
         }
     }
