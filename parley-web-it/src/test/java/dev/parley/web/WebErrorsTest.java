@@ -105,4 +105,34 @@ class WebErrorsTest {
             assertThat(b.driver.findElements(By.cssSelector("#message-list li.msg"))).isEmpty();
         }
     }
+
+    @Test
+    void aDeviceRevokedElsewhereReturnsToTheFirstScreen() throws Exception {
+        try (Browser b = Browser.open(SERVER.proxy().uri())) {
+            b.register("zack");
+            String device = (String) b.js("return JSON.parse(localStorage.getItem('parley.session')).device");
+            ParleyAccounts accounts = ParleyAccounts.of(SERVER.uri());
+            String phone = accounts.login("zack", Browser.PASSWORD, "phone").get(5, TimeUnit.SECONDS).token();
+            accounts.revokeDevice(phone, device).get(5, TimeUnit.SECONDS);
+            b.waitFor(d -> b.byId("auth-screen").isDisplayed());
+            assertThat(b.authError()).isEqualTo("This device was logged out. Please log in again.");
+            assertThat(b.js("return localStorage.getItem('parley.session')")).isNull();
+        }
+    }
+
+    @Test
+    void aSecondTabOfTheSameLoginTakesOverAndTheFirstSaysSo() throws Exception {
+        TcpProxy network = SERVER.proxy();
+        try (Browser b = Browser.open(network.uri())) {
+            b.register("abby");
+            String first = b.driver.getWindowHandle();
+            b.driver.switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+            b.driver.get(network.uri().resolve("/").toString());
+            b.awaitOnline();
+            b.driver.switchTo().window(first);
+            b.waitFor(d -> b.byId("banner").isDisplayed());
+            assertThat(b.byId("banner").getText()).startsWith("Parley is open in another tab or window of this browser.");
+            assertThat(b.byId("conn-status").getAttribute("data-state")).isEqualTo("stopped");
+        }
+    }
 }
