@@ -122,6 +122,11 @@ async function endSession(session, revoke) {
   client = null;
   view = null;
   localStorage.removeItem(SESSION_KEY);
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(`parley.draft.${session.user}.`)) {
+      localStorage.removeItem(key); // drafts are private to this login
+    }
+  }
   if (revoke) {
     try {
       await revokeDevice(session.token, session.device);

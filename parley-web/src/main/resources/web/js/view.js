@@ -119,6 +119,7 @@ export class ChatView {
     });
     this.on($('composer-input'), 'input', () => {
       this.autoGrow();
+      this.saveDraft();
       if (this.client.openConv && $('composer-input').value) {
         this.client.typed(this.client.openConv);
       }
@@ -337,7 +338,8 @@ export class ChatView {
     this.client.open(conv);
     this.stickToBottom = true;
     document.body.classList.add('chat-shown');
-    $('composer-input').value = '';
+    $('composer-input').value = localStorage.getItem(this.draftKey(conv)) || '';
+    this.autoGrow();
     this.renderList();
     this.renderChat();
     $('composer-input').focus();
@@ -495,6 +497,24 @@ export class ChatView {
     }
   }
 
+  draftKey(conv) {
+    return `parley.draft.${this.client.user}.${conv}`;
+  }
+
+  /** What is typed but not sent survives a reload, per conversation, as on a phone. */
+  saveDraft() {
+    const conv = this.client.openConv;
+    if (!conv) {
+      return;
+    }
+    const text = $('composer-input').value;
+    if (text) {
+      localStorage.setItem(this.draftKey(conv), text);
+    } else {
+      localStorage.removeItem(this.draftKey(conv));
+    }
+  }
+
   autoGrow() {
     const input = $('composer-input');
     input.style.height = 'auto';
@@ -511,6 +531,7 @@ export class ChatView {
     try {
       this.client.send(conv, body);
       input.value = '';
+      this.saveDraft();
       this.autoGrow();
       this.stickToBottom = true;
       this.renderChat();

@@ -166,9 +166,12 @@ class WebOfflineTest {
                 assertThat(tess.count(body)).isEqualTo(1);
             }
             tess.awaitUnread("sam", 0);
+            tess.type("a draft, not sent ✏️");
             tess.reload();
             tess.awaitOnline();
             tess.awaitUnread("sam", 0);
+            tess.openConversation("sam");
+            assertThat(tess.byId("composer-input").getAttribute("value")).isEqualTo("a draft, not sent ✏️");
         }
     }
 
