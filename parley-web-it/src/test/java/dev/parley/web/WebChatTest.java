@@ -79,7 +79,10 @@ class WebChatTest {
             carol.register("carol");
             dave.register("dave");
             erin.register("erin");
-            carol.newGroup("Trip to Lisbon", "dave, erin");
+            carol.newGroup("Trip to Lisbon", "dave");
+            carol.byId("add-members").click();
+            carol.byId("add-users").sendKeys("erin", org.openqa.selenium.Keys.ENTER);
+            carol.waitFor(d -> carol.chatSubtitle().equals("you, dave, erin"));
             String plan = "Flights booked ✈️ for Friday";
             carol.send(plan);
             carol.awaitStatus(plan, "delivered"); // both others are online and acknowledge
@@ -111,6 +114,11 @@ class WebChatTest {
             erin.send("Can't wait! 🎉");
             carol.awaitMessage("Can't wait! 🎉");
             carol.screenshot("group", true);
+
+            erin.byId("leave-group").click();
+            erin.driver.switchTo().alert().accept();
+            erin.waitFor(d -> erin.conversationItem("Trip to Lisbon") == null);
+            carol.waitFor(d -> carol.chatSubtitle().equals("you, dave"));
         }
     }
 
