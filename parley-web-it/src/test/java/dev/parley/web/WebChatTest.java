@@ -151,14 +151,15 @@ class WebChatTest {
             kim.register("kim");
             kim.byId("new-chat").sendKeys(org.openqa.selenium.Keys.ENTER);
             kim.waitFor(d -> "chat-user".equals(active(kim)));
-            kim.driver.switchTo().activeElement().sendKeys("lee", org.openqa.selenium.Keys.ENTER);
+            keys(kim, "lee", org.openqa.selenium.Keys.ENTER);
             kim.waitFor(d -> "composer-input".equals(active(kim)));
-            kim.driver.switchTo().activeElement().sendKeys("line one", org.openqa.selenium.Keys.chord(
-                    org.openqa.selenium.Keys.SHIFT, org.openqa.selenium.Keys.ENTER), "line two", org.openqa.selenium.Keys.ENTER);
+            new org.openqa.selenium.interactions.Actions(kim.driver).sendKeys("line one")
+                    .keyDown(org.openqa.selenium.Keys.SHIFT).sendKeys(org.openqa.selenium.Keys.ENTER)
+                    .keyUp(org.openqa.selenium.Keys.SHIFT).sendKeys("line two", org.openqa.selenium.Keys.ENTER).perform();
             kim.awaitMessage("line one\nline two");
-            kim.driver.switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.ESCAPE);
+            keys(kim, org.openqa.selenium.Keys.ESCAPE);
             kim.waitFor(d -> (Boolean) kim.js("return document.activeElement.closest('#conv-list') !== null"));
-            kim.driver.switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.ENTER);
+            keys(kim, org.openqa.selenium.Keys.ENTER);
             kim.waitFor(d -> kim.byId("chat-open").isDisplayed() && "composer-input".equals(active(kim)));
 
             // Every control a screen reader meets has a name, every field a label.
@@ -172,6 +173,11 @@ class WebChatTest {
             assertThat(kim.byId("messages").getAttribute("role")).isEqualTo("log");
             assertThat(kim.byId("conn-status").getAttribute("role")).isEqualTo("status");
         }
+    }
+
+    /** Keys typed into whatever has the focus (the list may be drawn anew meanwhile: focus is kept, elements not). */
+    private static void keys(Browser b, CharSequence... keys) {
+        new org.openqa.selenium.interactions.Actions(b.driver).sendKeys(keys).perform();
     }
 
     private static String active(Browser b) {
