@@ -67,6 +67,8 @@ export class ChatClient extends EventTarget {
     this.persistedCursor = kept.cursor;
     this.counter = kept.counter;
     for (const c of kept.conversations) {
+      // Only the newest messages are kept: whatever was paged in before may have to be fetched again.
+      c.hasOlder = true;
       this.conversations.set(c.conv, c);
     }
     for (const m of kept.messages) {
