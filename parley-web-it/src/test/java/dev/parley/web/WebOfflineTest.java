@@ -250,4 +250,37 @@ class WebOfflineTest {
             assertThat(history(xavier, "d:xavier:yves")).extracting(MessageView::body).containsExactly("one", "two");
         }
     }
+
+    @Test
+    void afterAReloadHistoryOlderThanWhatIsKeptCanBePagedInAgain() throws Exception {
+        ParleyClient otto = SERVER.sdkUser("otto", new Recorder());
+        TcpProxy network = SERVER.proxy();
+        try (Browser wim = Browser.open(network.uri())) {
+            wim.register("wim");
+            String conv = otto.createGroup("Long story", List.of()).get(5, TimeUnit.SECONDS).conv();
+            for (int i = 1; i <= 20; i++) {
+                otto.send(conv, "early " + i).get(5, TimeUnit.SECONDS);
+            }
+            otto.addMembers(conv, List.of("wim")).get(5, TimeUnit.SECONDS);
+            wim.openConversation("Long story");
+            wim.awaitMessage("early 1"); // the whole history fits one page: nothing older is left
+            wim.backToList();
+            for (int i = 1; i <= 200; i++) {
+                otto.send(conv, "later " + i).get(5, TimeUnit.SECONDS);
+            }
+            wim.waitFor(d -> "otto: later 200".equals(wim.preview("Long story")));
+            wim.waitFor(d -> wim.storedMessages() == 200); // the newest 200 are kept, "early" ones are not
+
+            wim.reload();
+            wim.awaitOnline();
+            wim.openConversation("Long story");
+            wim.awaitMessage("later 200");
+            for (int page = 0; page < 40 && wim.message("early 1") == null; page++) {
+                wim.js("const m = document.getElementById('messages'); m.scrollTop = 0;"
+                        + "m.dispatchEvent(new Event('scroll'));");
+                Thread.sleep(250);
+            }
+            wim.awaitMessage("early 1");
+        }
+    }
 }
