@@ -35,7 +35,7 @@ export class ChatClient extends EventTarget {
     this.socket = new ParleySocket(session.token, {
       onWelcome: (w) => this.onWelcome(w),
       onEvent: (f) => this.onEvent(f),
-      onState: (s, d) => this.emit('state', { state: s, ...d }),
+      onState: (s, d) => this.onState(s, d),
       onFatal: (code, message) => this.emit('fatal', { code, message }),
     });
     this.conversations = new Map();
@@ -101,6 +101,19 @@ export class ChatClient extends EventTarget {
   }
 
   // ---- connection -----------------------------------------------------------------------
+
+  onState(state, detail) {
+    if (state !== 'online') {
+      // Presence and typing come from the live connection only: without one they are unknown.
+      this.presence.clear();
+      for (const users of this.typingIn.values()) {
+        users.forEach((timer) => clearTimeout(timer));
+      }
+      this.typingIn.clear();
+      this.emit('change', { what: 'presence' });
+    }
+    this.emit('state', { state, ...detail });
+  }
 
   onWelcome(welcome) {
     this.limits = welcome.limits;

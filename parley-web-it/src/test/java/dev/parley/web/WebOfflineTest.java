@@ -67,6 +67,7 @@ class WebOfflineTest {
             WebServer.cut(pavelsNetwork);
             pavel.awaitConnection("connecting");
             assertThat(pavel.connectionText()).startsWith("Connecting…");
+            pavel.waitFor(d -> pavel.chatSubtitle().isEmpty()); // olga's presence is unknown now
             pavel.send("typed in the tunnel");
             pavel.send("still in the tunnel 🚇");
             assertThat(pavel.status("typed in the tunnel")).isEqualTo("pending");
@@ -77,6 +78,7 @@ class WebOfflineTest {
 
             SERVER.restore(pavelsNetwork);
             pavel.awaitOnline();
+            pavel.waitFor(d -> pavel.chatSubtitle().equals("online")); // subscribed again
             pavel.awaitStatus("typed in the tunnel", "delivered");
             pavel.awaitStatus("still in the tunnel 🚇", "delivered");
             await().atMost(Duration.ofSeconds(10)).until(() -> olgaSees.received("still in the tunnel 🚇") == 1);
