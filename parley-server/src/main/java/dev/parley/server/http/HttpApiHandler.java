@@ -477,11 +477,22 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         return query;
     }
 
+    /**
+     * The web client loads nothing but its own files and talks only to this server (REST and the
+     * WebSocket; 'self' covers ws: and wss: of the same host), so a script injected through a
+     * message could neither run inline nor send data elsewhere.
+     */
+    static final String WEB_CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+            + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            + "frame-ancestors 'none'";
+
     private CompletionStage<Reply> staticFile(String path) {
         return staticFiles.find(path).thenApply(found -> {
             StaticFiles.Asset asset = found.orElseThrow(HttpApiHandler::notFound);
-            return new Reply(HttpResponseStatus.OK, asset.contentType(), asset.bytes(),
-                    List.<String[]>of(new String[] {HttpHeaderNames.CACHE_CONTROL.toString(), "no-cache"}));
+            return new Reply(HttpResponseStatus.OK, asset.contentType(), asset.bytes(), List.<String[]>of(
+                    new String[] {HttpHeaderNames.CACHE_CONTROL.toString(), "no-cache"},
+                    new String[] {"Content-Security-Policy", WEB_CONTENT_SECURITY_POLICY},
+                    new String[] {"Referrer-Policy", "no-referrer"}));
         });
     }
 

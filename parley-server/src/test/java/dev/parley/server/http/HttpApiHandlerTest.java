@@ -240,6 +240,8 @@ class HttpApiHandlerTest {
         assertThat(index.status).isEqualTo(200);
         assertThat(index.headers.get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("text/html; charset=utf-8");
         assertThat(index.body).contains("parley-test-index");
+        assertThat(index.headers.get("Content-Security-Policy")).contains("script-src 'self'", "connect-src 'self'");
+        assertThat(index.headers.get("Referrer-Policy")).isEqualTo("no-referrer");
         Response css = call(HttpMethod.GET, "/css/app.css", null, null);
         assertThat(css.status).isEqualTo(200);
         assertThat(css.headers.get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("text/css; charset=utf-8");
