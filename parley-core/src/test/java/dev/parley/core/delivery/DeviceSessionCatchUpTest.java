@@ -101,7 +101,7 @@ class DeviceSessionCatchUpTest {
                         "alice", "a1", "c" + c, now, "body " + c, null))));
             }
             Device device = new Device("bob", "b1", "phone", "hash", now, null, null);
-            DeviceSession.Services services = new DeviceSession.Services(null, null, null, null, null, new Store(), () -> {
+            DeviceSession.Services services = new DeviceSession.Services(null, null, null, null, null, null, new Store(), () -> {
             }, code -> {
             });
             session = new DeviceSession(device, this, services, BATCH,

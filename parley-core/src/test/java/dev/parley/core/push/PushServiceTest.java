@@ -59,6 +59,10 @@ class PushServiceTest {
             return CompletableFuture.completedFuture(null);
         }
 
+        @Override public CompletionStage<Boolean> addDevice(Device device, int maxDevices) {
+            throw new UnsupportedOperationException();
+        }
+
         @Override public CompletionStage<Optional<Device>> findDeviceByTokenHash(String tokenHash) {
             return CompletableFuture.completedFuture(Optional.ofNullable(byHash.get(tokenHash)));
         }
