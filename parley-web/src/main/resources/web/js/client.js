@@ -31,6 +31,7 @@ export class ChatClient extends EventTarget {
     super();
     this.user = session.user;
     this.device = session.device;
+    this.token = session.token;
     this.db = db;
     this.socket = new ParleySocket(session.token, {
       onWelcome: (w) => this.onWelcome(w),
@@ -57,6 +58,9 @@ export class ChatClient extends EventTarget {
     this.persistedCursor = 0;
     this.ackedCursor = 0;
     this.subscribed = new Set();
+    this.contactList = new Set();
+    this.refreshing = new Map();
+    this.goneAt = new Map();
     this.typingSent = { conv: null, at: 0, stopTimer: null };
   }
 
@@ -149,7 +153,8 @@ export class ChatClient extends EventTarget {
     } catch (e) {
       this.requestFailed(e);
     }
-    this.subscribeContacts();
+    this.subscribePeers();
+    this.loadContacts();
     this.flushOutbox();
     this.markReadIfVisible();
   }
@@ -209,8 +214,9 @@ export class ChatClient extends EventTarget {
     let conv = this.conversations.get(m.conv);
     if (!conv) {
       conv = { conv: m.conv, kind: m.conv.startsWith('d:') ? 'direct' : 'group', name: '', members: [this.user],
-        createdBy: m.from, createdAt: m.ts, lastSeq: 0, receipts: {}, hasOlder: true };
+        admins: [], version: 0, createdBy: m.from, createdAt: m.ts, lastSeq: 0, receipts: {}, hasOlder: true };
       this.conversations.set(m.conv, conv);
+      this.refreshConversation(m.conv, 1); // a placeholder until the real members and name are known
     }
     const known = this.messagesOf(m.conv);
     const before = this.maxSeq(m.conv);
@@ -255,21 +261,72 @@ export class ChatClient extends EventTarget {
     this.emit('change', { what: 'conv', conv: r.conv });
   }
 
+  /**
+   * A membership event says only what changed (protocol section 5.2): a new name is applied at
+   * once, the member and admin lists are fetched with get_conversation when the event is newer
+   * than what is held. Events read during the backlog wait for list_conversations after sync.
+   */
   applyMembership(frame) {
-    const gone = (frame.change === 'removed' || frame.change === 'left') && frame.users.includes(this.user);
+    const users = frame.users || [];
+    const gone = (frame.change === 'removed' || frame.change === 'left') && users.includes(this.user);
     if (gone) {
+      this.goneAt.set(frame.conv, frame.version);
       this.forgetConversation(frame.conv);
       return;
     }
-    this.upsertConversation(frame.conversation);
-    this.subscribeContacts();
-    this.emit('change', { what: 'all' });
+    this.goneAt.delete(frame.conv);
+    const c = this.conversations.get(frame.conv);
+    if (c && frame.name !== undefined) {
+      c.name = frame.name;
+      this.dirty.conversations.add(frame.conv);
+      this.emit('change', { what: 'conv', conv: frame.conv });
+    }
+    if (!c || (c.version || 0) < frame.version) {
+      this.refreshConversation(frame.conv, frame.version);
+    }
+  }
+
+  /** Fetches a conversation's current state, one request per conversation at a time. */
+  async refreshConversation(conv, version) {
+    if (!this.synced || !this.socket.online) {
+      return; // list_conversations after the next sync brings every conversation up to date
+    }
+    const wanted = Math.max(version, this.refreshing.get(conv) || 0);
+    if (this.refreshing.has(conv)) {
+      this.refreshing.set(conv, wanted); // the request in flight asks again when it is done
+      return;
+    }
+    this.refreshing.set(conv, wanted);
+    try {
+      const reply = await this.socket.request({ type: 'get_conversation', conv });
+      const view = reply.conversation;
+      const gone = this.goneAt.get(conv);
+      if (gone === undefined || view.version > gone) {
+        this.upsertConversation(view);
+        this.afterConversationChange();
+      }
+    } catch (e) {
+      if (!(e instanceof ParleyError && e.code === 'CONVERSATION_NOT_FOUND')) {
+        this.requestFailed(e);
+      }
+    } finally {
+      const asked = this.refreshing.get(conv);
+      this.refreshing.delete(conv);
+      const held = this.conversations.get(conv);
+      if (held && (held.version || 0) < asked) {
+        this.refreshConversation(conv, asked);
+      }
+    }
   }
 
   upsertConversation(view) {
     const old = this.conversations.get(view.conv);
+    if (old && old.version > (view.version || 0)) {
+      return old; // an answer older than what is held (replies and events may cross)
+    }
     const conv = {
-      conv: view.conv, kind: view.kind, name: view.name, members: view.members, createdBy: view.createdBy,
+      conv: view.conv, kind: view.kind, name: view.name, members: view.members, admins: view.admins || [],
+      version: view.version || 0, createdBy: view.createdBy,
       createdAt: view.createdAt, lastSeq: Math.max(view.lastSeq || 0, old ? old.lastSeq : 0),
       receipts: old ? old.receipts : {}, hasOlder: old ? old.hasOlder : true,
     };
@@ -550,7 +607,7 @@ export class ChatClient extends EventTarget {
 
   afterConversationChange() {
     this.schedulePersist();
-    this.subscribeContacts();
+    this.subscribePeers();
     this.emit('change', { what: 'all' });
   }
 
@@ -707,7 +764,8 @@ export class ChatClient extends EventTarget {
     return users ? [...users.keys()] : [];
   }
 
-  contacts() {
+  /** Everyone I share a conversation with: whose presence I may follow (protocol section 7.1). */
+  peers() {
     const all = new Set();
     for (const c of this.conversations.values()) {
       c.members.forEach((u) => all.add(u));
@@ -716,11 +774,11 @@ export class ChatClient extends EventTarget {
     return [...all];
   }
 
-  async subscribeContacts() {
+  async subscribePeers() {
     if (!this.synced || !this.socket.online) {
       return;
     }
-    const fresh = this.contacts().filter((u) => !this.subscribed.has(u));
+    const fresh = this.peers().filter((u) => !this.subscribed.has(u));
     for (let i = 0; i < fresh.length; i += 1024) {
       const users = fresh.slice(i, i + 1024);
       users.forEach((u) => this.subscribed.add(u));
@@ -739,8 +797,46 @@ export class ChatClient extends EventTarget {
     }
   }
 
-  /** Who may see my online state and last seen: 'everyone', 'contacts' or 'nobody'. */
-  setPrivacy(lastSeen) {
-    return this.socket.request({ type: 'set_privacy', lastSeen });
+  /**
+   * Sets one privacy setting, 'everyone', 'contacts' or 'nobody': {@code lastSeen} (who sees my
+   * online state and last seen) or {@code groupAdd} (who may add me to groups).
+   */
+  setPrivacy(setting, value) {
+    return this.socket.request({ type: 'set_privacy', [setting]: value });
+  }
+
+  // ---- contacts -----------------------------------------------------------------------
+
+  async loadContacts() {
+    try {
+      const reply = await this.socket.request({ type: 'list_contacts' });
+      this.contactList = new Set(reply.contacts);
+      this.emit('change', { what: 'contacts' });
+    } catch (e) {
+      this.requestFailed(e);
+    }
+  }
+
+  isContact(user) {
+    return this.contactList.has(user);
+  }
+
+  /** My contacts may add me to groups (groupAdd 'contacts') and see my last seen (lastSeen 'contacts'). */
+  async addContact(user) {
+    await this.socket.request({ type: 'add_contact', user });
+    this.contactList.add(user);
+    this.emit('change', { what: 'contacts' });
+  }
+
+  async removeContact(user) {
+    await this.socket.request({ type: 'remove_contact', user });
+    this.contactList.delete(user);
+    this.emit('change', { what: 'contacts' });
+  }
+
+  /** Whether I may rename the group and add or remove members. */
+  isAdmin(conv) {
+    const c = this.conversations.get(conv);
+    return !!c && (c.admins || []).includes(this.user);
   }
 }

@@ -6,6 +6,7 @@ import { register, login, revokeDevice, browserDeviceName, explain, ParleyError 
 import { openDeviceDb, deleteDeviceDb } from './db.js';
 import { ChatClient } from './client.js';
 import { ChatView } from './view.js';
+import { registerServiceWorker, refreshPush, disablePush } from './push.js';
 
 const SESSION_KEY = 'parley.session';
 const $ = (id) => document.getElementById(id);
@@ -34,6 +35,7 @@ function setMode(next) {
   $('auth-password').autocomplete = mode === 'login' ? 'current-password' : 'new-password';
   $('auth-password-hint').hidden = mode === 'login';
   $('auth-error').textContent = '';
+  $('auth-replace').hidden = true;
 }
 
 function showAuth(message = '') {
@@ -43,6 +45,7 @@ function showAuth(message = '') {
   document.body.classList.remove('chat-shown');
   document.title = 'Parley';
   $('auth-error').textContent = message;
+  $('auth-replace').hidden = true;
   $('auth-username').focus();
 }
 
@@ -57,13 +60,14 @@ function localProblem(username, password) {
   if (mode === 'register' && !/^[a-z][a-z0-9_.-]{2,31}$/.test(username)) {
     return explain(new ParleyError('INVALID_USERNAME', ''));
   }
-  if (mode === 'register' && (password.length < 8 || password.length > 256)) {
+  const counted = password.trim().length; // the server does not count leading and trailing spaces
+  if (mode === 'register' && (counted < 8 || counted > 128)) {
     return explain(new ParleyError('INVALID_PASSWORD', ''));
   }
   return null;
 }
 
-async function submitAuth(event) {
+async function submitAuth(event, replaceOldest = false) {
   event.preventDefault();
   const username = $('auth-username').value.trim();
   const password = $('auth-password').value;
@@ -73,17 +77,20 @@ async function submitAuth(event) {
     return;
   }
   $('auth-error').textContent = '';
+  $('auth-replace').hidden = true;
   $('auth-submit').disabled = true;
   try {
     if (mode === 'register') {
       await register(username, password);
+      setMode('login'); // the account exists: a failed login below is retried as a login
     }
-    const session = await login(username, password, browserDeviceName());
+    const session = await login(username, password, browserDeviceName(), replaceOldest);
     localStorage.setItem(SESSION_KEY, JSON.stringify(session));
     $('auth-password').value = '';
     await startChat(session);
   } catch (e) {
     $('auth-error').textContent = explain(e);
+    $('auth-replace').hidden = !(e instanceof ParleyError && e.code === 'DEVICE_LIMIT_REACHED');
   } finally {
     $('auth-submit').disabled = false;
   }
@@ -100,6 +107,7 @@ async function startChat(session) {
   view = new ChatView(client, { logout });
   client.addEventListener('fatal', (e) => onFatal(session, e.detail));
   await client.start();
+  refreshPush(session.token).catch((e) => console.warn('parley: the push subscription was not renewed', e));
 }
 
 async function onFatal(session, detail) {
@@ -127,6 +135,8 @@ async function endSession(session, revoke) {
       localStorage.removeItem(key); // drafts are private to this login
     }
   }
+  // The browser's subscription ends with the login (the server forgets the revoked device's target).
+  await disablePush(null).catch((e) => console.warn('parley: the push subscription was not ended', e));
   if (revoke) {
     try {
       await revokeDevice(session.token, session.device);
@@ -147,10 +157,6 @@ async function logout() {
   showAuth('You are logged out.');
 }
 
-// Web Push (once the server supports it) will register a service worker here and send its
-// subscription with PUT /v1/devices/current/push; until then background tabs use the
-// Notification API (view.js) and nothing is registered.
-
 function boot() {
   $('tab-login').addEventListener('click', () => setMode('login'));
   $('tab-register').addEventListener('click', () => setMode('register'));
@@ -162,6 +168,9 @@ function boot() {
     }
   });
   $('auth-form').addEventListener('submit', submitAuth);
+  $('auth-replace').addEventListener('click', (e) => submitAuth(e, true));
+  // For "Notifications when closed" (push.js); the app works without it.
+  registerServiceWorker().catch((e) => console.warn('parley: no service worker', e));
   const session = savedSession();
   if (session) {
     startChat(session).catch((e) => showAuth('Could not open your chats: ' + explain(e)));

@@ -157,7 +157,7 @@ export class ParleySocket {
         this.pending.delete(frame.id);
         clearTimeout(waiter.timer);
         if (frame.type === 'error') {
-          waiter.reject(new ParleyError(frame.code, frame.message, !!frame.retryable));
+          waiter.reject(new ParleyError(frame.code, frame.message, !!frame.retryable, frame.retryAfterMs));
         } else {
           waiter.resolve(frame);
         }

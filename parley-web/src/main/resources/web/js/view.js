@@ -3,6 +3,7 @@
 // state (a conversation holds a few hundred messages at most in memory until scrolled back).
 
 import { explain } from './rest.js';
+import { pushState, enablePush, disablePush } from './push.js';
 
 const $ = (id) => document.getElementById(id);
 const TICKS = { pending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓' };
@@ -176,7 +177,17 @@ export class ChatView {
     for (const cancel of document.querySelectorAll('dialog .cancel')) {
       this.on(cancel, 'click', () => cancel.closest('dialog').close());
     }
-    this.on($('privacy'), 'change', () => this.changePrivacy());
+    this.on($('privacy'), 'change', () => this.changePrivacy('lastSeen', 'privacy'));
+    this.on($('group-add'), 'change', () => this.changePrivacy('groupAdd', 'group-add'));
+    this.on($('contact-toggle'), 'click', () => this.toggleContact());
+    this.on($('contact-add'), 'click', () => this.addContactFromSettings());
+    this.on($('contact-user'), 'keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        this.addContactFromSettings();
+      }
+    });
+    this.on($('push-toggle'), 'change', () => this.togglePush());
     this.on($('logout'), 'click', () => {
       $('dlg-settings').close();
       this.actions.logout();
@@ -249,6 +260,11 @@ export class ChatView {
   // ---- list -------------------------------------------------------------------------------
 
   onChange(detail) {
+    if (detail.what === 'contacts') {
+      this.renderHeader();
+      this.renderContacts();
+      return;
+    }
     if (detail.what === 'presence' || detail.what === 'typing') {
       this.renderHeader();
       if (detail.what === 'typing') {
@@ -379,8 +395,17 @@ export class ChatView {
       sub.textContent = lastSeenText(this.client.presence.get(title));
       sub.className = 'sub';
     }
-    $('add-members').hidden = c.kind !== 'group';
+    // Only admins may add members (the server says FORBIDDEN to others).
+    $('add-members').hidden = c.kind !== 'group' || !this.client.isAdmin(c.conv);
     $('leave-group').hidden = c.kind !== 'group';
+    const toggle = $('contact-toggle');
+    toggle.hidden = c.kind !== 'direct';
+    const contact = c.kind === 'direct' && this.client.isContact(title);
+    toggle.setAttribute('aria-pressed', String(contact));
+    toggle.textContent = contact ? '★' : '☆';
+    toggle.setAttribute('aria-label', contact ? `Remove ${title} from contacts` : `Add ${title} to contacts`);
+    toggle.title = contact ? `${title} is in your contacts: they may add you to groups and see your last seen `
+        + 'when you allow contacts. Click to remove.' : `Add ${title} to your contacts`;
   }
 
   renderChat(keepOlderPosition = false) {
@@ -591,9 +616,88 @@ export class ChatView {
     }
   }
 
+  async toggleContact() {
+    const c = this.client.conversations.get(this.client.openConv);
+    if (!c || c.kind !== 'direct') {
+      return;
+    }
+    const other = this.titleOf(c);
+    try {
+      if (this.client.isContact(other)) {
+        await this.client.removeContact(other);
+      } else {
+        await this.client.addContact(other);
+      }
+    } catch (e) {
+      this.showBanner(explain(e));
+    }
+  }
+
+  renderContacts() {
+    const contacts = [...this.client.contactList].sort();
+    $('contact-list').replaceChildren(...(contacts.length === 0
+      ? [el('li', { class: 'none' }, 'No contacts yet.')]
+      : contacts.map((u) => el('li', { 'data-user': u }, el('span', {}, u),
+          el('button', { type: 'button', class: 'icon', 'aria-label': `Remove ${u} from contacts`, title: 'Remove',
+            onclick: () => this.removeContactFromSettings(u) }, '×')))));
+  }
+
+  async addContactFromSettings() {
+    const user = usernames($('contact-user').value)[0];
+    $('settings-error').textContent = '';
+    if (!user) {
+      $('settings-error').textContent = 'Enter a username.';
+      return;
+    }
+    try {
+      await this.client.addContact(user);
+      $('contact-user').value = '';
+    } catch (e) {
+      $('settings-error').textContent = explain(e);
+    }
+  }
+
+  async removeContactFromSettings(user) {
+    try {
+      await this.client.removeContact(user);
+    } catch (e) {
+      $('settings-error').textContent = explain(e);
+    }
+  }
+
+  async renderPush() {
+    const state = await pushState();
+    $('push-toggle').checked = state.subscribed;
+    $('push-toggle').disabled = !state.supported;
+    $('push-hint').textContent = !state.supported ? 'This browser cannot wake Parley when it is closed.'
+        : state.subscribed ? 'A notification says when new messages arrive while Parley is closed (without who or what).'
+            : '';
+  }
+
+  async togglePush() {
+    const on = $('push-toggle').checked;
+    $('settings-error').textContent = '';
+    $('push-toggle').disabled = true;
+    try {
+      if (on) {
+        await enablePush(this.client.token);
+      } else {
+        await disablePush(this.client.token);
+      }
+    } catch (e) {
+      $('settings-error').textContent = explain(e);
+    } finally {
+      await this.renderPush();
+    }
+  }
+
   openSettings() {
     $('settings-error').textContent = '';
+    $('contact-user').value = '';
     $('privacy').value = localStorage.getItem(`parley.privacy.${this.client.user}`) || 'everyone';
+    $('group-add').value = localStorage.getItem(`parley.groupAdd.${this.client.user}`) || 'contacts';
+    this.renderContacts();
+    this.renderPush();
     const canNotify = 'Notification' in window;
     $('notify').hidden = !canNotify || Notification.permission !== 'default';
     $('notify-hint').textContent = !canNotify ? 'This browser cannot show notifications here.'
@@ -602,11 +706,11 @@ export class ChatView {
     $('dlg-settings').showModal();
   }
 
-  async changePrivacy() {
-    const value = $('privacy').value;
+  async changePrivacy(setting, selectId) {
+    const value = $(selectId).value;
     try {
-      await this.client.setPrivacy(value);
-      localStorage.setItem(`parley.privacy.${this.client.user}`, value);
+      await this.client.setPrivacy(setting, value);
+      localStorage.setItem(`parley.${setting === 'lastSeen' ? 'privacy' : setting}.${this.client.user}`, value);
       $('settings-error').textContent = '';
     } catch (e) {
       $('settings-error').textContent = explain(e);

@@ -199,6 +199,45 @@ final class Browser implements AutoCloseable {
                 + "return li ? li.querySelector('.conv-last').textContent : null;", title);
     }
 
+    // ---- settings and contacts ---------------------------------------------------------------
+
+    /** Opens the settings dialog. */
+    void openSettings() {
+        byId("settings").click();
+        waitFor(d -> byId("dlg-settings").isDisplayed());
+    }
+
+    /** Closes the settings dialog with Done. */
+    void closeSettings() {
+        byId("dlg-settings").findElement(By.cssSelector("button[type='submit']")).click();
+        waitFor(d -> !byId("dlg-settings").isDisplayed());
+    }
+
+    /** Sets "Who can add me to groups" in the settings and waits until the server took it. */
+    void setGroupAdd(String value) {
+        openSettings();
+        new org.openqa.selenium.support.ui.Select(byId("group-add")).selectByValue(value);
+        waitFor(d -> value.equals(js("return localStorage.getItem('parley.groupAdd.' + "
+                + "JSON.parse(localStorage.getItem('parley.session')).user)")));
+        closeSettings();
+    }
+
+    /** Adds {@code user} to the contacts from the settings dialog and waits until the list shows them. */
+    void addContact(String user) {
+        openSettings();
+        byId("contact-user").sendKeys(user);
+        byId("contact-add").click();
+        waitFor(d -> contacts().contains(user));
+        closeSettings();
+    }
+
+    /** The contacts the settings dialog lists. */
+    @SuppressWarnings("unchecked")
+    List<String> contacts() {
+        return (List<String>) js("return [...document.querySelectorAll('#contact-list li[data-user]')]"
+                + ".map(li => li.dataset.user)");
+    }
+
     // ---- messages ----------------------------------------------------------------------------
 
     /** Types {@code text} into the composer and presses Enter. */
@@ -303,8 +342,7 @@ final class Browser implements AutoCloseable {
      * browser has no notification centre to look at.
      */
     void recordNotifications() {
-        driver.executeCdpCommand("Browser.grantPermissions", Map.of("origin", base.toString().replaceAll("/$", ""),
-                "permissions", List.of("notifications")));
+        grantNotifications();
         driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", ""
                 + "window.parleyTestNotifications = [];"
                 + "const RealNotification = window.Notification;"
@@ -314,6 +352,12 @@ final class Browser implements AutoCloseable {
                 + "    window.parleyTestNotifications.push({title, body: options && options.body});"
                 + "  }"
                 + "};"));
+    }
+
+    /** Lets the page show notifications, as a person who said "Allow" would. */
+    void grantNotifications() {
+        driver.executeCdpCommand("Browser.grantPermissions", Map.of("origin", base.toString().replaceAll("/$", ""),
+                "permissions", List.of("notifications")));
     }
 
     /** Lets the page's WebSocket connections through again (the next reconnect succeeds). */

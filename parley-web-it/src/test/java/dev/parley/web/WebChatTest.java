@@ -3,6 +3,7 @@ package dev.parley.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.testkit.TcpProxy;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -79,9 +80,18 @@ class WebChatTest {
             carol.register("carol");
             dave.register("dave");
             erin.register("erin");
+            // Dave lets his contacts add him to groups (the default) and has Carol among them.
+            dave.addContact("carol");
             carol.newGroup("Trip to Lisbon", "dave");
+            // Erin has not said Carol may add her: the dialog says so, and why.
             carol.byId("add-members").click();
             carol.byId("add-users").sendKeys("erin", org.openqa.selenium.Keys.ENTER);
+            carol.waitFor(d -> !carol.byId("add-error").getText().isBlank());
+            assertThat(carol.byId("add-error").getText()).isEqualTo("erin is not letting you add them to groups. "
+                    + "Ask them to add you to their contacts, or to allow everyone in their settings.");
+            carol.screenshot("add-not-allowed", true);
+            erin.setGroupAdd("everyone");
+            carol.byId("form-add").submit();
             carol.waitFor(d -> carol.chatSubtitle().equals("you, dave, erin"));
             String plan = "Flights booked ✈️ for Friday";
             carol.send(plan);
@@ -89,6 +99,9 @@ class WebChatTest {
 
             dave.openConversation("Trip to Lisbon");
             dave.awaitMessage(plan);
+            // Only admins (Carol, who created the group) may add members.
+            assertThat(dave.byId("add-members").isDisplayed()).isFalse();
+            assertThat(carol.byId("add-members").isDisplayed()).isTrue();
             assertThat(dave.sender(plan)).isEqualTo("carol");
             // One of two has read: still ✓✓ grey; the per-member view says who.
             carol.waitFor(d -> carol.tickSummary(plan).contains("dave: read"));
@@ -126,21 +139,43 @@ class WebChatTest {
     void lastSeenIsShownUnlessTheContactHidesIt() throws Exception {
         try (Browser frank = Browser.open(network.uri())) {
             frank.register("frank");
-            try (Browser gina = Browser.open(network.uri()); Browser hank = Browser.open(network.uri())) {
+            try (Browser gina = Browser.open(network.uri()); Browser hank = Browser.open(network.uri());
+                 Browser ivy = Browser.open(network.uri())) {
                 gina.register("gina");
                 hank.register("hank");
+                ivy.register("ivy");
+                frank.newChat("ivy");
                 frank.newChat("hank");
                 frank.newChat("gina");
                 frank.waitFor(d -> frank.chatSubtitle().equals("online"));
-                gina.byId("settings").click();
-                new org.openqa.selenium.support.ui.Select(gina.byId("privacy")).selectByValue("nobody");
-                gina.waitFor(d -> "nobody".equals(gina.js("return localStorage.getItem('parley.privacy.gina')")));
-                gina.byId("dlg-settings").findElement(By.cssSelector("button[type='submit']")).click();
+                // Gina and Hank show their last seen to their contacts only; Gina has Frank among
+                // hers (the star in the chat's header), Hank does not. Ivy shows it to everyone.
+                for (Browser b : List.of(gina, hank)) {
+                    b.openSettings();
+                    new org.openqa.selenium.support.ui.Select(b.byId("privacy")).selectByValue("contacts");
+                    b.waitFor(d -> "contacts".equals(b.js("return localStorage.getItem('parley.privacy.' + "
+                            + "JSON.parse(localStorage.getItem('parley.session')).user)")));
+                    b.closeSettings();
+                }
+                gina.openConversation("frank");
+                assertThat(gina.byId("contact-toggle").getAttribute("aria-label")).isEqualTo("Add frank to contacts");
+                gina.byId("contact-toggle").click();
+                gina.waitFor(d -> "true".equals(gina.byId("contact-toggle").getAttribute("aria-pressed")));
+                assertThat(gina.byId("contact-toggle").getAttribute("aria-label")).isEqualTo("Remove frank from contacts");
+                gina.openSettings();
+                assertThat(gina.contacts()).containsExactly("frank");
+                gina.closeSettings();
             }
-            // Both have closed their browsers: Hank shows when he was last seen, Gina nothing at all.
-            frank.waitFor(d -> frank.chatSubtitle().isEmpty());
-            frank.openConversation("hank");
+            // All three have closed their browsers. Frank's page subscribes again after a reload
+            // (a change of the setting sends no event, so what he saw before is not corrected).
+            frank.reload();
+            frank.awaitOnline();
+            frank.openConversation("ivy");
             frank.waitFor(d -> frank.chatSubtitle().startsWith("last seen today at "));
+            frank.openConversation("gina");
+            frank.waitFor(d -> frank.chatSubtitle().startsWith("last seen today at "));
+            frank.openConversation("hank");
+            frank.waitFor(d -> frank.chatSubtitle().isEmpty());
         }
     }
 

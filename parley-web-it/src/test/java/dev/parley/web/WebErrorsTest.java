@@ -33,7 +33,9 @@ class WebErrorsTest {
             b.submitAuth("tab-register", "Bad Name", Browser.PASSWORD);
             assertThat(b.authError()).startsWith("Usernames are 3 to 32 characters");
             b.submitAuth("tab-register", "wendy", "short");
-            assertThat(b.authError()).isEqualTo("Passwords are 8 to 256 characters long.");
+            assertThat(b.authError()).isEqualTo("Passwords are 8 to 128 characters long.");
+            b.submitAuth("tab-register", "wendy", "password1"); // long enough, but on the server's list
+            b.waitFor(d -> b.authError().startsWith("That password is too easy to guess"));
 
             b.register("wendy");
             b.byId("settings").click();
@@ -47,6 +49,16 @@ class WebErrorsTest {
             b.submitAuth("tab-login", "nobody-here", Browser.PASSWORD);
             assertThat(b.authError()).isEqualTo("Wrong username or password.");
             b.screenshot("login-error", true);
+            // After five failed logins in a row the account backs off (1 s, doubling): the page
+            // says how long to wait instead of "wrong password".
+            for (int failed = 2; failed <= 5; failed++) {
+                b.submitAuth("tab-login", "wendy", "not the password " + failed);
+                b.waitFor(d -> b.authError().equals("Wrong username or password."));
+                b.js("document.getElementById('auth-error').textContent = ''");
+            }
+            b.submitAuth("tab-login", "wendy", Browser.PASSWORD);
+            b.waitFor(d -> b.authError().startsWith("Too many attempts. Try again in "));
+            Thread.sleep(2_100); // the back-off after the fifth failure is 1 s
 
             WebServer.cut(network);
             b.submitAuth("tab-login", "wendy", Browser.PASSWORD);
@@ -96,6 +108,16 @@ class WebErrorsTest {
             b.waitFor(d -> b.byId("group-error").getText().equals("There is no user with that name."));
             b.byId("dlg-group").findElement(By.className("cancel")).click();
 
+            // Quinn lets only her contacts add her to groups (the default), and Yara is not one.
+            SERVER.sdkUser("quinn", new dev.parley.client.ParleyListener() { });
+            b.byId("new-group").click();
+            b.byId("group-name").sendKeys("Book club");
+            b.byId("group-members").sendKeys("quinn", Keys.ENTER);
+            b.waitFor(d -> !b.byId("group-error").getText().isBlank());
+            assertThat(b.byId("group-error").getText()).isEqualTo("quinn is not letting you add them to groups. "
+                    + "Ask them to add you to their contacts, or to allow everyone in their settings.");
+            b.byId("dlg-group").findElement(By.className("cancel")).click();
+
             b.newGroup("Notes to self", "");
             b.type("y".repeat(3_000));
             b.byId("composer-input").sendKeys(Keys.ENTER);
@@ -103,6 +125,49 @@ class WebErrorsTest {
             assertThat(b.byId("banner").getText()).contains("The message is too long (3000 bytes; at most 2048).");
             assertThat(b.byId("composer-input").getAttribute("value")).hasSize(3_000); // kept, not lost
             assertThat(b.driver.findElements(By.cssSelector("#message-list li.msg"))).isEmpty();
+        }
+    }
+
+    @Test
+    void aLoginBeyondTheDeviceCapOffersToLogOutTheOldestDevice() throws Exception {
+        ParleyAccounts accounts = ParleyAccounts.of(SERVER.uri());
+        accounts.register("dina", Browser.PASSWORD).get(10, TimeUnit.SECONDS);
+        String oldest = null;
+        String newest = null;
+        for (int i = 1; i <= 16; i++) { // the default cap, limits.maxDevicesPerUser
+            ParleyAccounts.DeviceLogin login = accounts.login("dina", Browser.PASSWORD, "phone " + i).get(10, TimeUnit.SECONDS);
+            oldest = oldest == null ? login.token() : oldest;
+            newest = login.token();
+            Thread.sleep(2); // creation times differ, so "oldest" is well defined
+        }
+        try (Browser b = Browser.open(SERVER.proxy().uri())) {
+            b.submitAuth("tab-login", "dina", Browser.PASSWORD);
+            assertThat(b.authError()).isEqualTo("You are logged in on too many devices. Log one out, "
+                    + "or log in here and log out your oldest device.");
+            assertThat(b.byId("auth-replace").isDisplayed()).isTrue();
+            b.screenshot("device-limit", true);
+            b.byId("auth-replace").click();
+            b.awaitOnline();
+            String token = newest;
+            assertThat(accounts.devices(token).get(5, TimeUnit.SECONDS)).hasSize(16)
+                    .anySatisfy(d -> assertThat(d.name()).contains("Chrom"))
+                    .noneSatisfy(d -> assertThat(d.name()).isEqualTo("phone 1"));
+            String revoked = oldest;
+            assertThatThrownBy(() -> accounts.devices(revoked).get(5, TimeUnit.SECONDS))
+                    .cause().hasMessageContaining("UNAUTHENTICATED");
+        }
+    }
+
+    @Test
+    void notificationsWhenClosedSayWhenTheServerSendsNoWebPush() throws Exception {
+        try (Browser b = Browser.open(SERVER.proxy().uri())) {
+            b.register("ursula");
+            b.openSettings();
+            b.byId("push-toggle").click();
+            b.waitFor(d -> !b.byId("settings-error").getText().isBlank());
+            assertThat(b.byId("settings-error").getText())
+                    .isEqualTo("This server does not send notifications to closed browsers.");
+            b.waitFor(d -> !b.byId("push-toggle").isSelected());
         }
     }
 

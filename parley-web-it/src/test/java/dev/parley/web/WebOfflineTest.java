@@ -183,6 +183,7 @@ class WebOfflineTest {
         TcpProxy network = SERVER.proxy();
         try (Browser vera = Browser.open(network.uri())) {
             vera.register("vera");
+            vera.setGroupAdd("everyone"); // Uma is not in her contacts
             // A group with 75 messages from before Vera joined: her inbox has none of them, the
             // history has all.
             String conv = uma.createGroup("Archive", List.of()).get(5, TimeUnit.SECONDS).conv();
@@ -211,6 +212,7 @@ class WebOfflineTest {
         TcpProxy ninasNetwork = SERVER.proxy();
         try (Browser nina = Browser.open(ninasNetwork.uri())) {
             nina.register("nina");
+            nina.addContact("mona"); // contacts may add her to groups (the default groupAdd)
             String conv = mona.createGroup("Club", List.of("nina")).get(5, TimeUnit.SECONDS).conv();
             nina.openConversation("Club");
             WebServer.cut(ninasNetwork);
@@ -259,6 +261,7 @@ class WebOfflineTest {
         TcpProxy network = SERVER.proxy();
         try (Browser wim = Browser.open(network.uri())) {
             wim.register("wim");
+            wim.setGroupAdd("everyone");
             String conv = otto.createGroup("Long story", List.of()).get(5, TimeUnit.SECONDS).conv();
             for (int i = 1; i <= 20; i++) {
                 otto.send(conv, "early " + i).get(5, TimeUnit.SECONDS);

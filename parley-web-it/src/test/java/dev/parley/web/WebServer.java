@@ -31,6 +31,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class WebServer implements BeforeAllCallback, AfterAllCallback {
     private final int maxBodyBytes;
+    private final dev.parley.push.webpush.VapidKeyPair webPushKeys;
     private final List<TcpProxy> proxies = new ArrayList<>();
     private final List<AutoCloseable> clients = new ArrayList<>();
     private Path dataDir;
@@ -41,20 +42,46 @@ final class WebServer implements BeforeAllCallback, AfterAllCallback {
     }
 
     WebServer(int maxBodyBytes) {
+        this(maxBodyBytes, null);
+    }
+
+    private WebServer(int maxBodyBytes, dev.parley.push.webpush.VapidKeyPair webPushKeys) {
         this.maxBodyBytes = maxBodyBytes;
+        this.webPushKeys = webPushKeys;
+    }
+
+    /** A server that sends Web Push, with a fresh VAPID key pair. */
+    static WebServer withWebPush() {
+        return new WebServer(65_536, dev.parley.push.webpush.VapidKeyPair.generate());
+    }
+
+    /** The VAPID public key browsers subscribe with (null without Web Push). */
+    String webPushPublicKey() {
+        return webPushKeys == null ? null : webPushKeys.publicKey();
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         dataDir = Files.createTempDirectory(workDir(), "server-");
-        // Cheap password hashing keeps registrations fast; everything else is the stock configuration.
-        server = ParleyServer.start(ServerConfig.load(null, Map.of(
+        // Cheap password hashing keeps registrations fast; everything else is the stock configuration
+        // but the limits per address and per user (every browser of a test comes from 127.0.0.1),
+        // lifted as in parley-it's EmbeddedDeployment, and the admin listener's fixed port.
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
                 "PARLEY_SERVER_HOST", "127.0.0.1",
                 "PARLEY_SERVER_PORT", "0",
                 "PARLEY_STORE_DATA_DIR", dataDir.toString(),
                 "PARLEY_LIMITS_MAX_BODY_BYTES", Integer.toString(maxBodyBytes),
                 "PARLEY_LIMITS_ARGON2_MEMORY_KIB", "1024",
-                "PARLEY_LIMITS_ARGON2_ITERATIONS", "1")));
+                "PARLEY_LIMITS_ARGON2_ITERATIONS", "1",
+                "PARLEY_SERVER_ADMIN_PORT", "0"));
+        if (webPushKeys != null) {
+            env.putAll(Map.of("PARLEY_PUSH_WEBPUSH_ENABLED", "true",
+                    "PARLEY_PUSH_WEBPUSH_PUBLIC_KEY", webPushKeys.publicKey(),
+                    "PARLEY_PUSH_WEBPUSH_PRIVATE_KEY", webPushKeys.privateKey(),
+                    "PARLEY_PUSH_WEBPUSH_SUBJECT", "mailto:tests@parley.invalid"));
+        }
+        ServerConfig config = ServerConfig.load(null, env);
+        server = ParleyServer.start(config.withLimits(config.limits().withAbuse(ServerConfig.Abuse.permissive())));
     }
 
     @Override
