@@ -297,8 +297,10 @@ export class ChatClient extends EventTarget {
       return;
     }
     this.refreshing.set(conv, wanted);
+    let answered = false;
     try {
       const reply = await this.socket.request({ type: 'get_conversation', conv });
+      answered = true;
       const view = reply.conversation;
       const gone = this.goneAt.get(conv);
       if (gone === undefined || view.version > gone) {
@@ -313,7 +315,8 @@ export class ChatClient extends EventTarget {
       const asked = this.refreshing.get(conv);
       this.refreshing.delete(conv);
       const held = this.conversations.get(conv);
-      if (held && (held.version || 0) < asked) {
+      // Asked again while the answer was on its way (after a failure the next sync catches up).
+      if (answered && held && (held.version || 0) < asked) {
         this.refreshConversation(conv, asked);
       }
     }
