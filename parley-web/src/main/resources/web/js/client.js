@@ -502,7 +502,10 @@ export class ChatClient extends EventTarget {
   }
 
   /** Queues a message in the outbox and sends it when connected. */
-  send(conv, body) {
+  send(conv, text) {
+    // A lone UTF-16 surrogate (half an emoji, from a broken paste) has no UTF-8 form and the
+    // server refuses it (INVALID_FIELD): it becomes U+FFFD, as TextEncoder would make it anyway.
+    const body = typeof text.toWellFormed === 'function' ? text.toWellFormed() : text;
     const bytes = new TextEncoder().encode(body).length;
     const max = this.limits ? this.limits.maxBodyBytes : 65_536;
     if (bytes > max) {
@@ -543,7 +546,7 @@ export class ChatClient extends EventTarget {
           this.inflight.delete(entry.clientMsgId);
           if (e instanceof ParleyError && e.retryable) {
             if (e.code === 'RATE_LIMITED') {
-              setTimeout(() => this.flushOutbox(), 1_000);
+              setTimeout(() => this.flushOutbox(), e.retryAfterMs > 0 ? e.retryAfterMs : 1_000);
             }
             break; // the next connection (or the timer) resends with the same clientMsgId
           }

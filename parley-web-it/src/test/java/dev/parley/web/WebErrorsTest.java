@@ -125,6 +125,13 @@ class WebErrorsTest {
             assertThat(b.byId("banner").getText()).contains("The message is too long (3000 bytes; at most 2048).");
             assertThat(b.byId("composer-input").getAttribute("value")).hasSize(3_000); // kept, not lost
             assertThat(b.driver.findElements(By.cssSelector("#message-list li.msg"))).isEmpty();
+
+            // Half an emoji (a lone surrogate, which the server refuses) is sent as U+FFFD.
+            b.js("const i = document.getElementById('composer-input'); i.value = 'half an emoji: \\uD83D';"
+                    + "i.dispatchEvent(new Event('input', {bubbles: true}));");
+            b.byId("composer-input").sendKeys(Keys.ENTER);
+            b.awaitMessage("half an emoji: \uFFFD");
+            b.awaitStatus("half an emoji: \uFFFD", "sent");
         }
     }
 
