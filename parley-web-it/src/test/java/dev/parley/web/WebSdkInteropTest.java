@@ -73,4 +73,36 @@ class WebSdkInteropTest {
             web.screenshot("sdk-chat", false);
         }
     }
+
+    /**
+     * Membership events carry only the change: the browser applies a new name at once and
+     * fetches members and admins with get_conversation, so what it shows follows the SDK
+     * admin's renames, additions and promotions.
+     */
+    @Test
+    void groupChangesMadeElsewhereShowInTheBrowser() throws Exception {
+        ParleyClient boss = SERVER.sdkUser("boss", new ParleyListener() { });
+        SERVER.sdkUser("temp", new ParleyListener() { }).addContact("boss").get(5, TimeUnit.SECONDS);
+        try (Browser web = Browser.open(SERVER.proxy().uri())) {
+            web.register("webby");
+            web.addContact("boss"); // boss may add webby to groups (the default groupAdd: contacts)
+            String conv = boss.createGroup("Draft", List.of("webby")).get(5, TimeUnit.SECONDS).conv();
+            web.openConversation("Draft");
+            assertThat(web.chatSubtitle()).isEqualTo("boss, you");
+            assertThat(web.byId("add-members").isDisplayed()).isFalse(); // not an admin
+
+            boss.renameGroup(conv, "Final plan").get(5, TimeUnit.SECONDS);
+            web.waitFor(d -> "Final plan".equals(web.byId("chat-title").getText()));
+            boss.addMembers(conv, List.of("temp")).get(5, TimeUnit.SECONDS);
+            web.waitFor(d -> web.chatSubtitle().equals("boss, you, temp"));
+            boss.promoteAdmin(conv, "webby").get(5, TimeUnit.SECONDS);
+            web.waitFor(d -> web.byId("add-members").isDisplayed());
+
+            web.reload(); // what the browser kept agrees with the server
+            web.awaitOnline();
+            web.openConversation("Final plan");
+            assertThat(web.chatSubtitle()).isEqualTo("boss, you, temp");
+            assertThat(web.byId("add-members").isDisplayed()).isTrue();
+        }
+    }
 }
