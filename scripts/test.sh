@@ -10,6 +10,10 @@ command -v java >/dev/null || need_pkgs+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need_pkgs+=(maven)
 # Redis for the scale-out presence tests (Kafka and Cassandra come from Maven Central).
 command -v redis-server >/dev/null || [[ -x /usr/bin/redis-server ]] || need_pkgs+=(redis-server)
+# Debian's Chromium and its driver for the web client's browser tests (parley-web-it); nothing is
+# downloaded by Selenium. Without them those tests skip locally and fail in CI (CI=true).
+[[ -x /usr/bin/chromium ]] || need_pkgs+=(chromium)
+[[ -x /usr/bin/chromedriver ]] || need_pkgs+=(chromium-driver)
 
 if ((${#need_pkgs[@]})); then
   if [[ $(id -u) -eq 0 ]]; then

@@ -141,7 +141,8 @@ public final class ParleyServer implements AutoCloseable {
                     new HttpConnectionLimit(http.maxConnections()), metrics);
             ParleyChannelInitializer initializer = new ParleyChannelInitializer(ssl, connections,
                     () -> new WebSocketSessionHandler(sessionSettings),
-                    () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown),
+                    () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown,
+                            config.push().webpush().enabled() ? config.push().webpush().publicKey() : null),
                     exchanges);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)

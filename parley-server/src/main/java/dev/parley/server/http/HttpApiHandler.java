@@ -62,10 +62,11 @@ import org.slf4j.LoggerFactory;
  * GET    /v1/contacts                      → {"contacts":[user]}
  * PUT    /v1/contacts/{user}               → 204 (idempotent)
  * DELETE /v1/contacts/{user}               → 204 (idempotent)
+ * GET    /v1/push/webpush-key              → {"publicKey"} (no token; 404 WEBPUSH_NOT_CONFIGURED without Web Push)
  * GET    /health                           → {"status":"UP","server","sessions"} (503 while shutting down)
  * GET    /anything-else                    → a file of the classpath folder /web/, or 404
  * </pre>
- * Every {@code /v1} route but the first two needs {@code Authorization: Bearer <token>}.
+ * Every {@code /v1} route but the first two and the Web Push key needs {@code Authorization: Bearer <token>}.
  *
  * <p>{@code /metrics} is not served here but on the admin listener ({@link AdminHttpHandler}).
  * {@link HttpExchangeControl}, before this handler, passes a connection's requests on one at a
@@ -82,6 +83,7 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
     private final ServerMetrics metrics;
     private final StaticFiles staticFiles;
     private final BooleanSupplier shuttingDown;
+    private final String webPushPublicKey;
 
     private ChannelHandlerContext ctx;
 
@@ -94,6 +96,16 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
      */
     public HttpApiHandler(Parley parley, ObjectMapper mapper, ServerMetrics metrics, StaticFiles staticFiles,
                           BooleanSupplier shuttingDown) {
+        this(parley, mapper, metrics, staticFiles, shuttingDown, null);
+    }
+
+    /**
+     * The same, serving {@code webPushPublicKey} (the VAPID public key browsers subscribe with;
+     * null when the server sends no Web Push) at {@code GET /v1/push/webpush-key}.
+     */
+    public HttpApiHandler(Parley parley, ObjectMapper mapper, ServerMetrics metrics, StaticFiles staticFiles,
+                          BooleanSupplier shuttingDown, String webPushPublicKey) {
+        this.webPushPublicKey = webPushPublicKey == null || webPushPublicKey.isEmpty() ? null : webPushPublicKey;
         this.parley = Objects.requireNonNull(parley, "parley");
         this.mapper = Objects.requireNonNull(mapper, "mapper");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -317,6 +329,11 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                                     ? parley.contacts().add(d.userId(), user) : parley.contacts().remove(d.userId(), user))
                             .thenApply(v -> Reply.empty(HttpResponseStatus.NO_CONTENT));
                 }
+                if (path.equals("v1/push/webpush-key")) {
+                    route = "/v1/push/webpush-key";
+                    allow(m, HttpMethod.GET);
+                    return CompletableFuture.completedFuture(webPushKey());
+                }
                 if (seg.get(1).equals("conversations")) {
                     route = "/v1/conversations/{conv}";
                     allow(m, HttpMethod.GET);
@@ -408,6 +425,15 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         return Reply.json(down ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, bytes(node));
     }
 
+    /** Public (no token): a web app needs the key to subscribe before it can register the subscription. */
+    private Reply webPushKey() {
+        if (webPushPublicKey == null) {
+            throw new HttpError(HttpResponseStatus.NOT_FOUND, "WEBPUSH_NOT_CONFIGURED",
+                    "this server does not send Web Push", null);
+        }
+        return Reply.json(HttpResponseStatus.OK, bytes(mapper.createObjectNode().put("publicKey", webPushPublicKey)));
+    }
+
     /** The caller's address as the login throttle keys it. */
     private String clientAddress() {
         return LoginThrottle.addressKey(ctx.channel().remoteAddress());
@@ -477,11 +503,22 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         return query;
     }
 
+    /**
+     * The web client loads nothing but its own files and talks only to this server (REST and the
+     * WebSocket; 'self' covers ws: and wss: of the same host), so a script injected through a
+     * message could neither run inline nor send data elsewhere.
+     */
+    static final String WEB_CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+            + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            + "frame-ancestors 'none'";
+
     private CompletionStage<Reply> staticFile(String path) {
         return staticFiles.find(path).thenApply(found -> {
             StaticFiles.Asset asset = found.orElseThrow(HttpApiHandler::notFound);
-            return new Reply(HttpResponseStatus.OK, asset.contentType(), asset.bytes(),
-                    List.<String[]>of(new String[] {HttpHeaderNames.CACHE_CONTROL.toString(), "no-cache"}));
+            return new Reply(HttpResponseStatus.OK, asset.contentType(), asset.bytes(), List.<String[]>of(
+                    new String[] {HttpHeaderNames.CACHE_CONTROL.toString(), "no-cache"},
+                    new String[] {"Content-Security-Policy", WEB_CONTENT_SECURITY_POLICY},
+                    new String[] {"Referrer-Policy", "no-referrer"}));
         });
     }
 

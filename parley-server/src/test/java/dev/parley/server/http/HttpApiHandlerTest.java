@@ -89,6 +89,34 @@ class HttpApiHandlerTest {
     }
 
     @Test
+    void theWebPushKeyIsServedWithoutATokenOnlyWhenWebPushIsConfigured() throws Exception {
+        Response none = call(HttpMethod.GET, "/v1/push/webpush-key", null, null);
+        assertThat(none.status).isEqualTo(404);
+        assertThat(none.json().at("/error/code").asText()).isEqualTo("WEBPUSH_NOT_CONFIGURED");
+        assertThat(none.json().at("/error/retryable").asBoolean()).isFalse();
+
+        String key = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM";
+        EmbeddedChannel withKey = new EmbeddedChannel(new HttpApiHandler(parley, new FrameCodec().mapper(), metrics,
+                new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get, key));
+        try {
+            withKey.writeInbound(request(HttpMethod.GET, "/v1/push/webpush-key", null, null));
+            withKey.runPendingTasks();
+            FullHttpResponse res = withKey.readOutbound();
+            assertThat(res.status().code()).isEqualTo(200);
+            assertThat(JSON.readTree(res.content().toString(StandardCharsets.UTF_8)))
+                    .isEqualTo(JSON.readTree("{\"publicKey\":\"" + key + "\"}"));
+            res.release();
+            withKey.writeInbound(request(HttpMethod.POST, "/v1/push/webpush-key", "{}", null));
+            withKey.runPendingTasks();
+            FullHttpResponse post = withKey.readOutbound();
+            assertThat(post.status().code()).isEqualTo(405);
+            post.release();
+        } finally {
+            withKey.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void metricsAreNotServedOnTheApiPort() {
         // They moved to the admin listener (AdminHttpHandler): the API port may be public.
         Response r = call(HttpMethod.GET, "/metrics", null, null);
@@ -240,6 +268,8 @@ class HttpApiHandlerTest {
         assertThat(index.status).isEqualTo(200);
         assertThat(index.headers.get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("text/html; charset=utf-8");
         assertThat(index.body).contains("parley-test-index");
+        assertThat(index.headers.get("Content-Security-Policy")).contains("script-src 'self'", "connect-src 'self'");
+        assertThat(index.headers.get("Referrer-Policy")).isEqualTo("no-referrer");
         Response css = call(HttpMethod.GET, "/css/app.css", null, null);
         assertThat(css.status).isEqualTo(200);
         assertThat(css.headers.get(HttpHeaderNames.CONTENT_TYPE)).isEqualTo("text/css; charset=utf-8");
