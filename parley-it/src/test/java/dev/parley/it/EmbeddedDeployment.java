@@ -1,9 +1,11 @@
 package dev.parley.it;
 
+import dev.parley.push.LocalPushProviders;
 import dev.parley.server.ParleyServer;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.testkit.contract.Deployment;
 import dev.parley.testkit.contract.OfflineContract;
+import dev.parley.testkit.contract.PushProviders;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -19,7 +21,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * The embedded mode as a contract {@link Deployment}: one in-process {@link ParleyServer} on an
  * ephemeral port with its RocksDB store in a fresh temporary folder, started once per test class
- * (register it as a static {@code @RegisterExtension} field) and stopped and deleted after it.
+ * (register it as a static {@code @RegisterExtension} field) and stopped and deleted after it;
+ * {@link #withPushProviders()} also runs the local APNs, FCM and Web Push of the push contract.
  *
  * <p>Configured like production except for what makes tests fast or limits testable: cheap
  * password hashing, a group limit of 6, a 6 s heartbeat timeout, a rate limit high enough for
@@ -33,8 +36,24 @@ public final class EmbeddedDeployment implements Deployment, BeforeAllCallback, 
     /** Heartbeat (idle) timeout: short, so that the contract can watch a silent connection time out. */
     public static final int IDLE_TIMEOUT_SECONDS = 6;
 
+    private final boolean withPushProviders;
     private Path dataDir;
     private ParleyServer server;
+    private LocalPushProviders pushProviders;
+
+    /** A deployment whose pushes go to webhooks only (the providers are off). */
+    public EmbeddedDeployment() {
+        this(false);
+    }
+
+    private EmbeddedDeployment(boolean withPushProviders) {
+        this.withPushProviders = withPushProviders;
+    }
+
+    /** A deployment that also starts the local APNs, FCM and Web Push providers and uses them. */
+    public static EmbeddedDeployment withPushProviders() {
+        return new EmbeddedDeployment(true);
+    }
 
     /** The configuration of an embedded test server storing under {@code dataDir}. */
     public static ServerConfig config(Path dataDir) {
@@ -62,7 +81,13 @@ public final class EmbeddedDeployment implements Deployment, BeforeAllCallback, 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         dataDir = Files.createTempDirectory(workDir(), "embedded-");
-        server = ParleyServer.start(config(dataDir));
+        Map<String, String> env = Map.of();
+        if (withPushProviders) {
+            // before the server: its configuration points at them
+            pushProviders = LocalPushProviders.start(Files.createDirectories(dataDir.resolve("push-providers")));
+            env = pushProviders.serverEnv();
+        }
+        server = ParleyServer.start(config(dataDir.resolve("data"), env));
     }
 
     @Override
@@ -71,8 +96,14 @@ public final class EmbeddedDeployment implements Deployment, BeforeAllCallback, 
             if (server != null) {
                 server.close();
             }
+            if (pushProviders != null) {
+                pushProviders.close();
+            }
+        } catch (Exception e) {
+            throw new IOException("cannot stop the embedded deployment", e);
         } finally {
             server = null;
+            pushProviders = null;
             deleteRecursively(dataDir);
         }
     }
@@ -83,6 +114,15 @@ public final class EmbeddedDeployment implements Deployment, BeforeAllCallback, 
             throw new IllegalStateException("the embedded server runs only while its test class runs");
         }
         return List.of(URI.create(server.listenUrl()));
+    }
+
+    @Override
+    public PushProviders pushProviders() {
+        if (pushProviders == null) {
+            throw new UnsupportedOperationException("this embedded deployment runs no push providers: "
+                    + "register EmbeddedDeployment.withPushProviders()");
+        }
+        return pushProviders;
     }
 
     @Override

@@ -3,7 +3,9 @@ package dev.parley.it.scaleout;
 import dev.parley.devservices.DevServices;
 import dev.parley.devservices.DevServicesExtension;
 import dev.parley.devservices.Service;
+import dev.parley.push.LocalPushProviders;
 import dev.parley.testkit.contract.Deployment;
+import dev.parley.testkit.contract.PushProviders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -17,7 +19,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * The scale-out mode as a contract {@link Deployment}: three chat server processes
  * ({@link ScaleOutFleet}) with {@code store.type: cassandra}, {@code router.type: kafka} and
  * {@code presence.type: redis}, on real Cassandra, Kafka and Redis processes started by the
- * project's dev services. Register it as a static {@code @RegisterExtension} field.
+ * project's dev services, and pushing to the local APNs, FCM and Web Push of the push contract
+ * (started before the servers). Register it as a static {@code @RegisterExtension} field.
  *
  * <p>The dev services and the fleet start once per test JVM, by the first class that needs them,
  * and are shared by every class (they live in the root {@link ExtensionContext} store, which stops
@@ -40,6 +43,7 @@ public final class ScaleOutDeployment implements Deployment, BeforeAllCallback {
 
     private final DevServicesExtension services = DevServicesExtension.of(Service.REDIS, Service.KAFKA, Service.CASSANDRA);
     private volatile ScaleOutFleet fleet;
+    private volatile LocalPushProviders pushProviders;
 
     @Override
     public void beforeAll(ExtensionContext context) throws InterruptedException {
@@ -50,9 +54,10 @@ public final class ScaleOutDeployment implements Deployment, BeforeAllCallback {
                 running.restart(s); // an outage test that failed before restarting it
             }
         }
-        fleet = context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(Shared.class, k -> new Shared(), Shared.class)
-                .fleet(running);
+        Shared shared = context.getRoot().getStore(NAMESPACE)
+                .getOrComputeIfAbsent(Shared.class, k -> new Shared(), Shared.class);
+        fleet = shared.fleet(running);
+        pushProviders = shared.pushProviders;
         fleet.restartDead();
     }
 
@@ -73,6 +78,15 @@ public final class ScaleOutDeployment implements Deployment, BeforeAllCallback {
     @Override
     public List<URI> servers() {
         return fleet().uris();
+    }
+
+    @Override
+    public PushProviders pushProviders() {
+        LocalPushProviders p = pushProviders;
+        if (p == null) {
+            throw new IllegalStateException("the scale-out fleet runs only while its test class runs");
+        }
+        return p;
     }
 
     @Override
@@ -104,6 +118,7 @@ public final class ScaleOutDeployment implements Deployment, BeforeAllCallback {
     @SuppressWarnings("deprecation")
     private static final class Shared implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         private ScaleOutFleet fleet;
+        private LocalPushProviders pushProviders;
         private RuntimeException failure;
 
         synchronized ScaleOutFleet fleet(DevServices services) {
@@ -112,7 +127,12 @@ public final class ScaleOutDeployment implements Deployment, BeforeAllCallback {
             }
             if (fleet == null) {
                 try {
-                    fleet = ScaleOutFleet.start(services, workDir());
+                    // before the servers: their configuration points at them
+                    pushProviders = LocalPushProviders.start(Files.createTempDirectory(workDir(), "push-providers-"));
+                    fleet = ScaleOutFleet.start(services, workDir(), pushProviders.serverEnv());
+                } catch (IOException e) {
+                    failure = new UncheckedIOException(e);
+                    throw failure;
                 } catch (RuntimeException e) {
                     failure = e;
                     throw e;
@@ -122,9 +142,15 @@ public final class ScaleOutDeployment implements Deployment, BeforeAllCallback {
         }
 
         @Override
-        public synchronized void close() {
-            if (fleet != null) {
-                fleet.close();
+        public synchronized void close() throws Exception {
+            try {
+                if (fleet != null) {
+                    fleet.close();
+                }
+            } finally {
+                if (pushProviders != null) {
+                    pushProviders.close();
+                }
             }
         }
     }

@@ -59,11 +59,13 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
     private final Path work;
     private final String keyspace;
     private final String topicPrefix;
+    private final Map<String, String> serverEnv;
     private final ServerProcess[] servers = new ServerProcess[SIZE];
     private volatile boolean closed;
 
-    private ScaleOutFleet(DevServices services, Path work, String suffix) {
+    private ScaleOutFleet(DevServices services, Path work, String suffix, Map<String, String> serverEnv) {
         this.services = services;
+        this.serverEnv = Map.copyOf(serverEnv);
         this.work = work;
         this.keyspace = "parley_it_" + suffix;
         this.topicPrefix = "parley-it-" + suffix + ".";
@@ -71,9 +73,10 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
 
     /**
      * Starts the fleet: creates the keyspace and tables, then starts the servers in parallel and
-     * waits until each consumes its Kafka topic.
+     * waits until each consumes its Kafka topic. {@code serverEnv} holds more settings of every
+     * server, as {@code PARLEY_*} environment variables (the local push providers).
      */
-    static ScaleOutFleet start(DevServices services, Path workRoot) {
+    static ScaleOutFleet start(DevServices services, Path workRoot, Map<String, String> serverEnv) {
         String suffix = randomSuffix();
         Path work;
         try {
@@ -81,7 +84,7 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ScaleOutFleet fleet = new ScaleOutFleet(services, work, suffix);
+        ScaleOutFleet fleet = new ScaleOutFleet(services, work, suffix, serverEnv);
         long t0 = System.nanoTime();
         try {
             fleet.createSchema();
@@ -210,8 +213,9 @@ final class ScaleOutFleet implements ExtensionContext.Store.CloseableResource, A
         }
         Path dir = work.resolve("server-" + (i + 1));
         try {
-            ServerProcess p = ServerProcess.start(dir, yaml(i), Map.of("JAVA_TOOL_OPTIONS", SERVER_JVM_OPTIONS),
-                    START_TIMEOUT);
+            Map<String, String> env = new java.util.HashMap<>(serverEnv);
+            env.put("JAVA_TOOL_OPTIONS", SERVER_JVM_OPTIONS);
+            ServerProcess p = ServerProcess.start(dir, yaml(i), env, START_TIMEOUT);
             synchronized (this) {
                 servers[i] = p;
             }

@@ -39,6 +39,8 @@ public final class LocalApns implements AutoCloseable {
     public final Path signingKeyP8;
     public final int port;
     public final List<Accepted> accepted = new CopyOnWriteArrayList<>();
+    /** Pushes APNs rejected (a bad token signature, an unknown or unregistered device token). */
+    public final List<Accepted> rejected = new CopyOnWriteArrayList<>();
     private final MockApnsServer server;
 
     public LocalApns(Path dir, Set<String> liveTokens, String deadToken) throws Exception {
@@ -59,15 +61,13 @@ public final class LocalApns implements AutoCloseable {
                 .setListener(new MockApnsServerListener() {
                     @Override
                     public void handlePushNotificationAccepted(Http2Headers headers, ByteBuf payload) {
-                        String path = headers.path().toString();
-                        accepted.add(new Accepted(path.substring(path.lastIndexOf('/') + 1),
-                                String.valueOf(headers.get("apns-collapse-id")),
-                                String.valueOf(headers.get("apns-push-type")), payload.toString(StandardCharsets.UTF_8)));
+                        accepted.add(push(headers, payload));
                     }
 
                     @Override
                     public void handlePushNotificationRejected(Http2Headers headers, ByteBuf payload,
                                                                RejectionReason reason, Instant invalidation) {
+                        rejected.add(push(headers, payload));
                     }
                 })
                 .build();
@@ -75,6 +75,13 @@ public final class LocalApns implements AutoCloseable {
             port = s.getLocalPort();
         }
         server.start(port).get();
+    }
+
+    private static Accepted push(Http2Headers headers, ByteBuf payload) {
+        String path = headers.path().toString();
+        return new Accepted(path.substring(path.lastIndexOf('/') + 1), String.valueOf(headers.get("apns-collapse-id")),
+                String.valueOf(headers.get("apns-push-type")),
+                payload == null ? "" : payload.toString(StandardCharsets.UTF_8));
     }
 
     /** The {@code push.apns.host} that reaches this server. */

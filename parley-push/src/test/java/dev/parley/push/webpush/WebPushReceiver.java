@@ -31,7 +31,9 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * A push service and user agent in one, for tests: a browser subscription (its own P-256 key pair
  * and auth secret) and a local endpoint that checks the VAPID JWT (RFC 8292) and decrypts the body
- * (RFC 8291, aes128gcm) with the subscription's private key, as a browser would.
+ * (RFC 8291, aes128gcm) with the subscription's private key, as a browser would. Every path of the
+ * server is an endpoint of the same key pair; those under {@code /gone/} answer 410 Gone, as a push
+ * service does for an expired subscription.
  */
 public final class WebPushReceiver implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,6 +43,8 @@ public final class WebPushReceiver implements AutoCloseable {
     public final String expectedVapidKey;
     public final List<String> plaintexts = new CopyOnWriteArrayList<>();
     public final List<LocalHttpServer.Request> topics = new CopyOnWriteArrayList<>();
+    /** Authentic pushes, decrypted, with the endpoint they were sent to. */
+    public final List<Delivered> delivered = new CopyOnWriteArrayList<>();
     public final LocalHttpServer server;
     public volatile int answer = 201;
 
@@ -53,14 +57,23 @@ public final class WebPushReceiver implements AutoCloseable {
         server = new LocalHttpServer(this::receive);
     }
 
+    /** One authentic push and its decrypted payload. */
+    public record Delivered(String endpoint, String plaintext) {
+    }
+
     public String endpoint() {
         return server.url("/push/sub-1");
     }
 
     /** The subscription as the browser's PushSubscription.toJSON() gives it. */
     public String subscriptionJson() {
+        return subscriptionJson(endpoint());
+    }
+
+    /** The subscription of another endpoint of this receiver (a path on it; under {@code /gone/}: dead). */
+    public String subscriptionJson(String endpoint) {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        return "{\"endpoint\":\"" + endpoint() + "\",\"keys\":{\"p256dh\":\""
+        return "{\"endpoint\":\"" + endpoint + "\",\"keys\":{\"p256dh\":\""
                 + b64.encodeToString(uncompressed((ECPublicKey) userAgent.getPublic())) + "\",\"auth\":\""
                 + b64.encodeToString(auth) + "\"}}";
     }
@@ -73,9 +86,11 @@ public final class WebPushReceiver implements AutoCloseable {
         if (!"aes128gcm".equals(r.header("Content-Encoding")) || r.header("TTL") == null) {
             return new LocalHttpServer.Answer(400, java.util.Map.of(), "aes128gcm body and TTL required");
         }
-        plaintexts.add(new String(decrypt(r.body()), StandardCharsets.UTF_8));
+        String plaintext = new String(decrypt(r.body()), StandardCharsets.UTF_8);
+        plaintexts.add(plaintext);
         topics.add(r);
-        return LocalHttpServer.Answer.of(answer);
+        delivered.add(new Delivered(server.url(r.path()), plaintext));
+        return LocalHttpServer.Answer.of(r.path().startsWith("/gone/") ? 410 : answer);
     }
 
     /** RFC 8292: {@code vapid t=<ES256 JWT>, k=<public key>}, audience = the endpoint's origin. */

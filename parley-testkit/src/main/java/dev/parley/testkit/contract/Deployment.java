@@ -38,6 +38,14 @@ public interface Deployment {
     }
 
     /**
+     * The local push providers the servers are configured with, for {@link PushContract}; a
+     * deployment that runs none throws {@link UnsupportedOperationException}.
+     */
+    default PushProviders pushProviders() {
+        throw new UnsupportedOperationException(name() + " runs no local push providers");
+    }
+
+    /**
      * Configured resource limits, as in the {@code server} and {@code limits} sections of the
      * server configuration.
      *
