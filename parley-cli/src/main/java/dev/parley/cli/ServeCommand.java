@@ -88,6 +88,7 @@ final class ServeCommand implements Callable<Integer> {
     static String banner(String listenUrl) {
         String http = listenUrl.endsWith("/") ? listenUrl.substring(0, listenUrl.length() - 1) : listenUrl;
         String ws = http.startsWith("https://") ? "wss://" + http.substring(8) : "ws://" + http.substring(http.indexOf("://") + 3);
-        return "Parley listening on " + http + " (WebSocket " + ws + "/ws, REST " + http + "/v1, health " + http + "/health)";
+        return "Parley listening on " + http + " (web client " + http + "/, WebSocket " + ws + "/ws, REST " + http
+                + "/v1, health " + http + "/health)";
     }
 }

@@ -117,7 +117,8 @@ class ParleyCommandTest {
     @Test
     void bannerNamesAllEndpoints() {
         assertThat(ServeCommand.banner("http://127.0.0.1:8080")).isEqualTo(
-                "Parley listening on http://127.0.0.1:8080 (WebSocket ws://127.0.0.1:8080/ws, REST http://127.0.0.1:8080/v1, health http://127.0.0.1:8080/health)");
+                "Parley listening on http://127.0.0.1:8080 (web client http://127.0.0.1:8080/, WebSocket ws://127.0.0.1:8080/ws,"
+                        + " REST http://127.0.0.1:8080/v1, health http://127.0.0.1:8080/health)");
         assertThat(ServeCommand.banner("https://chat.example:443/")).contains("wss://chat.example:443/ws");
     }
 
