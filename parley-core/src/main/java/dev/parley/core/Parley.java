@@ -94,8 +94,7 @@ public final class Parley implements AutoCloseable {
                 settings.maxGroupMembers(), settings.membershipChangesPerMinute());
         this.pushTimers = Executors.newSingleThreadScheduledExecutor(daemon("parley-push"));
         this.push = new PushService(pushSenders, pushSettings, accountStore, presenceRegistry, pushTimers, meters);
-        this.messaging = new MessagingService(store, conversations, router, push, settings.maxBodyBytes(),
-                settings.maxOutboundBytes(), meters);
+        this.messaging = new MessagingService(store, conversations, router, push, settings.maxBodyBytes(), meters);
         this.presence = new PresenceService(presenceRegistry, accountStore, store, contactStore);
         Counter framesIn = meters.counter("parley.frames.in");
         Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);

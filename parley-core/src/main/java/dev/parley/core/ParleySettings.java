@@ -16,8 +16,7 @@ import java.util.Objects;
  * @param rateLimitPerSecond sustained frames per second per connection (100)
  * @param rateLimitBurst     frames a connection may send at once above the rate (200)
  * @param maxOutboundBytes   bytes that may wait in one connection's outbound buffer before live
- *                           delivery pauses and resumes from the store, and the most bytes of
- *                           messages in one history page (262,144)
+ *                           delivery pauses and resumes from the store (262,144)
  * @param syncBatchSize      inbox entries read from the store per batch while catching up (256)
  * @param argon2MemoryKiB    Argon2id memory cost for password hashes (19,456 KiB, OWASP's minimum)
  * @param argon2Iterations   Argon2id time cost (2)

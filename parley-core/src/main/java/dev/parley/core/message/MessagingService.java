@@ -23,24 +23,29 @@ import java.util.concurrent.TimeUnit;
 
 /** Sending, history, receipts and typing. */
 public final class MessagingService {
+    /**
+     * Most bytes of messages in one page of history (past its first message): a short request
+     * cannot buy a reply of any size. Far above what a page of ordinary messages takes, and far
+     * below the outbound hard limit of a connection.
+     */
+    public static final int MAX_PAGE_BYTES = 256 * 1024;
+
     private final MessageStore store;
     private final ConversationService conversations;
     private final MessageRouter router;
     private final PushService push;
     private final int maxBodyBytes;
-    private final int maxPageBytes;
     private final Counter sent;
     private final Counter duplicates;
     private final Timer appendTimer;
 
     public MessagingService(MessageStore store, ConversationService conversations, MessageRouter router,
-                            PushService push, int maxBodyBytes, int maxPageBytes, MeterRegistry meters) {
+                            PushService push, int maxBodyBytes, MeterRegistry meters) {
         this.store = store;
         this.conversations = conversations;
         this.router = router;
         this.push = push;
         this.maxBodyBytes = maxBodyBytes;
-        this.maxPageBytes = maxPageBytes;
         this.sent = meters.counter("parley.messages.sent");
         this.duplicates = meters.counter("parley.messages.duplicates");
         this.appendTimer = Timer.builder("parley.store.append").publishPercentiles(0.5, 0.99).register(meters);
@@ -77,7 +82,7 @@ public final class MessagingService {
 
     /**
      * A page of history for a member, oldest first: at most {@code limit} messages and, past the
-     * first, at most {@code maxPageBytes} of encoded JSON; {@code hasMore} says a next page exists.
+     * first, at most {@link #MAX_PAGE_BYTES} of encoded JSON; {@code hasMore} says a next page exists.
      */
     public CompletionStage<ServerFrame.HistoryPage> history(String userId, String requestId, ClientFrame.History h) {
         int limit = h.limit() == null ? 50 : h.limit();
@@ -99,7 +104,7 @@ public final class MessagingService {
                     boolean after = q.direction() == HistoryQuery.Direction.AFTER;
                     List<StoredMessage> page = !more ? list : after ? list.subList(0, limit) : list.subList(1, list.size());
                     List<ServerFrame.MessageView> views = page.stream().map(Views::message).toList();
-                    List<ServerFrame.MessageView> fitting = withinBytes(views, after, maxPageBytes);
+                    List<ServerFrame.MessageView> fitting = withinBytes(views, after, MAX_PAGE_BYTES);
                     return new ServerFrame.HistoryPage(requestId, h.conv(), fitting, more || fitting.size() < views.size());
                 });
     }

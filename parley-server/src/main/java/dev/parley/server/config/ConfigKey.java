@@ -153,8 +153,7 @@ enum ConfigKey {
     LIMITS_RATE_LIMIT_BURST("limits.rateLimitBurst", Kind.INT, "200", 1, 10_000_000,
             "frames a connection may send at once above the rate"),
     LIMITS_MAX_OUTBOUND_BYTES("limits.maxOutboundBytes", Kind.INT, "262144", 4096, 64 << 20,
-            "bytes waiting for one slow connection before live delivery pauses and resumes from the store; "
-                    + "also the most bytes of messages in one history page"),
+            "bytes waiting for one slow connection before live delivery pauses and resumes from the store"),
     LIMITS_OUTBOUND_HARD_LIMIT_BYTES("limits.outboundHardLimitBytes", Kind.INT, "16777216", 8192, 1 << 30,
             "bytes waiting for one connection above which it is closed (1008); at least limits.maxOutboundBytes"),
     LIMITS_SYNC_BATCH_SIZE("limits.syncBatchSize", Kind.INT, "256", 1, 10_000,

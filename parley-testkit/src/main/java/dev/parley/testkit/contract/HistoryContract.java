@@ -74,8 +74,8 @@ public abstract class HistoryContract extends ContractSupport {
     }
 
     /**
-     * A page is bounded in bytes as well as in count (by {@code limits.maxOutboundBytes}, 256 KiB
-     * by default): a 16-byte request cannot buy a reply of any size. Emoji travel as their four
+     * A page is bounded in bytes as well as in count (256 KiB of messages): a 16-byte request
+     * cannot buy a reply of any size. Emoji travel as their four
      * UTF-8 bytes, not as twelve bytes of escapes.
      */
     @Test
