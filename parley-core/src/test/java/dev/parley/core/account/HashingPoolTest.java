@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class HashingPoolTest {
@@ -71,6 +73,8 @@ class HashingPoolTest {
             assertThat(store.findUser("bob").toCompletableFuture().join()).isEmpty();
 
             release.countDown();
+            // Once the thread has taken the queued work, there is room again.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> pool.queued() == 0);
             assertThat(accounts.login("alice", "alice-long-password", "phone", false, null).toCompletableFuture()
                     .get(10, TimeUnit.SECONDS).token()).isNotBlank();
         }
