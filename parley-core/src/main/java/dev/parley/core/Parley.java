@@ -176,9 +176,8 @@ public final class Parley implements AutoCloseable {
         return accounts.authenticate(token).thenApply(device -> {
             long waitNanos = restRequests.of(device.deviceId()).tryAcquire();
             if (waitNanos > 0) {
-                long ms = Math.max(1, (waitNanos + 999_999) / 1_000_000);
-                throw new ParleyException(ErrorCode.RATE_LIMITED, "too many requests from this device (limit "
-                        + restRequests.describe() + "); retry in " + ms + " ms", ms);
+                throw ParleyException.rateLimited("too many requests from this device (limit "
+                        + restRequests.describe() + ")", waitNanos);
             }
             return device;
         });

@@ -29,6 +29,15 @@ public class ParleyException extends RuntimeException {
         this.retryAfterMs = retryAfterMs;
     }
 
+    /**
+     * {@code RATE_LIMITED}: {@code message}, then when to retry, {@code waitNanos} rounded up to
+     * whole milliseconds (at least one), also as the {@code retryAfterMs} hint.
+     */
+    public static ParleyException rateLimited(String message, long waitNanos) {
+        long ms = Math.max(1, (waitNanos + 999_999) / 1_000_000);
+        return new ParleyException(ErrorCode.RATE_LIMITED, message + "; retry in " + ms + " ms", ms);
+    }
+
     public ParleyException(ErrorCode code, String message, Throwable cause) {
         super(message, cause);
         this.code = Objects.requireNonNull(code, "code");

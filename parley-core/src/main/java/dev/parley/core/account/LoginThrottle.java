@@ -1,6 +1,5 @@
 package dev.parley.core.account;
 
-import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -173,7 +172,7 @@ public final class LoginThrottle {
                         address, settings.attemptsPerIpPerMinute());
             }
         }
-        throw limited("too many login or registration attempts from this address", waitNanos);
+        throw ParleyException.rateLimited("too many login or registration attempts from this address", waitNanos);
     }
 
     /** Throws {@code RATE_LIMITED} (with a retry hint) while the account backs off after failed logins. */
@@ -196,7 +195,7 @@ public final class LoginThrottle {
                         username, e.failures, waitNanos / 1_000_000);
             }
         }
-        throw limited("too many failed logins for this account", waitNanos);
+        throw ParleyException.rateLimited("too many failed logins for this account", waitNanos);
     }
 
     /** Counts a failed login of {@code username}; from the configured count on, the account backs off. */
@@ -284,10 +283,5 @@ public final class LoginThrottle {
         Object[] out = java.util.Arrays.copyOf(args, args.length + 1);
         out[args.length] = last;
         return out;
-    }
-
-    private static ParleyException limited(String message, long waitNanos) {
-        long ms = Math.max(1, (waitNanos + 999_999) / 1_000_000);
-        return new ParleyException(ErrorCode.RATE_LIMITED, message + "; retry in " + ms + " ms", ms);
     }
 }

@@ -105,9 +105,8 @@ public final class DeviceSession implements Transport.Listener {
         if (frame instanceof ClientFrame.Send) {
             long waitNanos = userSends.tryAcquire();
             if (waitNanos > 0) {
-                long ms = Math.max(1, (waitNanos + 999_999) / 1_000_000);
-                sendError(frame.id(), new ParleyException(ErrorCode.RATE_LIMITED, "too many messages from this user"
-                        + " over all of its connections; retry in " + ms + " ms", ms));
+                sendError(frame.id(), ParleyException.rateLimited("too many messages from this user over all of its"
+                        + " connections", waitNanos));
                 return;
             }
         }
