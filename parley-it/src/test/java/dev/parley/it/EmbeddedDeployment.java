@@ -3,6 +3,7 @@ package dev.parley.it;
 import dev.parley.push.LocalPushProviders;
 import dev.parley.server.ParleyServer;
 import dev.parley.server.config.ServerConfig;
+import dev.parley.testkit.WorkDirs;
 import dev.parley.testkit.contract.Deployment;
 import dev.parley.testkit.contract.OfflineContract;
 import dev.parley.testkit.contract.PushProviders;
@@ -10,10 +11,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -143,13 +142,6 @@ public final class EmbeddedDeployment implements Deployment, BeforeAllCallback, 
     }
 
     static void deleteRecursively(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        WorkDirs.deleteRecursively(dir);
     }
 }

@@ -6,6 +6,7 @@ import dev.parley.client.ParleyListener;
 import dev.parley.server.ParleyServer;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.testkit.TcpProxy;
+import dev.parley.testkit.WorkDirs;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -13,11 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -150,13 +149,6 @@ final class WebServer implements BeforeAllCallback, AfterAllCallback {
     }
 
     static void deleteRecursively(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        WorkDirs.deleteRecursively(dir);
     }
 }
