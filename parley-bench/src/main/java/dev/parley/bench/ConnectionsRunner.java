@@ -30,11 +30,13 @@ final class ConnectionsRunner extends Runner {
                 conns.add(new Conn(c, this));
             }
         }
+        pongTimingFromMicros = Long.MAX_VALUE;
         warmUp(Math.min(params.connectWarmup(), conns.size()));
         phase("connecting");
         connectAll(conns, CONNECT_STALL_SEC, CONNECT_CAP_SEC);
         barrier("holding", CONNECT_CAP_SEC + 300);
         long holdStart = Micros.now();
+        pongTimingFromMicros = holdStart;
         sleepUntil(holdStart + params.durationSec() * 1_000_000L);
         fix("holdMicros", Micros.now() - holdStart);
         barrier("closing", closingBarrierTimeoutSec());

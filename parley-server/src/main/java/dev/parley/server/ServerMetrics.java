@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       since the start, sampled when a write leaves a connection above its high-water mark;</li>
  *   <li>{@code parley.ws.close.timeouts}: connections dropped because their close frame was not
  *       written within {@code server.closeTimeoutMs};</li>
+ *   <li>{@code parley.ws.heartbeat.reply}: from the read that brought a {@code ping} request to
+ *       the flush that handed its {@code pong} to the kernel: the server's share of a heartbeat's
+ *       round trip (event-loop queueing included), as a histogram;</li>
  *   <li>{@code parley.http.requests{method,route,status}}: REST requests and their latency,
  *       tagged with the route template, never the raw path.</li>
  * </ul>
@@ -59,6 +63,7 @@ public final class ServerMetrics implements AutoCloseable {
     private final Counter closeTimeouts;
     private final Counter readerStalls;
     private final AtomicLong outboundPeak = new AtomicLong();
+    private final Timer heartbeatReply;
 
     private ServerMetrics(MeterRegistry registry, PrometheusMeterRegistry prometheus, boolean bindJvm) {
         this.registry = registry;
@@ -93,6 +98,12 @@ public final class ServerMetrics implements AutoCloseable {
                 .description("WebSockets closed (1008) because the client read nothing for the idle timeout")
                 .register(registry);
         registry.gauge("parley.ws.outbound.peak.bytes", outboundPeak);
+        this.heartbeatReply = Timer.builder("parley.ws.heartbeat.reply")
+                .description("From reading a ping request to flushing its pong")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
     }
 
     /** Prometheus metrics with JVM and process meters bound, served on {@code /metrics}. */
@@ -127,6 +138,11 @@ public final class ServerMetrics implements AutoCloseable {
     /** One WebSocket data frame received. */
     public void frameIn() {
         framesIn.increment();
+    }
+
+    /** A pong was flushed {@code nanos} after the read that brought its ping. */
+    public void heartbeatReplied(long nanos) {
+        heartbeatReply.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** One WebSocket frame sent. */

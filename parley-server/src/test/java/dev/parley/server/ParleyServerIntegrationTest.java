@@ -114,6 +114,8 @@ class ParleyServerIntegrationTest {
             ws.next("welcome");
             ws.send("{broken");
             ws.next("error");
+            ws.send("{\"type\":\"ping\",\"id\":\"p1\"}");
+            ws.next("pong");
             assertThat(get("/metrics", null).statusCode()).as("/metrics on the API port").isEqualTo(404);
             assertThat(server.adminUrl()).startsWith("http://127.0.0.1:").isNotEqualTo(server.listenUrl());
             HttpResponse<String> metrics = get(server.adminUrl(), "/metrics", null);
@@ -126,6 +128,10 @@ class ParleyServerIntegrationTest {
                     .contains("parley_sessions")
                     .contains("parley_http_requests_seconds_count")
                     .contains("jvm_memory_used_bytes");
+            // The pong is flushed, then timed: the series shows the ping answered above.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(get(server.adminUrl(), "/metrics", null)
+                    .body()).containsPattern("parley_ws_heartbeat_reply_seconds_count [1-9]")
+                    .contains("parley_ws_heartbeat_reply_seconds_bucket{le="));
         }
     }
 

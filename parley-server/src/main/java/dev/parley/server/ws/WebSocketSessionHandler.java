@@ -207,6 +207,8 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
     private boolean flushScheduled;
     /** {@link System#nanoTime()} of the last read from the peer. */
     private long lastReadNanos = System.nanoTime();
+    /** When the read that brought a ping whose pong waits for the next flush happened; 0 for none. */
+    private long pongReadNanos;
     /** Received bytes that do not make a whole frame yet, or null (the usual case). */
     private ByteBuf partialFrame;
     /** The fragments of a message being received, or null. */
@@ -992,6 +994,10 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
             ctx.executor().execute(() -> {
                 flushScheduled = false;
                 ctx.flush();
+                if (pongReadNanos != 0) {
+                    settings.metrics().heartbeatReplied(System.nanoTime() - pongReadNanos);
+                    pongReadNanos = 0;
+                }
             });
         }
     }
@@ -1025,6 +1031,9 @@ public final class WebSocketSessionHandler extends ChannelDuplexHandler implemen
         wire.readerIndex(start);
         if (writeBounded(wire)) {
             settings.metrics().frameOut();
+            if (frame instanceof ServerFrame.Pong) {
+                pongReadNanos = lastReadNanos;
+            }
         }
     }
 
