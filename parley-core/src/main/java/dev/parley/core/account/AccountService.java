@@ -231,13 +231,17 @@ public final class AccountService {
 
     /** SHA-256 of the token, lowercase hex. */
     public static String hashToken(String token) {
+        return HexFormat.of().formatHex(SHA_256.get().digest(token.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** One digest per thread: looking the provider up per connect showed in its profile. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha.digest(token.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by the JDK", e);
         }
-    }
+    });
 
     private static ParleyException unauthenticated() {
         return new ParleyException(ErrorCode.UNAUTHENTICATED, "missing, unknown or revoked token");
