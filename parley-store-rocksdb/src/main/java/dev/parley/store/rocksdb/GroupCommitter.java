@@ -11,6 +11,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * drains up to {@code batchMax} of them, runs each against a {@link Txn} (so later requests of
  * the group see earlier ones' effects, and a failing request is dropped alone), writes the
  * group as one {@link WriteBatch} (synced when the fsync policy says so), and then completes
- * the requests' futures, in order.
+ * the requests' futures, in order. While writes keep coming it commits at most once per commit
+ * interval ({@link RocksDbStore.Options#commitIntervalMicros()}), gathering them into fewer syncs.
  *
  * <p>Where the futures complete adapts to the load. When nothing else is queued and no earlier
  * group is still being completed, the committer completes a small group itself: it has nothing
@@ -72,6 +74,8 @@ final class GroupCommitter {
     private final BlockingQueue<Pending<?>> queue;
     private final int batchMax;
     private final ExecutorService completer;
+    private final long commitIntervalNanos;
+    private long lastCommitEndNanos;
     /** Groups handed to {@link #completer} and not yet completed; read and raised by the committer only. */
     private final AtomicInteger handedOff = new AtomicInteger();
     private final ReadOptions readOptions = new ReadOptions();
@@ -83,6 +87,8 @@ final class GroupCommitter {
         this.storage = storage;
         this.queue = new LinkedBlockingQueue<>(options.queueCapacity());
         this.batchMax = options.batchMax();
+        this.commitIntervalNanos = TimeUnit.MICROSECONDS.toNanos(options.commitIntervalMicros());
+        this.lastCommitEndNanos = System.nanoTime() - commitIntervalNanos;
         this.completer = completer;
         this.committed = new CommittedHeads(storage, readOptions);
         this.thread = new Thread(this::loop, "parley-rocksdb-committer");
@@ -124,9 +130,11 @@ final class GroupCommitter {
                     }
                     continue;
                 }
+                gather();
                 group.add(first);
                 queue.drainTo(group, batchMax - 1);
                 commit(group);
+                lastCommitEndNanos = System.nanoTime();
             } catch (InterruptedException e) {
                 if (!closing) {
                     log.warn("committer interrupted while open; continuing");
@@ -140,6 +148,21 @@ final class GroupCommitter {
             } finally {
                 group.clear();
             }
+        }
+    }
+
+    /**
+     * Waits out the rest of the commit interval when the last commit ended less than an interval
+     * ago, so that what arrives meanwhile joins this group: at moderate rates a group held one to
+     * three requests, and each commit's sync (three waits on the disk), write and wake-ups cost
+     * more than the requests themselves. Producers do not wake a parked committer (the queue
+     * signals only a taker waiting on it), so the interval also saves their wake-ups. Idle or
+     * saturated, it does not wait: the last commit is long past, or the group is already full.
+     */
+    private void gather() {
+        long wait = lastCommitEndNanos + commitIntervalNanos - System.nanoTime();
+        if (wait > 0 && queue.size() < batchMax - 1) {
+            LockSupport.parkNanos(wait);
         }
     }
 

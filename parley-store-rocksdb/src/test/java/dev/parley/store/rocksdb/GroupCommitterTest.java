@@ -118,6 +118,28 @@ class GroupCommitterTest {
         assertThat(await(where)).isEqualTo("parley-rocksdb-committer");
     }
 
+    @Test
+    void whileWritesKeepComingTheyAreGatheredIntoOneCommitPerInterval() throws Exception {
+        committer.close();
+        committer = new GroupCommitter(storage, RocksDbStore.Options.DEFAULTS.withCommitIntervalMicros(500_000), completer);
+
+        long start = System.nanoTime();
+        Object first = await(committer.submit("first", txn -> txn));
+        long firstDone = System.nanoTime();
+        assertThat(firstDone - start).as("an idle committer commits at once").isLessThan(TimeUnit.MILLISECONDS.toNanos(250));
+
+        // Right behind a commit: these wait out the interval and go together, in one write.
+        List<CompletableFuture<Object>> next = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            next.add(committer.submit("next " + i, txn -> txn));
+        }
+        List<Object> txns = next.stream().map(f -> (Object) await(f)).toList();
+        long nextDone = System.nanoTime();
+        assertThat(txns).as("one group").containsOnly(txns.get(0)).doesNotContain(first);
+        assertThat(nextDone - firstDone).as("not before the interval since the last commit")
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(400));
+    }
+
     private static void awaitLatch(CountDownLatch latch) {
         try {
             assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
