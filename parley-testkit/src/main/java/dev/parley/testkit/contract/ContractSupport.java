@@ -27,15 +27,15 @@ import org.junit.jupiter.api.Timeout;
  * usually from a static field holding a JUnit extension that starts the deployment once per class.
  *
  * <p>Contracts never sleep to let something happen; they wait for it with a bound. That something
- * does NOT happen they check with a {@link #sentinel}: a later inbox entry that must come after it.
- * The only fixed waits left are {@link #quietPeriod()} checks of presence and typing, which are not
- * in the inbox and have no later event ordered after them.
+ * does NOT happen they check with a sentinel: a later event that must come after it, such as a
+ * message into the same inbox ({@link #sentinel}) or live typing through the same route. The only
+ * fixed waits left are {@link #quietPeriod()} checks that a presence event does not come.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 public abstract class ContractSupport {
     /** Longest wait for something that must happen. */
     protected static final Duration TIMEOUT = Duration.ofSeconds(20);
-    /** How long a check that a presence or typing event does not come waits. */
+    /** How long a check that a presence event does not come waits. */
     protected static final Duration QUIET = Duration.ofMillis(300);
 
     /** The fixture of the current test. */
@@ -65,8 +65,11 @@ public abstract class ContractSupport {
     }
 
     /**
-     * Waits {@link #QUIET} so that a presence or typing event that must not come has had the chance
-     * to arrive. Inbox entries (messages, receipts, membership changes) use a {@link #sentinel}.
+     * Waits {@link #QUIET} so that a presence event that must not come has had the chance to arrive.
+     * Presence has no sentinel: a change follows a connect or a close, which is not answered, and goes
+     * out after asynchronous reads of the subject's privacy and contacts (and, scaled out, through the
+     * presence registry), so no event a test can cause later is ordered after it. Inbox entries
+     * (messages, receipts, membership changes) use a {@link #sentinel} instead.
      */
     protected static void quietPeriod() {
         Waits.sleep(QUIET);
