@@ -11,6 +11,14 @@
  * ({@link Coordinator}) merges progress every second, measures the server when the scenario asks
  * for it ({@link ServerProbe}), and prints the result table and JSON ({@link Report}).
  *
+ * <p><b>Commands.</b> One class per scenario ({@link ConnectionsCommand}, {@link ThroughputCommand},
+ * {@link LatencyCommand}, {@link FanoutCommand}, {@link OfflineCommand}) over the skeleton they share
+ * ({@link ScenarioCommand}); {@link ProfileCommand} only reads a recording. The options every scenario
+ * takes are picocli mixins, one per concern: {@link ServerOptions} (a given server),
+ * {@link ServerLaunchOptions} (the servers the bench starts), {@link ScaleOutOptions},
+ * {@link WorkerOptions} and {@link OutputOptions}; {@link MessagingOptions} are those of the
+ * scenarios where senders send to receivers.
+ *
  * <p><b>Clocks.</b> A message carries its send time in its body, in microseconds since a
  * process-wide monotonic base ({@link Micros}); sender and receivers of a message always live in
  * the same worker process, so latency is a difference of two readings of one clock.

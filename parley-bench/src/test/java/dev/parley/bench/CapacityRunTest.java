@@ -23,7 +23,7 @@ class CapacityRunTest {
 
     @Test
     void pairsComeFirstWithUsersOfTheirOwnAndSitOnDifferentServers() {
-        List<List<String>> units = ScenarioCommands.Connections.units("bx", 20, 3, 4);
+        List<List<String>> units = ConnectionsCommand.units("bx", 20, 3, 4);
         assertThat(units).hasSize(4 + 12);
         List<String> flat = new ArrayList<>();
         units.forEach(flat::addAll);
@@ -51,19 +51,19 @@ class CapacityRunTest {
 
     @Test
     void withoutPairsEveryConnectionIdlesAsBefore() {
-        List<List<String>> units = ScenarioCommands.Connections.units("bx", 5, 0, 0);
+        List<List<String>> units = ConnectionsCommand.units("bx", 5, 0, 0);
         assertThat(units).hasSize(5).allSatisfy(u -> assertThat(u).hasSize(1));
         assertThat(units.stream().map(u -> u.get(0)).distinct().count()).isEqualTo(5);
     }
 
     @Test
     void theRateGoesToTheWorkersThatHaveTalkingPairs() {
-        ScenarioCommands.Connections cmd = new ScenarioCommands.Connections();
-        cmd.common = new BenchCommand.Common();
-        cmd.common.perWorker = 10;
-        cmd.common.connectConcurrency = 100;
-        cmd.common.ioThreads = 1;
-        cmd.common.sourceAddresses = true;
+        ConnectionsCommand cmd = new ConnectionsCommand();
+        cmd.workers = new WorkerOptions();
+        cmd.workers.perWorker = 10;
+        cmd.workers.connectConcurrency = 100;
+        cmd.workers.ioThreads = 1;
+        cmd.workers.sourceAddresses = true;
         cmd.connections = 30;
         cmd.pairs = 3;
         cmd.rate = 60;
@@ -96,7 +96,7 @@ class CapacityRunTest {
 
     @Test
     void optionsThatDoNotFitAreRefused() {
-        ScenarioCommands.Connections cmd = new ScenarioCommands.Connections();
+        ConnectionsCommand cmd = new ConnectionsCommand();
         cmd.connections = 10;
         cmd.duration = 10;
         cmd.size = 100;

@@ -10,6 +10,8 @@ import dev.parley.client.ParleyClient;
 import dev.parley.client.ParleyClientException;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ServerFrame.ConversationView;
+import dev.parley.protocol.ServerFrame.MessageView;
+import dev.parley.protocol.ServerFrame.Sent;
 import dev.parley.testkit.contract.TestUsers.Client;
 import dev.parley.testkit.contract.TestUsers.Device;
 import dev.parley.testkit.contract.TestUsers.User;
@@ -129,8 +131,9 @@ public abstract class AuthContract extends ContractSupport {
         assertThat(join(eve.sdk().listConversations())).extracting(ConversationView::conv).doesNotContain(direct, group);
         assertThat(join(users.rest(eve.device()).conversations(eve.device().token())))
                 .extracting(ConversationView::conv).doesNotContain(direct, group);
-        quietPeriod();
-        assertThat(eve.events().messages()).isEmpty();
+        // Eve is in neither conversation: her sentinel comes through a conversation of her own with Alice.
+        Sent sentinel = sentinel(a, direct(a, eve), eve);
+        assertThat(eve.events().messages()).extracting(MessageView::msgId).containsExactly(sentinel.msgId());
         assertThat(eve.events().typing()).isEmpty();
         assertThat(join(b.sdk().history(group, HistoryRequest.latest(10))).messages()).hasSize(1);
         assertThat(join(b.sdk().listConversations())).filteredOn(v -> v.conv().equals(group)).singleElement()

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.client.ParleyClientException;
 import dev.parley.protocol.ErrorCode;
+import dev.parley.protocol.ServerFrame.MessageView;
 import dev.parley.protocol.ServerFrame.Sent;
 import dev.parley.testkit.Waits;
 import dev.parley.testkit.contract.TestUsers.Client;
@@ -25,14 +26,16 @@ import org.junit.jupiter.api.Timeout;
  * {@link TestUsers} per test, and the waiting helpers. Subclasses provide {@link #deployment()},
  * usually from a static field holding a JUnit extension that starts the deployment once per class.
  *
- * <p>Contracts never sleep to let something happen; they wait for it with a bound. The only
- * fixed waits are {@link #quietPeriod()} checks that something does NOT happen.
+ * <p>Contracts never sleep to let something happen; they wait for it with a bound. That something
+ * does NOT happen they check with a sentinel: a later event that must come after it, such as a
+ * message into the same inbox ({@link #sentinel}) or live typing through the same route. The only
+ * fixed waits left are {@link #quietPeriod()} checks that a presence event does not come.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 public abstract class ContractSupport {
     /** Longest wait for something that must happen. */
     protected static final Duration TIMEOUT = Duration.ofSeconds(20);
-    /** How long a check that something does not happen waits. */
+    /** How long a check that a presence event does not come waits. */
     protected static final Duration QUIET = Duration.ofMillis(300);
 
     /** The fixture of the current test. */
@@ -61,9 +64,44 @@ public abstract class ContractSupport {
         return Awaitility.await().atMost(TIMEOUT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20));
     }
 
-    /** Waits {@link #QUIET} so that an event that must not come has had the chance to arrive. */
+    /**
+     * Waits {@link #QUIET} so that a presence event that must not come has had the chance to arrive.
+     * Presence has no sentinel: a change follows a connect or a close, which is not answered, and goes
+     * out after asynchronous reads of the subject's privacy and contacts (and, scaled out, through the
+     * presence registry), so no event a test can cause later is ordered after it. Inbox entries
+     * (messages, receipts, membership changes) use a {@link #sentinel} instead.
+     */
     protected static void quietPeriod() {
         Waits.sleep(QUIET);
+    }
+
+    /**
+     * Waits until an inbox entry that must NOT arrive would have arrived, instead of waiting a fixed
+     * time: {@code from} sends a sentinel message into {@code conv}, and this returns once every client
+     * in {@code to} has received it ({@code from} itself may be one: a device gets its own messages
+     * back). A device receives its inbox in cursor order, messages, receipts and membership changes
+     * alike, and an entry caused by a request that was answered before the sentinel was sent sits at an
+     * earlier cursor of the same inbox; so by the time the sentinel is in, such an entry would be too.
+     * The sentinel may go into another conversation than the one checked, as long as it reaches the
+     * same users (a removed member, for instance, gets nothing more of the group).
+     *
+     * @return the sentinel as the server answered its send
+     */
+    protected static Sent sentinel(Client from, String conv, Client... to) {
+        Sent sentinel = join(from.sdk().send(conv, "sentinel"));
+        for (Client c : to) {
+            eventually().untilAsserted(() -> assertThat(c.events().messages(conv)).as("%s has the sentinel", c.name())
+                    .extracting(MessageView::msgId).contains(sentinel.msgId()));
+        }
+        return sentinel;
+    }
+
+    /** The messages of {@code conv} that {@code c} received before {@code sentinel}, which it must have received. */
+    protected static List<MessageView> messagesBefore(Client c, String conv, Sent sentinel) {
+        List<MessageView> all = c.events().messages(conv);
+        List<String> ids = all.stream().map(MessageView::msgId).toList();
+        assertThat(ids).as("%s has the sentinel", c.name()).contains(sentinel.msgId());
+        return all.subList(0, ids.indexOf(sentinel.msgId()));
     }
 
     /** The future's value; fails the test if it fails or takes longer than {@link #TIMEOUT}. */

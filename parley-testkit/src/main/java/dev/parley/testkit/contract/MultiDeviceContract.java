@@ -27,12 +27,9 @@ public abstract class MultiDeviceContract extends ContractSupport {
 
         List<Sent> sent = sendAll(a, conv, bodies("both", 10));
 
+        Sent sentinel = sentinel(a, conv, b1, b2);
         for (Client b : List.of(b1, b2)) {
-            eventually().untilAsserted(() -> assertThat(b.events().messages(conv)).hasSize(10));
-        }
-        quietPeriod();
-        for (Client b : List.of(b1, b2)) {
-            assertThat(b.events().messages(conv)).extracting(MessageView::msgId)
+            assertThat(messagesBefore(b, conv, sentinel)).extracting(MessageView::msgId)
                     .containsExactlyElementsOf(sent.stream().map(Sent::msgId).toList());
         }
     }
