@@ -73,6 +73,8 @@ final class ConnectionsCommand extends ScenarioCommand {
     private volatile double cpuHoldEnd = -1;
     private volatile long holdEndNanos;
     private volatile long pongsAtHoldStart;
+    private volatile java.util.NavigableMap<Double, Long> replyBucketsAtHoldStart = new java.util.TreeMap<>();
+    private volatile java.util.NavigableMap<Double, Long> replyBucketsAtHoldEnd = new java.util.TreeMap<>();
     private volatile long pongsAtHoldEnd;
     private volatile ClusterProbe cluster;
     private volatile List<ClusterProbe.ServerSample> serversBefore = List.of();
@@ -183,6 +185,7 @@ final class ConnectionsCommand extends ScenarioCommand {
                 }
                 openFiles = probe.openFiles();
                 pongsAtHoldStart = co.counters().getOrDefault("pongs", 0L);
+                replyBucketsAtHoldStart = probe.heartbeatReplyBuckets();
                 holdStartNanos = System.nanoTime();
                 cpuHoldStart = probe.cpuSeconds();
                 loadAtHoldStart = ClusterProbe.loadAverage();
@@ -197,6 +200,11 @@ final class ConnectionsCommand extends ScenarioCommand {
             holdEndNanos = System.nanoTime();
             cpuHoldEnd = probe.cpuSeconds();
             pongsAtHoldEnd = co.counters().getOrDefault("pongs", 0L);
+            try {
+                replyBucketsAtHoldEnd = probe.heartbeatReplyBuckets();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             loadAtHoldEnd = ClusterProbe.loadAverage();
             ClusterProbe c = cluster;
             if (c != null) {
@@ -320,6 +328,14 @@ final class ConnectionsCommand extends ScenarioCommand {
                 sum(results, "pings"), pongs), "heartbeatSec", hb);
         r.put("pongs", pongs);
         r.latency("pong latency", "pongLatency", hist(co, "pong"));
+        double[] served = ServerProbe.percentilesBetween(replyBucketsAtHoldStart, replyBucketsAtHoldEnd);
+        if (served != null) {
+            // The server's own share of the same round trips, so a slow load generator shows as one.
+            r.row("server pong time", String.format("p50 ≤ %s  p99 ≤ %s  p99.9 ≤ %s ms (%,d pongs while holding; read of the"
+                    + " ping to flush of the pong, bucket bounds of parley_ws_heartbeat_reply_seconds)",
+                    bound(served[1]), bound(served[2]), bound(served[3]), (long) served[0]),
+                    "serverPongP99Seconds", served[2]);
+        }
         if (cpuHoldStart >= 0 && cpuHoldEnd >= 0 && holdEndNanos > holdStartNanos) {
             double wall = (holdEndNanos - holdStartNanos) / 1e9;
             double cpu = cpuHoldEnd - cpuHoldStart;
@@ -353,5 +369,9 @@ final class ConnectionsCommand extends ScenarioCommand {
         if (lost > 0) {
             r.fail(String.format("%,d connections were lost while idle", lost));
         }
+    }
+
+    private static String bound(double seconds) {
+        return Double.isInfinite(seconds) ? "∞" : String.format("%.3f", seconds * 1000);
     }
 }

@@ -197,6 +197,74 @@ final class ServerProbe {
         return new long[] {heap, direct, netty};
     }
 
+    /** The Prometheus histogram the server keeps of its pong replies (ping read to pong flushed). */
+    static final String HEARTBEAT_REPLY = "parley_ws_heartbeat_reply_seconds_bucket";
+
+    /**
+     * The cumulative buckets of the server's heartbeat reply histogram: upper bound in seconds
+     * (the last one infinite) to the count of replies at or below it; empty when unknown.
+     */
+    java.util.NavigableMap<Double, Long> heartbeatReplyBuckets() throws InterruptedException {
+        if (base == null) {
+            return new java.util.TreeMap<>();
+        }
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/metrics"))
+                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? parseBuckets(r.body(), HEARTBEAT_REPLY) : new java.util.TreeMap<>();
+        } catch (IOException e) {
+            return new java.util.TreeMap<>();
+        }
+    }
+
+    /** The buckets ({@code le} to cumulative count) of histogram series {@code bucketName}. */
+    static java.util.NavigableMap<Double, Long> parseBuckets(String text, String bucketName) {
+        java.util.NavigableMap<Double, Long> buckets = new java.util.TreeMap<>();
+        for (String line : text.split("\n")) {
+            if (!line.startsWith(bucketName + "{")) {
+                continue;
+            }
+            int le = line.indexOf("le=\"");
+            int sp = line.lastIndexOf(' ');
+            if (le < 0 || sp < 0) {
+                continue;
+            }
+            String bound = line.substring(le + 4, line.indexOf('"', le + 4));
+            try {
+                double upper = bound.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bound);
+                buckets.merge(upper, (long) Double.parseDouble(line.substring(sp + 1).trim()), Long::sum);
+            } catch (NumberFormatException e) {
+                // not a bucket line after all
+            }
+        }
+        return buckets;
+    }
+
+    /**
+     * Percentiles of what was recorded between two readings of a histogram, each as the upper
+     * bound of the bucket it falls in (seconds; infinite past the last bound): {@code
+     * [count, p50, p99, p99.9]}, or null when nothing was recorded.
+     */
+    static double[] percentilesBetween(java.util.NavigableMap<Double, Long> before, java.util.NavigableMap<Double, Long> after) {
+        long total = after.isEmpty() ? 0 : after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0L);
+        if (total <= 0) {
+            return null;
+        }
+        double[] quantiles = {0.5, 0.99, 0.999};
+        double[] result = new double[quantiles.length + 1];
+        result[0] = total;
+        for (int q = 0; q < quantiles.length; q++) {
+            long rank = (long) Math.ceil(quantiles[q] * total);
+            for (var e : after.entrySet()) {
+                if (e.getValue() - before.getOrDefault(e.getKey(), 0L) >= rank) {
+                    result[q + 1] = e.getKey();
+                    break;
+                }
+            }
+        }
+        return result;
+    }
+
     /** Resident set size from /proc, or -1. */
     long rssBytes() {
         if (pid <= 0) {
