@@ -1,5 +1,7 @@
 package dev.parley.bench;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -95,7 +97,38 @@ final class ConnectionsRunner extends Runner {
         }
         done.await(CONNECT_STALL_SEC, TimeUnit.SECONDS);
         closeAll(warm);
+        awaitCompilationQuiet();
         // Every worker starts its timed connects together, so that no warm-up falls in the span.
         barrier("warmed", CONNECT_CAP_SEC);
     }
+
+    /**
+     * Waits (at most {@value #JIT_SETTLE_CAP_MS} ms) until this JVM's JIT compiler has been idle
+     * for {@value #JIT_QUIET_MS} ms: right after a warm-up its C2 threads were still compiling
+     * and took half of the load generator's CPU during the timed connects. The server's compiler
+     * settles meanwhile too.
+     */
+    private static void awaitCompilationQuiet() throws InterruptedException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            Thread.sleep(JIT_QUIET_MS);
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JIT_SETTLE_CAP_MS);
+        long last = jit.getTotalCompilationTime();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            long now = jit.getTotalCompilationTime();
+            if (now != last) {
+                last = now;
+                quietSince = System.nanoTime();
+            } else if (System.nanoTime() - quietSince >= TimeUnit.MILLISECONDS.toNanos(JIT_QUIET_MS)) {
+                return;
+            }
+        }
+    }
+
+    private static final long JIT_QUIET_MS = 1_000;
+    private static final long JIT_SETTLE_CAP_MS = 15_000;
 }
