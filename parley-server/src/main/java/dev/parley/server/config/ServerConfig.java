@@ -133,13 +133,25 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
      * other way round. An empty {@code server.id} becomes a random id.
      */
     public ParleySettings toSettings() {
-        ParleySettings d = ParleySettings.defaults();
-        return new ParleySettings(server.id().isEmpty() ? d.serverId() : server.id(), limits.maxBodyBytes(),
-                limits.maxGroupMembers(), Duration.ofDays(limits.inboxRetentionDays()), server.idleTimeout(),
-                limits.rateLimitPerSecond(), limits.rateLimitBurst(), limits.maxOutboundBytes(), limits.syncBatchSize(),
-                limits.argon2MemoryKiB(), limits.argon2Iterations(), limits.abuse().userSendPerSecond(),
-                limits.abuse().userSendBurst(), limits.abuse().maxDevicesPerUser(), limits.abuse().hashQueueSize(),
-                limits.abuse().loginThrottle(), limits.maxContacts(), limits.membershipChangesPerMinute());
+        ParleySettings.Builder b = ParleySettings.builder()
+                .maxBodyBytes(limits.maxBodyBytes())
+                .maxGroupMembers(limits.maxGroupMembers())
+                .inboxRetention(Duration.ofDays(limits.inboxRetentionDays()))
+                .heartbeatTimeout(server.idleTimeout())
+                .rateLimit(limits.rateLimitPerSecond(), limits.rateLimitBurst())
+                .maxOutboundBytes(limits.maxOutboundBytes())
+                .syncBatchSize(limits.syncBatchSize())
+                .argon2(limits.argon2MemoryKiB(), limits.argon2Iterations())
+                .userSendLimit(limits.abuse().userSendPerSecond(), limits.abuse().userSendBurst())
+                .maxDevicesPerUser(limits.abuse().maxDevicesPerUser())
+                .hashQueueSize(limits.abuse().hashQueueSize())
+                .loginThrottle(limits.abuse().loginThrottle())
+                .maxContacts(limits.maxContacts())
+                .membershipChangesPerMinute(limits.membershipChangesPerMinute());
+        if (!server.id().isEmpty()) {
+            b.serverId(server.id());
+        }
+        return b.build();
     }
 
     // ---- one reader per section -----------------------------------------------------------
