@@ -5,8 +5,14 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Limits and tunables of the core, validated on construction. Every field has a documented
- * default in {@link #defaults()} and in docs/CONFIGURATION.md.
+ * Limits and tunables of the core, checked on construction. Made with {@link #builder()}, which
+ * holds every default (the ones docs/CONFIGURATION.md documents), or changed with
+ * {@link #toBuilder()}:
+ *
+ * <pre>{@code
+ * ParleySettings s = ParleySettings.builder().serverId("chat-1").argon2(8, 1).build();
+ * ParleySettings t = s.toBuilder().maxBodyBytes(1_000).build();
+ * }</pre>
  *
  * @param serverId           this server's id in presence and routing (default: a random one)
  * @param maxBodyBytes       largest message body in UTF-8 bytes (65,536)
@@ -37,6 +43,7 @@ public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMemb
                              int userSendPerSecond, int userSendBurst, int maxDevicesPerUser, int hashQueueSize,
                              LoginThrottle.Settings loginThrottle, int maxContacts, int membershipChangesPerMinute) {
 
+    /** Checks every value; use {@link #builder()} rather than this constructor. */
     public ParleySettings {
         Objects.requireNonNull(serverId, "serverId");
         requireRange("maxBodyBytes", maxBodyBytes, 1, 16 << 20);
@@ -64,126 +71,149 @@ public record ParleySettings(String serverId, int maxBodyBytes, int maxGroupMemb
         requireRange("membershipChangesPerMinute", membershipChangesPerMinute, 1, 1_000_000);
     }
 
-    /** Settings with the defaults of the abuse limits (per-user sends, devices, hashing queue, login throttle). */
-    public ParleySettings(String serverId, int maxBodyBytes, int maxGroupMembers, Duration inboxRetention,
-                          Duration heartbeatTimeout, int rateLimitPerSecond, int rateLimitBurst,
-                          int maxOutboundBytes, int syncBatchSize, int argon2MemoryKiB, int argon2Iterations) {
-        this(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout, rateLimitPerSecond,
-                rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                DEFAULT_USER_SEND_PER_SECOND, DEFAULT_USER_SEND_BURST, DEFAULT_MAX_DEVICES_PER_USER,
-                DEFAULT_HASH_QUEUE_SIZE, LoginThrottle.Settings.defaults(), DEFAULT_MAX_CONTACTS,
-                DEFAULT_MEMBERSHIP_CHANGES_PER_MINUTE);
+    /** A builder holding the documented defaults and a random server id. */
+    public static Builder builder() {
+        return new Builder();
     }
-
-    /** Default of {@link #userSendPerSecond()}. */
-    public static final int DEFAULT_USER_SEND_PER_SECOND = 100;
-    /** Default of {@link #userSendBurst()}. */
-    public static final int DEFAULT_USER_SEND_BURST = 200;
-    /** Default of {@link #maxDevicesPerUser()}. */
-    public static final int DEFAULT_MAX_DEVICES_PER_USER = 16;
-    /** Default of {@link #hashQueueSize()}. */
-    public static final int DEFAULT_HASH_QUEUE_SIZE = 64;
-    /** Default of {@link #maxContacts()}. */
-    public static final int DEFAULT_MAX_CONTACTS = 5_000;
-    /** Default of {@link #membershipChangesPerMinute()}. */
-    public static final int DEFAULT_MEMBERSHIP_CHANGES_PER_MINUTE = 20;
 
     /** The documented defaults, with a random server id. */
     public static ParleySettings defaults() {
-        return new ParleySettings("parley-" + Ids.random(6), 65_536, 1_024, Duration.ofDays(30), Duration.ofSeconds(60),
-                100, 200, 262_144, 256, 19_456, 2);
+        return builder().build();
     }
 
-    public ParleySettings withServerId(String v) {
-        return new ParleySettings(v, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
+    /** A builder holding these settings, to change some of them. */
+    public Builder toBuilder() {
+        return builder().serverId(serverId).maxBodyBytes(maxBodyBytes).maxGroupMembers(maxGroupMembers)
+                .inboxRetention(inboxRetention).heartbeatTimeout(heartbeatTimeout)
+                .rateLimit(rateLimitPerSecond, rateLimitBurst).maxOutboundBytes(maxOutboundBytes)
+                .syncBatchSize(syncBatchSize).argon2(argon2MemoryKiB, argon2Iterations)
+                .userSendLimit(userSendPerSecond, userSendBurst).maxDevicesPerUser(maxDevicesPerUser)
+                .hashQueueSize(hashQueueSize).loginThrottle(loginThrottle).maxContacts(maxContacts)
+                .membershipChangesPerMinute(membershipChangesPerMinute);
     }
 
-    public ParleySettings withMaxBodyBytes(int v) {
-        return new ParleySettings(serverId, v, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
-    }
+    /**
+     * Collects settings, starting from the defaults; {@link #build()} checks them all. Not
+     * thread-safe; use one builder per thread.
+     */
+    public static final class Builder {
 
-    public ParleySettings withMaxGroupMembers(int v) {
-        return new ParleySettings(serverId, maxBodyBytes, v, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
-    }
+        // The defaults, in one place (docs/CONFIGURATION.md documents the same ones).
+        private String serverId = "parley-" + Ids.random(6);
+        private int maxBodyBytes = 65_536;
+        private int maxGroupMembers = 1_024;
+        private Duration inboxRetention = Duration.ofDays(30);
+        private Duration heartbeatTimeout = Duration.ofSeconds(60);
+        private int rateLimitPerSecond = 100;
+        private int rateLimitBurst = 200;
+        private int maxOutboundBytes = 262_144;
+        private int syncBatchSize = 256;
+        private int argon2MemoryKiB = 19_456;
+        private int argon2Iterations = 2;
+        private int userSendPerSecond = 100;
+        private int userSendBurst = 200;
+        private int maxDevicesPerUser = 16;
+        private int hashQueueSize = 64;
+        private LoginThrottle.Settings loginThrottle = LoginThrottle.Settings.defaults();
+        private int maxContacts = 5_000;
+        private int membershipChangesPerMinute = 20;
 
-    public ParleySettings withInboxRetention(Duration v) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, v, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
-    }
+        private Builder() {
+        }
 
-    public ParleySettings withHeartbeatTimeout(Duration v) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, v,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
-    }
+        public Builder serverId(String v) {
+            serverId = v;
+            return this;
+        }
 
-    public ParleySettings withRateLimit(int perSecond, int burst) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                perSecond, burst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond, userSendBurst,
-                maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
-    }
+        public Builder maxBodyBytes(int v) {
+            maxBodyBytes = v;
+            return this;
+        }
 
-    public ParleySettings withMaxOutboundBytes(int v) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, v, syncBatchSize, argon2MemoryKiB, argon2Iterations, userSendPerSecond,
-                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
-    }
+        public Builder maxGroupMembers(int v) {
+            maxGroupMembers = v;
+            return this;
+        }
 
-    public ParleySettings withSyncBatchSize(int v) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, v, argon2MemoryKiB, argon2Iterations, userSendPerSecond,
-                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
-    }
+        public Builder inboxRetention(Duration v) {
+            inboxRetention = v;
+            return this;
+        }
 
-    public ParleySettings withArgon2(int memoryKiB, int iterations) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, memoryKiB, iterations, userSendPerSecond,
-                userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
-    }
+        public Builder heartbeatTimeout(Duration v) {
+            heartbeatTimeout = v;
+            return this;
+        }
 
-    public ParleySettings withUserSendLimit(int perSecond, int burst) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                perSecond, burst, maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
-    }
+        /** Frames per second per connection, sustained and at once. */
+        public Builder rateLimit(int perSecond, int burst) {
+            rateLimitPerSecond = perSecond;
+            rateLimitBurst = burst;
+            return this;
+        }
 
-    public ParleySettings withMaxDevicesPerUser(int v) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                userSendPerSecond, userSendBurst, v, hashQueueSize, loginThrottle, maxContacts, membershipChangesPerMinute);
-    }
+        public Builder maxOutboundBytes(int v) {
+            maxOutboundBytes = v;
+            return this;
+        }
 
-    public ParleySettings withHashQueueSize(int v) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                userSendPerSecond, userSendBurst, maxDevicesPerUser, v, loginThrottle, maxContacts,
-                membershipChangesPerMinute);
-    }
+        public Builder syncBatchSize(int v) {
+            syncBatchSize = v;
+            return this;
+        }
 
-    public ParleySettings withLoginThrottle(LoginThrottle.Settings v) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                userSendPerSecond, userSendBurst, maxDevicesPerUser, hashQueueSize, v, maxContacts, membershipChangesPerMinute);
-    }
+        /** Argon2id cost of password hashes: memory in KiB and iterations. */
+        public Builder argon2(int memoryKiB, int iterations) {
+            argon2MemoryKiB = memoryKiB;
+            argon2Iterations = iterations;
+            return this;
+        }
 
-    public ParleySettings withMaxContacts(int v) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                userSendPerSecond, userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle, v,
-                membershipChangesPerMinute);
-    }
+        /** Sends per second of one user, sustained and at once. */
+        public Builder userSendLimit(int perSecond, int burst) {
+            userSendPerSecond = perSecond;
+            userSendBurst = burst;
+            return this;
+        }
 
-    public ParleySettings withMembershipChangesPerMinute(int v) {
-        return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
-                rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB, argon2Iterations,
-                userSendPerSecond, userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle, maxContacts, v);
+        public Builder maxDevicesPerUser(int v) {
+            maxDevicesPerUser = v;
+            return this;
+        }
+
+        public Builder hashQueueSize(int v) {
+            hashQueueSize = v;
+            return this;
+        }
+
+        public Builder loginThrottle(LoginThrottle.Settings v) {
+            loginThrottle = v;
+            return this;
+        }
+
+        public Builder maxContacts(int v) {
+            maxContacts = v;
+            return this;
+        }
+
+        public Builder membershipChangesPerMinute(int v) {
+            membershipChangesPerMinute = v;
+            return this;
+        }
+
+        /**
+         * The settings, every value checked.
+         *
+         * @throws NullPointerException     when the server id, a duration or the login throttle is null
+         * @throws IllegalArgumentException naming the first value out of its range
+         */
+        public ParleySettings build() {
+            return new ParleySettings(serverId, maxBodyBytes, maxGroupMembers, inboxRetention, heartbeatTimeout,
+                    rateLimitPerSecond, rateLimitBurst, maxOutboundBytes, syncBatchSize, argon2MemoryKiB,
+                    argon2Iterations, userSendPerSecond, userSendBurst, maxDevicesPerUser, hashQueueSize, loginThrottle,
+                    maxContacts, membershipChangesPerMinute);
+        }
     }
 
     private static void requireRange(String name, long value, long min, long max) {

@@ -89,7 +89,7 @@ class ServerConfigTest {
         ParleySettings core = ParleySettings.defaults();
         ParleySettings mine = ServerConfig.defaults().toSettings();
         assertThat(mine.serverId()).startsWith("parley-");
-        assertThat(mine.withServerId("x")).isEqualTo(core.withServerId("x"));
+        assertThat(mine.toBuilder().serverId("x").build()).isEqualTo(core.toBuilder().serverId("x").build());
     }
 
     @Test
@@ -112,8 +112,10 @@ class ServerConfigTest {
                   membershipChangesPerMinute: 7
                 """);
         ParleySettings s = ServerConfig.load(file, Map.of()).toSettings();
-        assertThat(s).isEqualTo(new ParleySettings("chat-1", 1000, 50, Duration.ofDays(7), Duration.ofSeconds(45),
-                10, 20, 30000, 40, 1024, 3).withMaxContacts(99).withMembershipChangesPerMinute(7));
+        assertThat(s).isEqualTo(ParleySettings.builder().serverId("chat-1").maxBodyBytes(1000).maxGroupMembers(50)
+                .inboxRetention(Duration.ofDays(7)).heartbeatTimeout(Duration.ofSeconds(45)).rateLimit(10, 20)
+                .maxOutboundBytes(30000).syncBatchSize(40).argon2(1024, 3).maxContacts(99)
+                .membershipChangesPerMinute(7).build());
     }
 
     @Test

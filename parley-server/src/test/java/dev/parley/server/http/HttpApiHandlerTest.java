@@ -52,7 +52,7 @@ class HttpApiHandlerTest {
 
     private final List<String> storeCalls = new ArrayList<>();
     private boolean storeDown;
-    private final Parley parley = new Parley(ParleySettings.defaults().withServerId("test-1").withArgon2(8, 1),
+    private final Parley parley = new Parley(ParleySettings.builder().serverId("test-1").argon2(8, 1).build(),
             store(AccountStore.class), store(dev.parley.core.contact.ContactStore.class), store(MessageStore.class),
             new InProcessRouter(),
             new InMemoryPresenceRegistry(CLOCK), new dev.parley.push.webhook.WebhookPushSender(
