@@ -45,7 +45,8 @@ final class Adapters {
                 RocksDbStore.FsyncPolicy fsync = s.fsync() == ServerConfig.Fsync.ALWAYS
                         ? RocksDbStore.FsyncPolicy.ALWAYS : RocksDbStore.FsyncPolicy.NEVER;
                 RocksDbStore store = new RocksDbStore(s.dataDir(),
-                        RocksDbStore.Options.DEFAULTS.withFsync(fsync).withBatchMax(s.batchMax()), clock);
+                        RocksDbStore.Options.DEFAULTS.withFsync(fsync).withBatchMax(s.batchMax())
+                                .withCommitIntervalMicros(s.commitIntervalMicros()), clock);
                 return new Store(store, store, store, store,
                         "rocksdb " + s.dataDir() + " fsync=" + fsync.name().toLowerCase(java.util.Locale.ROOT),
                         router -> { });

@@ -108,7 +108,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
     /** The same configuration with the store under {@code dataDir}. */
     public ServerConfig withDataDir(Path dataDir) {
         return new ServerConfig(server, new Store(store.type(), dataDir, store.fsync(), store.batchMax(),
-                store.cassandra()), router,
+                store.commitIntervalMicros(), store.cassandra()), router,
                 presence, push, limits, metrics);
     }
 
@@ -175,6 +175,7 @@ public record ServerConfig(Server server, Store store, Router router, Presence p
     private static Store store(ConfigValues v) {
         return new Store(v.str(ConfigKey.STORE_TYPE), v.path(ConfigKey.STORE_DATA_DIR),
                 Fsync.valueOf(v.str(ConfigKey.STORE_FSYNC).toUpperCase(Locale.ROOT)), v.num(ConfigKey.STORE_BATCH_MAX),
+                v.num(ConfigKey.STORE_COMMIT_INTERVAL_MICROS),
                 new Cassandra(List.of(v.str(ConfigKey.STORE_CASSANDRA_CONTACT_POINTS).split("\\s*,\\s*")),
                         v.str(ConfigKey.STORE_CASSANDRA_LOCAL_DATACENTER), v.str(ConfigKey.STORE_CASSANDRA_KEYSPACE),
                         v.num(ConfigKey.STORE_CASSANDRA_REPLICATION_FACTOR),

@@ -33,8 +33,10 @@ public interface StoreSection {
      * @param dataDir  directory of the embedded store
      * @param fsync    durability of acknowledged writes
      * @param batchMax largest group commit
+     * @param commitIntervalMicros while writes keep coming, at most one group commit per this many µs
      */
-    public record Store(String type, Path dataDir, Fsync fsync, int batchMax, Cassandra cassandra) {
+    public record Store(String type, Path dataDir, Fsync fsync, int batchMax, int commitIntervalMicros,
+            Cassandra cassandra) {
         public Store {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -43,12 +45,14 @@ public interface StoreSection {
             List<String> p = new ArrayList<>();
             choice(p, ConfigKey.STORE_TYPE, type);
             range(p, ConfigKey.STORE_BATCH_MAX, batchMax);
+            range(p, ConfigKey.STORE_COMMIT_INTERVAL_MICROS, commitIntervalMicros);
             throwIf(p);
         }
 
         /** Embedded settings with the default Cassandra section. */
         public Store(String type, Path dataDir, Fsync fsync, int batchMax) {
-            this(type, dataDir, fsync, batchMax, Cassandra.defaults());
+            this(type, dataDir, fsync, batchMax, Integer.parseInt(ConfigKey.STORE_COMMIT_INTERVAL_MICROS.defaultValue),
+                    Cassandra.defaults());
         }
     }
 

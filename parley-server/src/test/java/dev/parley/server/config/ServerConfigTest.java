@@ -38,6 +38,9 @@ class ServerConfigTest {
         assertThat(c.store().dataDir()).isEqualTo(Path.of("./data"));
         assertThat(c.store().fsync()).isEqualTo(ServerConfig.Fsync.ALWAYS);
         assertThat(c.store().batchMax()).isEqualTo(512);
+        assertThat(c.store().commitIntervalMicros()).isEqualTo(1000);
+        assertThatThrownBy(() -> ServerConfig.load(null, Map.of("PARLEY_STORE_COMMIT_INTERVAL_MICROS", "2000000")))
+                .hasMessageContaining("store.commitIntervalMicros");
         assertThat(c.router().type()).isEqualTo("in-process");
         assertThat(c.presence().type()).isEqualTo("in-memory");
         assertThat(c.push().timeoutMs()).isEqualTo(5_000);
@@ -176,6 +179,7 @@ class ServerConfigTest {
                   dataDir: /var/lib/parley
                   fsync: never
                   batchMax: 64
+                  commitIntervalMicros: 250
                 push:
                   timeoutMs: 1500
                   webhook:
@@ -190,6 +194,7 @@ class ServerConfigTest {
         assertThat(c.store().dataDir()).isEqualTo(Path.of("/var/lib/parley"));
         assertThat(c.store().fsync()).isEqualTo(ServerConfig.Fsync.NEVER);
         assertThat(c.store().batchMax()).isEqualTo(64);
+        assertThat(c.store().commitIntervalMicros()).isEqualTo(250);
         assertThat(c.push().timeoutMs()).isEqualTo(1500);
         assertThat(c.push().webhook().allowList()).containsExactly("hooks.example.com", "*.example.org");
         assertThat(c.metrics().enabled()).isFalse();
