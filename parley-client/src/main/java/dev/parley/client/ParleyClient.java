@@ -29,6 +29,11 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Over 400 lines because this is the SDK's public surface: one documented method per protocol
+// request, and the public nested Builder (nested so that ParleyClient.Builder stays source
+// compatible). All the logic behind it lives in the package-private collaborators (Session,
+// Outbox, PendingRequests, AckTracker, ListenerDispatch, Reconnection, Heartbeat, Connection).
+
 /**
  * A device's connection to a Parley server over WebSocket: it authenticates with the device's
  * token, receives the user's inbox (messages, receipts, membership changes) from its saved
@@ -170,7 +175,7 @@ public final class ParleyClient implements AutoCloseable {
             f.completeExceptionally(new ParleyClientException(e.code(), e.getMessage()));
             return f;
         }
-        submit(() -> session.send(conv, body, contentType, cmid, f), () -> callbacks.fail(f, Session.closedException()));
+        submit(() -> session.queueSend(conv, body, contentType, cmid, f), () -> callbacks.fail(f, Session.closedException()));
         return f;
     }
 

@@ -4,16 +4,15 @@ import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.FrameCodec;
 import dev.parley.protocol.ServerFrame;
-import dev.parley.protocol.ServerFrame.PresenceView;
 import dev.parley.protocol.ServerFrame.Sent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.DoubleSupplier;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -41,7 +40,6 @@ final class Session implements Connection.Events, Outbox.Transport {
     private final String token;
     private final HttpClient http;
     private final Duration requestTimeout;
-    private final Duration heartbeat;
     private final FrameCodec codec = new FrameCodec();
     private final Executor loop;
     private final Scheduler scheduler;
@@ -53,6 +51,7 @@ final class Session implements Connection.Events, Outbox.Transport {
     final Outbox outbox;
     final AckTracker acks;
     final Reconnection reconnection;
+    private final Heartbeat heartbeat;
 
     private volatile boolean isConnected;
     private volatile String user;
@@ -61,7 +60,6 @@ final class Session implements Connection.Events, Outbox.Transport {
     private volatile Connection conn;
     private State state = State.NEW;
     private String lastProblem = "not connected yet";
-    private Scheduler.Task heartbeatTask;
     private Scheduler.Task welcomeTimeout;
     private InboxDedup dedup;
     /** Whether the listener was told {@code onConnected} and not yet {@code onDisconnected}. */
@@ -71,7 +69,7 @@ final class Session implements Connection.Events, Outbox.Transport {
      * @param loop runs a task on the loop thread later (dropping it once the client is stopped)
      * @param connected completed when the first connection synced, failed when the client stops first
      */
-    Session(String name, URI wsUri, String token, HttpClient http, Duration requestTimeout, Duration heartbeat,
+    Session(String name, URI wsUri, String token, HttpClient http, Duration requestTimeout, Duration heartbeatInterval,
             Backoff backoff, int sendMaxAttempts, Duration sendMaxTime, Executor loop, Scheduler scheduler,
             LongSupplier ticker, DoubleSupplier random, Callbacks callbacks, ListenerDispatch dispatch,
             CompletableFuture<Void> connected) {
@@ -80,7 +78,6 @@ final class Session implements Connection.Events, Outbox.Transport {
         this.token = token;
         this.http = http;
         this.requestTimeout = requestTimeout;
-        this.heartbeat = heartbeat;
         this.loop = loop;
         this.scheduler = scheduler;
         this.ticker = ticker;
@@ -91,7 +88,9 @@ final class Session implements Connection.Events, Outbox.Transport {
         this.outbox = new Outbox(name, this, requests, scheduler, callbacks, backoff, random,
                 requestTimeout.toMillis(), sendMaxAttempts, sendMaxTime.toMillis());
         this.acks = new AckTracker(scheduler, this::isUp, this::sendAck);
-        this.reconnection = new Reconnection(name, backoff, scheduler, random);
+        this.reconnection = new Reconnection(name, backoff, scheduler, random, requests, dispatch);
+        this.heartbeat = new Heartbeat(name, scheduler, ticker, requests, codec, this, this::isUp,
+                heartbeatInterval.toMillis(), requestTimeout.toMillis());
     }
 
     boolean isConnected() {
@@ -104,6 +103,11 @@ final class Session implements Connection.Events, Outbox.Transport {
 
     String device() {
         return device;
+    }
+
+    /** The open connection, or null. */
+    Connection connection() {
+        return conn;
     }
 
     /** Any thread: the listener caught up, so the connection may read again. */
@@ -124,10 +128,6 @@ final class Session implements Connection.Events, Outbox.Transport {
         attemptConnection();
     }
 
-    boolean isClosed() {
-        return state == State.CLOSED;
-    }
-
     /** A caller's request: fails at once unless connected; otherwise ends with its reply, a timeout or the connection. */
     <T> void request(Function<String, ClientFrame> make, Function<ServerFrame, T> map, CompletableFuture<T> f) {
         if (state == State.CLOSED) {
@@ -145,7 +145,7 @@ final class Session implements Connection.Events, Outbox.Transport {
     }
 
     /** A caller's send: kept by the outbox until answered. */
-    void send(String conv, String body, String contentType, String clientMsgId, CompletableFuture<Sent> f) {
+    void queueSend(String conv, String body, String contentType, String clientMsgId, CompletableFuture<Sent> f) {
         if (state == State.CLOSED) {
             callbacks.fail(f, closedException());
             return;
@@ -232,26 +232,10 @@ final class Session implements Connection.Events, Outbox.Transport {
         acks.connected();
         log.debug("{}: connected as {} / {} to server {}", name, w.user(), w.device(), w.server());
         dispatch.connected();
-        resync(c);
-        outbox.connected();
-        resubscribePresence(c);
-        long interval = heartbeat.toMillis();
-        if (w.heartbeatSeconds() > 0) {
-            interval = Math.min(interval, Math.max(1000, w.heartbeatSeconds() * 1000L / 2));
-        }
-        heartbeatTask = scheduler.repeat(() -> heartbeat(c), interval);
-    }
-
-    /** Asks for the inbox after the highest cursor accepted; the connection is live once it is read. */
-    private void resync(Connection c) {
+        Consumer<ClientFrame> sendOnC = frame -> c.send(codec.encode(frame));
         long after = dedup.highest();
         acks.syncing(after);
-        String syncId = requests.nextId();
-        CompletableFuture<ServerFrame.Synced> sync = new CompletableFuture<>();
-        // no reply timeout: a long backlog streams before synced; the heartbeat watches the connection
-        requests.awaitWithoutTimeout(syncId, sync, Replies.expect(ServerFrame.Synced.class, r -> r));
-        c.send(codec.encode(new ClientFrame.Sync(syncId, after > 0 ? after : null)));
-        sync.whenComplete((s, err) -> loop.execute(() -> {
+        reconnection.resync(after, sendOnC, (s, err) -> loop.execute(() -> {
             if (c != conn) {
                 return;
             }
@@ -264,26 +248,9 @@ final class Session implements Connection.Events, Outbox.Transport {
                 synced(s);
             }
         }));
-    }
-
-    private void resubscribePresence(Connection c) {
-        List<String> users = reconnection.presenceToRenew();
-        if (users.isEmpty()) {
-            return;
-        }
-        String id = requests.nextId();
-        CompletableFuture<List<PresenceView>> p = new CompletableFuture<>();
-        requests.await(id, p, Replies.expect(ServerFrame.PresenceList.class, ServerFrame.PresenceList::presences), true);
-        c.send(codec.encode(new ClientFrame.SubscribePresence(id, users)));
-        p.whenComplete((list, err) -> {
-            if (err != null) {
-                log.warn("{}: renewing presence subscriptions failed: {}", name, err.toString());
-            } else {
-                for (PresenceView v : list) {
-                    dispatch.presence(new ServerFrame.PresenceEvent(v.user(), v.online(), v.lastSeen()));
-                }
-            }
-        });
+        outbox.connected();
+        reconnection.resubscribe(sendOnC);
+        heartbeat.start(c, w.heartbeatSeconds());
     }
 
     private void synced(ServerFrame.Synced s) {
@@ -297,26 +264,6 @@ final class Session implements Connection.Events, Outbox.Transport {
                 callbacks.execute(() -> connected.complete(null));
             }
         });
-    }
-
-    private void heartbeat(Connection c) {
-        if (c != conn || !isUp()) {
-            return;
-        }
-        // Alive means: some frame (the pong, or anything queued before it, such as a long backlog)
-        // arrived after the ping went out. While the client stops reading because the listener is
-        // behind, silence is its own doing and does not count.
-        String id = requests.nextId();
-        long timeout = Math.min(requestTimeout.toMillis(), heartbeat.toMillis());
-        long sentAt = ticker.getAsLong();
-        requests.awaitPong(id, timeout, () -> {
-            if (c == conn && c.lastFrameNanos - sentAt < 0 && !c.isPaused()) {
-                log.info("{}: nothing received within {} ms of a ping, reconnecting", name, timeout);
-                c.abort();
-                lost(c, "heartbeat timeout", null);
-            }
-        });
-        c.send(codec.encode(new ClientFrame.Ping(id)));
     }
 
     private void sendAck(long upTo) {
@@ -360,10 +307,9 @@ final class Session implements Connection.Events, Outbox.Transport {
         lastProblem = reason;
         isConnected = false;
         state = State.WAITING;
-        Scheduler.cancel(heartbeatTask);
+        heartbeat.stop();
         acks.connectionLost();
         Scheduler.cancel(welcomeTimeout);
-        heartbeatTask = null;
         welcomeTimeout = null;
         requests.failAll(requestFailure);
         outbox.connectionLost();
@@ -381,11 +327,6 @@ final class Session implements Connection.Events, Outbox.Transport {
             return;
         }
         reconnection.schedule(delayMillis, this::attemptConnection);
-    }
-
-    /** The open connection, or null. */
-    Connection connection() {
-        return conn;
     }
 
     /**
