@@ -135,7 +135,6 @@ public final class ParleyClient implements AutoCloseable {
         return connected.copy();
     }
 
-
     /** Sends a text message ({@code contentType} left to the server's default) with a random client message id. */
     public CompletableFuture<Sent> send(String conv, String body) {
         return send(conv, body, null, null);
@@ -302,7 +301,7 @@ public final class ParleyClient implements AutoCloseable {
         List<String> copy = List.copyOf(users);
         CompletableFuture<List<PresenceView>> f = request(id -> new ClientFrame.SubscribePresence(id, copy),
                 Replies.expect(ServerFrame.PresenceList.class, r -> List.copyOf(r.presences())));
-        f.thenRun(() -> submit(() -> session.reconnection.subscribedPresence(copy), () -> { }));
+        f.thenRun(() -> submit(() -> session.subscribedPresence(copy), () -> { }));
         return f;
     }
 
@@ -362,7 +361,6 @@ public final class ParleyClient implements AutoCloseable {
         return session.device();
     }
 
-
     /**
      * Closes the connection and stops reconnecting; idempotent. Pending requests and sends fail
      * with {@link ParleyClientException#CLOSED}, the listener gets {@code onDisconnected("closed")}
@@ -410,7 +408,6 @@ public final class ParleyClient implements AutoCloseable {
         return name + "[" + wsUri + ", user=" + session.user() + ", device=" + session.device() + "]";
     }
 
-
     // ---------------------------------------------------------------------------------------
     // Helpers
 
@@ -429,7 +426,7 @@ public final class ParleyClient implements AutoCloseable {
 
     /** Listener thread: a cursor was saved, so it may be acknowledged. */
     private void cursorSaved(long cursor) {
-        execute(() -> session.acks.processed(cursor));
+        execute(() -> session.cursorSaved(cursor));
     }
 
     private void listenerCaughtUp() {

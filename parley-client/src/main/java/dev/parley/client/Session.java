@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.DoubleSupplier;
@@ -17,6 +18,10 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+// A little over 400 lines: the state machine's transitions (connect, open, welcome, sync, lose,
+// detach, shut down) and the routing of each incoming frame read best side by side; everything
+// they delegate to lives in the collaborators.
 
 /**
  * The connection's state machine, on the loop thread: connect, authenticate (wait for
@@ -47,10 +52,10 @@ final class Session implements Connection.Events, Outbox.Transport {
     private final Callbacks callbacks;
     private final ListenerDispatch dispatch;
     private final CompletableFuture<Void> connected;
-    final PendingRequests requests;
-    final Outbox outbox;
-    final AckTracker acks;
-    final Reconnection reconnection;
+    private final PendingRequests requests;
+    private final Outbox outbox;
+    private final AckTracker acks;
+    private final Reconnection reconnection;
     private final Heartbeat heartbeat;
 
     private volatile boolean isConnected;
@@ -151,6 +156,16 @@ final class Session implements Connection.Events, Outbox.Transport {
             return;
         }
         outbox.add(conv, body, contentType, clientMsgId, f);
+    }
+
+    /** The listener handled everything up to {@code cursor}, and it was saved. */
+    void cursorSaved(long cursor) {
+        acks.processed(cursor);
+    }
+
+    /** Presence of {@code users} was subscribed to: renewed on every later connection. */
+    void subscribedPresence(List<String> users) {
+        reconnection.subscribedPresence(users);
     }
 
     // Outbox.Transport

@@ -67,42 +67,47 @@ class OutboxTest {
         return ParleyClientException.unwrap(f.handle((v, e) -> e).join());
     }
 
+    // client message ids whose hash order differs from the order they are sent in
+
     @Test
     void sendsMadeWhileDisconnectedGoOutInOrderOnceConnected() {
-        add("a");
-        add("b");
-        add("c");
+        add("zulu");
+        add("alpha");
+        add("mike");
         assertThat(transport.sent).isEmpty();
 
         transport.up = true;
         outbox.connected();
 
-        assertThat(transport.clientMsgIds()).containsExactly("a", "b", "c");
+        assertThat(transport.clientMsgIds()).containsExactly("zulu", "alpha", "mike");
         assertThat(transport.sent).extracting(ClientFrame.Send::id).doesNotHaveDuplicates();
     }
 
     @Test
     void sendsOnTheWireWhenTheConnectionDropsGoOutAgainInOrderWithTheirClientMsgIds() {
         transport.up = true;
-        CompletableFuture<Sent> a = add("a");
-        CompletableFuture<Sent> b = add("b");
-        CompletableFuture<Sent> c = add("c");
-        outbox.error(transport.sent.get(1).id(), new ServerFrame.Error(transport.sent.get(1).id(), "FORBIDDEN", "no", false, null));
+        CompletableFuture<Sent> zulu = add("zulu");
+        CompletableFuture<Sent> alpha = add("alpha");
+        CompletableFuture<Sent> mike = add("mike");
+        CompletableFuture<Sent> kilo = add("kilo");
+        String refused = transport.sent.get(3).id();
+        outbox.error(refused, new ServerFrame.Error(refused, "FORBIDDEN", "no", false, null));
         List<String> firstIds = transport.sent.stream().map(ClientFrame.Send::id).toList();
 
         transport.up = false;
         outbox.connectionLost();
-        add("d");
+        add("echo");
         transport.up = true;
         outbox.connected();
 
-        assertThat(transport.clientMsgIds()).containsExactly("a", "b", "c", "a", "c", "d");
-        assertThat(transport.sent.subList(3, 6)).extracting(ClientFrame.Send::id).doesNotContainAnyElementsOf(firstIds);
-        assertThat(b).isCompletedExceptionally();
-        // the server stored "a" before the drop: its reply on the new connection is a duplicate
-        outbox.sent(new Sent(transport.sent.get(3).id(), "c", "a", "m1", 1, 0, true));
-        assertThat(a.join().duplicate()).isTrue();
-        assertThat(c).isNotDone();
+        assertThat(transport.clientMsgIds()).containsExactly("zulu", "alpha", "mike", "kilo", "zulu", "alpha", "mike", "echo");
+        assertThat(transport.sent.subList(4, 8)).extracting(ClientFrame.Send::id).doesNotContainAnyElementsOf(firstIds);
+        assertThat(kilo).isCompletedExceptionally();
+        // the server stored "zulu" before the drop: its reply on the new connection is a duplicate
+        outbox.sent(new Sent(transport.sent.get(4).id(), "c", "zulu", "m1", 1, 0, true));
+        assertThat(zulu.join().duplicate()).isTrue();
+        assertThat(alpha).isNotDone();
+        assertThat(mike).isNotDone();
     }
 
     @Test
