@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * core's session and is that session's {@link Transport}. HTTP requests that are not a WebSocket
  * upgrade pass through to the next handler.
  *
- * <p>About 500 lines, over the house's 400, with reason: what is left here is the glue (Netty's
+ * <p>About 550 lines, over the house's 400, with reason: what is left here is the glue (Netty's
  * callbacks, reading paused for a peer that does not read, the outbound limit, the rate limit,
  * closing, and every call into the core), and the write path (from {@link #send} to the flush)
  * stays whole in one class. Splitting it further would take one more base class or one more object
