@@ -15,6 +15,7 @@ import dev.parley.server.http.HttpExchangeControl;
 import dev.parley.server.http.StaticFiles;
 import dev.parley.server.ws.SessionGateway;
 import dev.parley.server.ws.WebSocketSessionHandler;
+import dev.parley.server.ws.WebSocketSettings;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -132,7 +133,7 @@ public final class ParleyServer implements AutoCloseable {
             SessionGateway gateway = SessionGateway.of(parley);
             ServerConfig.Server net = config.server();
             ServerConfig.Limits limits = config.limits();
-            WebSocketSessionHandler.Settings sessionSettings = new WebSocketSessionHandler.Settings(gateway, codec,
+            WebSocketSettings sessionSettings = new WebSocketSettings(gateway, codec,
                     metrics, net.maxFrameBytes(), WebSocketSessionHandler.AUTH_TIMEOUT, limits.outboundHardLimitBytes(),
                     net.closeTimeout(), limits.rateLimitPerSecond(), limits.rateLimitBurst(), System::nanoTime);
             ServerConfig.Http http = net.http();

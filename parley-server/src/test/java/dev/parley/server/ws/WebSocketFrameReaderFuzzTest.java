@@ -46,7 +46,7 @@ class WebSocketFrameReaderFuzzTest {
     @Property(tries = 1_500)
     void anyByteStreamIsReadSafely(@ForAll("streams") List<byte[]> chunks) {
         ServerMetrics metrics = ServerMetrics.inMemory();
-        EmbeddedChannel ch = new EmbeddedChannel(new WebSocketSessionHandler(new WebSocketSessionHandler.Settings(
+        EmbeddedChannel ch = new EmbeddedChannel(new WebSocketSessionHandler(new WebSocketSettings(
                 new PingGateway(), new FrameCodec(), metrics, MAX_FRAME, Duration.ofSeconds(10))));
         EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
         List<ByteBuf> given = new ArrayList<>();
@@ -78,7 +78,7 @@ class WebSocketFrameReaderFuzzTest {
             for (Object frame : out) {
                 if (frame instanceof CloseWebSocketFrame close && close.statusCode() != -1) { // -1: no status, an empty close echoed
                     assertThat(close.statusCode()).as("close status").isNotEqualTo(1011);
-                    assertThat(WebSocketSessionHandler.isValidCloseStatus(close.statusCode()))
+                    assertThat(WebSocketFrames.isValidCloseStatus(close.statusCode()))
                             .as("status %d is one a peer may send", close.statusCode()).isTrue();
                 }
                 ReferenceCountUtil.release(frame);

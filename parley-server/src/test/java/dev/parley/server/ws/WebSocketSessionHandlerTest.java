@@ -30,7 +30,6 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import dev.parley.server.ws.WebSocketSessionHandler.Settings;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -61,7 +60,7 @@ class WebSocketSessionHandlerTest {
     private final ServerMetrics metrics = ServerMetrics.inMemory();
     private final List<Object> passedOn = new ArrayList<>();
     private StuckSocket socket;
-    private EmbeddedChannel ch = channel(new Settings(gateway, new FrameCodec(), metrics, MAX_FRAME,
+    private EmbeddedChannel ch = channel(new WebSocketSettings(gateway, new FrameCodec(), metrics, MAX_FRAME,
             Duration.ofSeconds(10)));
     /** The rate limit's clock in the tests of limits. */
     private final AtomicLong nanos = new AtomicLong();
@@ -526,7 +525,7 @@ class WebSocketSessionHandlerTest {
 
     @Test
     void aLargeFrameWithAnEightByteLengthIsRead() {
-        Settings big = new Settings(gateway, new FrameCodec(), metrics, 100_000, Duration.ofSeconds(10));
+        WebSocketSettings big = new WebSocketSettings(gateway, new FrameCodec(), metrics, 100_000, Duration.ofSeconds(10));
         EmbeddedChannel wide = new EmbeddedChannel(new WebSocketSessionHandler(big));
         wide.pipeline().fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete("/ws",
                 new DefaultHttpHeaders().set("Authorization", "Bearer good"), null));
@@ -648,7 +647,7 @@ class WebSocketSessionHandlerTest {
     /** A handler with a rate limit of {@code perSecond}, {@code burst}, a hard limit and a 1 s close timeout. */
     private void limits(int perSecond, int burst, int outboundHardLimit) {
         ch.finishAndReleaseAll();
-        ch = channel(new Settings(gateway, new FrameCodec(), metrics, MAX_FRAME, Duration.ofSeconds(10),
+        ch = channel(new WebSocketSettings(gateway, new FrameCodec(), metrics, MAX_FRAME, Duration.ofSeconds(10),
                 outboundHardLimit, Duration.ofSeconds(1), perSecond, burst, nanos::get));
     }
 
@@ -865,7 +864,7 @@ class WebSocketSessionHandlerTest {
 
     // ---- helpers --------------------------------------------------------------------------
 
-    private EmbeddedChannel channel(Settings settings) {
+    private EmbeddedChannel channel(WebSocketSettings settings) {
         socket = new StuckSocket();
         return new EmbeddedChannel(
                 socket,
