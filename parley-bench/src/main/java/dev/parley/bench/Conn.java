@@ -27,6 +27,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: every method except {@link #outstanding()} and the volatile state runs on the
  * channel's event loop; callers on other threads go through {@link #execute}.
+ *
+ * <p>Over 400 lines on purpose: the hot-path frames are written byte by byte here and read into
+ * reused fields, one object per connection, so that the load generator stays cheap beside the
+ * server (docs/BENCHMARKS.md); helpers of their own would be objects or indirections per frame.
  */
 final class Conn extends ChannelInboundHandlerAdapter {
 

@@ -24,6 +24,10 @@ import org.HdrHistogram.Recorder;
  *
  * <p>A runner is used once: {@link #run()} blocks until the scenario is over and returns the
  * result event (which it has also passed to the sink).
+ *
+ * <p>Longer than most classes on purpose: it is the one base every scenario's worker shares
+ * (connecting, barriers with the coordinator, counters and histograms, heartbeats), and each part
+ * uses the others' state; split, the parts would pass that state around instead.
  */
 abstract class Runner implements Conn.Listener {
     /** Counter names shared by the scenarios and the coordinator. */

@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: methods on different services may run concurrently; calls on one service are
  * serialised.
+ *
+ * <p>One file for the three services on purpose: each is a few methods (start, wait until it
+ * answers, stop, restart, outage) over the same process and port bookkeeping, and side by side
+ * they stay alike.
  */
 public final class DevServices implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DevServices.class);

@@ -65,6 +65,9 @@ import org.slf4j.LoggerFactory;
  * @implNote Designed for one Redis primary (optionally with replicas and Sentinel). The scripts
  * touch a user's keys and the shared expiry index together, which Redis Cluster would refuse
  * across slots.
+ *
+ * <p>Over 400 lines because the Lua scripts live beside the calls that run them: a script and
+ * its keys and arguments must change together, and one file keeps them in view.
  */
 public final class RedisPresenceRegistry implements PresenceRegistry {
     private static final Logger log = LoggerFactory.getLogger(RedisPresenceRegistry.class);

@@ -69,6 +69,9 @@ import org.slf4j.LoggerFactory;
  * the caller. A notification that cannot be routed (presence or Kafka unavailable, sender queue
  * full) is logged and counted ({@code parley.routing.kafka.failures}); its entry reaches the
  * device with the next notification or sync.
+ *
+ * <p>Over 400 lines: the producer's and the consumer's halves share the topic layout, the
+ * record format and the failure accounting above, and read best side by side.
  */
 public final class KafkaMessageRouter implements MessageRouter {
     private static final Logger log = LoggerFactory.getLogger(KafkaMessageRouter.class);

@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
  * admins change a group and anyone may leave; adding a user needs their consent; churn is rate
  * limited; a removed member stops receiving and learns nothing more about the group; the
  * configured group size limit holds.
+ *
+ * <p>One contract per feature, as the other contracts: every mode's suite extends it whole, so
+ * its length is the number of promises groups make, each a test.
  */
 public abstract class GroupContract extends ContractSupport {
 
