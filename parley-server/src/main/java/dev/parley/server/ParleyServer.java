@@ -9,6 +9,7 @@ import dev.parley.server.config.ConfigException;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.http.AdminHttpHandler;
 import dev.parley.server.http.HttpApiHandler;
+import dev.parley.server.http.RestApi;
 import dev.parley.server.http.HttpBodyLimit;
 import dev.parley.server.http.HttpConnectionLimit;
 import dev.parley.server.http.HttpExchangeControl;
@@ -139,10 +140,11 @@ public final class ParleyServer implements AutoCloseable {
             HttpExchangeControl.Settings exchanges = new HttpExchangeControl.Settings(http.requestTimeout(),
                     http.idleTimeout(), http.maxPipelinedRequests(), this::isShuttingDown,
                     new HttpConnectionLimit(http.maxConnections()), metrics);
+            RestApi restApi = new RestApi(parley, codec.mapper(), staticFiles, this::isShuttingDown,
+                    config.push().webpush().enabled() ? config.push().webpush().publicKey() : null);
             ParleyChannelInitializer initializer = new ParleyChannelInitializer(ssl, connections,
                     () -> new WebSocketSessionHandler(sessionSettings),
-                    () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown,
-                            config.push().webpush().enabled() ? config.push().webpush().publicKey() : null),
+                    () -> new HttpApiHandler(restApi, metrics),
                     exchanges);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)

@@ -61,8 +61,9 @@ class HttpApiHandlerTest {
             CLOCK, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private final ServerMetrics metrics = ServerMetrics.prometheus();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
-    private final EmbeddedChannel ch = new EmbeddedChannel(new HttpApiHandler(parley, new FrameCodec().mapper(), metrics,
-            new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get));
+    private final EmbeddedChannel ch = new EmbeddedChannel(new HttpApiHandler(new RestApi(parley,
+            new FrameCodec().mapper(), new StaticFiles(getClass().getClassLoader(), "web", Runnable::run),
+            shuttingDown::get, null), metrics));
 
     @AfterEach
     void tearDown() {
@@ -96,8 +97,9 @@ class HttpApiHandlerTest {
         assertThat(none.json().at("/error/retryable").asBoolean()).isFalse();
 
         String key = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM";
-        EmbeddedChannel withKey = new EmbeddedChannel(new HttpApiHandler(parley, new FrameCodec().mapper(), metrics,
-                new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get, key));
+        EmbeddedChannel withKey = new EmbeddedChannel(new HttpApiHandler(new RestApi(parley,
+                new FrameCodec().mapper(), new StaticFiles(getClass().getClassLoader(), "web", Runnable::run),
+                shuttingDown::get, key), metrics));
         try {
             withKey.writeInbound(request(HttpMethod.GET, "/v1/push/webpush-key", null, null));
             withKey.runPendingTasks();
@@ -356,8 +358,9 @@ class HttpApiHandlerTest {
         // As in the server: HttpExchangeControl hands the handler one request at a time.
         EmbeddedChannel piped = new EmbeddedChannel(new HttpExchangeControl(new HttpExchangeControl.Settings(
                 java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(30), 16, () -> false, null, metrics)),
-                new HttpApiHandler(parley, new FrameCodec().mapper(), metrics,
-                        new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get));
+                new HttpApiHandler(new RestApi(parley, new FrameCodec().mapper(),
+                        new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get, null),
+                        metrics));
         piped.writeInbound(request(HttpMethod.GET, "/health", null, null), request(HttpMethod.GET, "/v1/x", null, null),
                 request(HttpMethod.GET, "/v1/devices", null, "good"), request(HttpMethod.GET, "/index.html", null, null));
         piped.runPendingTasks();
