@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,7 +29,7 @@ record HttpReply(HttpResponseStatus status, String contentType, byte[] body, Lis
 
     /** The same answer with one header more. */
     HttpReply withHeader(CharSequence name, String value) {
-        List<String[]> more = new java.util.ArrayList<>(headers);
+        List<String[]> more = new ArrayList<>(headers);
         more.add(new String[] {name.toString(), value});
         return new HttpReply(status, contentType, body, List.copyOf(more));
     }
