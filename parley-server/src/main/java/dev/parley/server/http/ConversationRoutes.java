@@ -41,17 +41,21 @@ final class ConversationRoutes {
     CompletionStage<HttpReply> view(ApiRequest req) {
         String conv = req.param("conv");
         return req.authenticate(parley).thenCompose(d -> parley.conversations().requireMember(conv, d.userId()))
-                .thenCompose(c -> parley.messaging().view(c))
-                .thenApply(view -> HttpReply.json(HttpResponseStatus.OK, mapper, mapper.valueToTree(view)));
+                .thenCompose(this::conversationView)
+                .thenApply(view -> HttpReply.json(HttpResponseStatus.OK, mapper, view));
     }
 
     /** Every conversation's view, in the order of the list; all asked for at once. */
     private CompletionStage<List<JsonNode>> views(List<Conversation> conversations) {
         List<CompletableFuture<JsonNode>> views = conversations.stream()
-                .map(c -> parley.messaging().view(c).thenApply(v -> mapper.<JsonNode>valueToTree(v))
-                        .toCompletableFuture())
+                .map(c -> conversationView(c).toCompletableFuture())
                 .toList();
         return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
                 .thenApply(v -> views.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** One conversation as the WebSocket's {@code conversations} frame shows it. */
+    private CompletionStage<JsonNode> conversationView(Conversation c) {
+        return parley.messaging().view(c).thenApply(mapper::valueToTree);
     }
 }
