@@ -12,6 +12,7 @@ import dev.parley.server.http.HttpApiHandler;
 import dev.parley.server.http.HttpBodyLimit;
 import dev.parley.server.http.HttpConnectionLimit;
 import dev.parley.server.http.HttpExchangeControl;
+import dev.parley.server.http.RestApi;
 import dev.parley.server.http.StaticFiles;
 import dev.parley.server.ws.SessionGateway;
 import dev.parley.server.ws.WebSocketSessionHandler;
@@ -140,10 +141,11 @@ public final class ParleyServer implements AutoCloseable {
             HttpExchangeControl.Settings exchanges = new HttpExchangeControl.Settings(http.requestTimeout(),
                     http.idleTimeout(), http.maxPipelinedRequests(), this::isShuttingDown,
                     new HttpConnectionLimit(http.maxConnections()), metrics);
+            RestApi restApi = new RestApi(parley, codec.mapper(), staticFiles, this::isShuttingDown,
+                    config.push().webpush().enabled() ? config.push().webpush().publicKey() : null);
             ParleyChannelInitializer initializer = new ParleyChannelInitializer(ssl, connections,
                     () -> new WebSocketSessionHandler(sessionSettings),
-                    () -> new HttpApiHandler(parley, codec.mapper(), metrics, staticFiles, this::isShuttingDown,
-                            config.push().webpush().enabled() ? config.push().webpush().publicKey() : null),
+                    () -> new HttpApiHandler(restApi, metrics),
                     exchanges);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)

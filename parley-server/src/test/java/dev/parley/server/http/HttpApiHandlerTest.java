@@ -61,8 +61,9 @@ class HttpApiHandlerTest {
             CLOCK, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private final ServerMetrics metrics = ServerMetrics.prometheus();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
-    private final EmbeddedChannel ch = new EmbeddedChannel(new HttpApiHandler(parley, new FrameCodec().mapper(), metrics,
-            new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get));
+    private final EmbeddedChannel ch = new EmbeddedChannel(new HttpApiHandler(new RestApi(parley,
+            new FrameCodec().mapper(), new StaticFiles(getClass().getClassLoader(), "web", Runnable::run),
+            shuttingDown::get, null), metrics));
 
     @AfterEach
     void tearDown() {
@@ -96,8 +97,9 @@ class HttpApiHandlerTest {
         assertThat(none.json().at("/error/retryable").asBoolean()).isFalse();
 
         String key = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM";
-        EmbeddedChannel withKey = new EmbeddedChannel(new HttpApiHandler(parley, new FrameCodec().mapper(), metrics,
-                new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get, key));
+        EmbeddedChannel withKey = new EmbeddedChannel(new HttpApiHandler(new RestApi(parley,
+                new FrameCodec().mapper(), new StaticFiles(getClass().getClassLoader(), "web", Runnable::run),
+                shuttingDown::get, key), metrics));
         try {
             withKey.writeInbound(request(HttpMethod.GET, "/v1/push/webpush-key", null, null));
             withKey.runPendingTasks();
@@ -137,6 +139,73 @@ class HttpApiHandlerTest {
         assertThat(r.status).isEqualTo(405);
         assertError(r, "METHOD_NOT_ALLOWED", false);
         assertThat(r.headers.get(HttpHeaderNames.ALLOW)).isEqualTo("POST");
+    }
+
+    /**
+     * Every route's answer to a wrong method, an unknown neighbour and odd spellings of its path,
+     * with the route name the request is counted under: what the route table must keep.
+     */
+    @Test
+    void routesKeepTheirStatusAllowHeaderAndMetricName() {
+        record Case(HttpMethod method, String uri, int status, String allow, String route) {
+        }
+        List<Case> cases = List.of(
+                new Case(HttpMethod.GET, "/health", 200, null, "/health"),
+                new Case(HttpMethod.GET, "//health/", 200, null, "/health"),
+                new Case(HttpMethod.HEAD, "/health", 405, "GET", "/health"),
+                new Case(HttpMethod.GET, "/v1/users", 405, "POST", "/v1/users"),
+                new Case(HttpMethod.PUT, "/v1/sessions", 405, "POST", "/v1/sessions"),
+                new Case(HttpMethod.POST, "/v1/devices", 405, "GET", "/v1/devices"),
+                new Case(HttpMethod.GET, "/v1/devices/dev_x", 405, "DELETE", "/v1/devices/{deviceId}"),
+                new Case(HttpMethod.POST, "/v1/devices/current/push", 405, "PUT, DELETE", "/v1/devices/current/push"),
+                new Case(HttpMethod.DELETE, "/v1/push/webpush-key", 405, "GET", "/v1/push/webpush-key"),
+                new Case(HttpMethod.POST, "/v1/conversations", 405, "GET", "/v1/conversations"),
+                new Case(HttpMethod.DELETE, "/v1/conversations/c1", 405, "GET", "/v1/conversations/{conv}"),
+                new Case(HttpMethod.POST, "/v1/conversations/c1/messages", 405, "GET",
+                        "/v1/conversations/{conv}/messages"),
+                new Case(HttpMethod.PUT, "/v1/users/bob/presence", 405, "GET", "/v1/users/{user}/presence"),
+                new Case(HttpMethod.POST, "/v1/contacts", 405, "GET", "/v1/contacts"),
+                new Case(HttpMethod.GET, "/v1/contacts/bob", 405, "PUT, DELETE", "/v1/contacts/{user}"),
+                new Case(HttpMethod.GET, "/v1/contacts", 401, null, "/v1/contacts"),
+                new Case(HttpMethod.GET, "/v1", 404, null, "unknown"),
+                new Case(HttpMethod.POST, "/v1/", 404, null, "unknown"),
+                new Case(HttpMethod.GET, "/v1/users/bob", 404, null, "unknown"),
+                new Case(HttpMethod.GET, "/v1/conversations/c1/members", 404, null, "unknown"),
+                new Case(HttpMethod.GET, "/v1/devices/current/push/x", 404, null, "unknown"),
+                new Case(HttpMethod.GET, "/v1%2Fusers", 404, null, "static"),
+                new Case(HttpMethod.HEAD, "/", 200, null, "static"),
+                new Case(HttpMethod.DELETE, "/index.html", 405, "GET, HEAD", "static"),
+                new Case(HttpMethod.PUT, "/health/x", 405, "GET, HEAD", "static"));
+        for (Case c : cases) {
+            String status = Integer.toString(c.status());
+            double before = requestsCounted(c.method(), c.route(), status);
+            Response r = call(c.method(), c.uri(), null, null);
+            assertThat(r.status).as("%s %s", c.method(), c.uri()).isEqualTo(c.status());
+            assertThat(r.headers.get(HttpHeaderNames.ALLOW)).as("Allow of %s %s", c.method(), c.uri())
+                    .isEqualTo(c.allow());
+            assertThat(requestsCounted(c.method(), c.route(), status)).as("counted as %s", c.route())
+                    .isEqualTo(before + 1);
+        }
+    }
+
+    @Test
+    void anUnparseableRequestIs400AndCloses() {
+        DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/bad");
+        req.setDecoderResult(io.netty.handler.codec.DecoderResult.failure(new IllegalArgumentException("garbage")));
+        ch.writeInbound(req);
+        ch.runPendingTasks();
+        FullHttpResponse res = ch.readOutbound();
+        assertThat(res.status().code()).isEqualTo(400);
+        assertThat(res.content().toString(StandardCharsets.UTF_8)).contains("\"BAD_REQUEST\"");
+        res.release();
+        assertThat(requestsCounted(HttpMethod.GET, "invalid", "400")).isEqualTo(1);
+        assertThat(ch.isActive()).isFalse();
+    }
+
+    private double requestsCounted(HttpMethod method, String route, String status) {
+        io.micrometer.core.instrument.Timer t = metrics.registry().find("parley.http.requests")
+                .tags("method", method.name(), "route", route, "status", status).timer();
+        return t == null ? 0 : t.count();
     }
 
     @Test
@@ -289,8 +358,9 @@ class HttpApiHandlerTest {
         // As in the server: HttpExchangeControl hands the handler one request at a time.
         EmbeddedChannel piped = new EmbeddedChannel(new HttpExchangeControl(new HttpExchangeControl.Settings(
                 java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(30), 16, () -> false, null, metrics)),
-                new HttpApiHandler(parley, new FrameCodec().mapper(), metrics,
-                        new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get));
+                new HttpApiHandler(new RestApi(parley, new FrameCodec().mapper(),
+                        new StaticFiles(getClass().getClassLoader(), "web", Runnable::run), shuttingDown::get, null),
+                        metrics));
         piped.writeInbound(request(HttpMethod.GET, "/health", null, null), request(HttpMethod.GET, "/v1/x", null, null),
                 request(HttpMethod.GET, "/v1/devices", null, "good"), request(HttpMethod.GET, "/index.html", null, null));
         piped.runPendingTasks();
