@@ -53,7 +53,8 @@ class HttpApiHandlerTest {
     private final List<String> storeCalls = new ArrayList<>();
     private boolean storeDown;
     private final Parley parley = new Parley(ParleySettings.defaults().withServerId("test-1").withArgon2(8, 1),
-            store(AccountStore.class), store(dev.parley.core.contact.ContactStore.class), store(MessageStore.class),
+            store(AccountStore.class), store(dev.parley.core.contact.ContactStore.class),
+            store(dev.parley.core.conversation.ConversationStore.class), store(MessageStore.class),
             new InProcessRouter(),
             new InMemoryPresenceRegistry(CLOCK), new dev.parley.push.webhook.WebhookPushSender(
                     new dev.parley.push.webhook.WebhookConfig(java.time.Duration.ofSeconds(1), 1, null),
