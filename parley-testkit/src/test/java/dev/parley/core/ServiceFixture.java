@@ -9,6 +9,7 @@ import dev.parley.core.contact.GroupAddPolicy;
 import dev.parley.core.conversation.ConversationService;
 import dev.parley.core.message.MessagingService;
 import dev.parley.core.presence.InMemoryPresenceRegistry;
+import dev.parley.core.push.PushSender;
 import dev.parley.core.push.PushService;
 import dev.parley.core.push.PushSettings;
 import dev.parley.testkit.store.MutableClock;
@@ -45,12 +46,18 @@ public final class ServiceFixture implements AutoCloseable {
 
     /** Services with the given limits; push has no provider, so it never sends. */
     public ServiceFixture(int maxBodyBytes, int maxGroupMembers, int membershipChangesPerMinute, int maxContacts) {
+        this(maxBodyBytes, maxGroupMembers, membershipChangesPerMinute, maxContacts, List.of(),
+                PushSettings.defaults());
+    }
+
+    /** Services with the given limits, waking offline devices through {@code pushSenders}. */
+    public ServiceFixture(int maxBodyBytes, int maxGroupMembers, int membershipChangesPerMinute, int maxContacts,
+                          List<PushSender> pushSenders, PushSettings pushSettings) {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         contacts = new ContactService(contactStore, accountStore, maxContacts);
         conversations = new ConversationService(store, accountStore, contacts, router, clock, maxGroupMembers,
                 membershipChangesPerMinute);
-        PushService push = new PushService(List.of(), PushSettings.defaults(), accountStore, presence, pushTimers,
-                meters);
+        PushService push = new PushService(pushSenders, pushSettings, accountStore, presence, pushTimers, meters);
         messaging = new MessagingService(store, conversations, router, push, maxBodyBytes, meters);
     }
 

@@ -8,13 +8,21 @@ import dev.parley.core.RecordingRouter;
 import dev.parley.core.ServiceFixture;
 import dev.parley.core.account.Device;
 import dev.parley.core.conversation.Conversation;
+import dev.parley.core.push.PushNotification;
+import dev.parley.core.push.PushResult;
+import dev.parley.core.push.PushSender;
+import dev.parley.core.push.PushSettings;
+import dev.parley.core.push.PushTarget;
 import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ServerFrame;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -272,6 +280,63 @@ class MessagingServiceTest {
 
         assertFailsWith(messaging.messageInfo("alice", "i", conv, 2), ErrorCode.MESSAGE_NOT_FOUND);
         assertFailsWith(messaging.messageInfo("mallory", "i", conv, seq), ErrorCode.CONVERSATION_NOT_FOUND);
+    }
+
+    // ---- push
+
+    /** Records what it is asked to send; every push is delivered. */
+    private static final class RecordingPushSender implements PushSender {
+        record Push(PushTarget target, PushNotification notification) {
+        }
+
+        final List<Push> pushes = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String provider() {
+            return "webhook";
+        }
+
+        @Override
+        public String validateTarget(String target) {
+            return target;
+        }
+
+        @Override
+        public CompletionStage<PushResult> send(PushTarget target, PushNotification notification) {
+            pushes.add(new Push(target, notification));
+            return CompletableFuture.completedFuture(PushResult.delivered());
+        }
+
+        /** How many messages the pushes to the user's devices stood for (pushes coalesce). */
+        int messagesPushedTo(String user) {
+            return pushes.stream().filter(p -> p.target().userId().equals(user))
+                    .mapToInt(p -> p.notification().coalesced()).sum();
+        }
+    }
+
+    @Test
+    void aNewMessageWakesTheOfflineRecipientsOnceAndARetryWakesNobody() {
+        RecordingPushSender sender = new RecordingPushSender();
+        try (ServiceFixture p = new ServiceFixture(65_536, 16, 20, 100, List.of(sender),
+                PushSettings.defaults().withMinInterval(Duration.ZERO))) {
+            p.users("alice", "bob", "carol");
+            p.openToGroups("alice", "bob", "carol");
+            String id = await(p.conversations.createGroup("alice", "g", List.of("bob", "carol"))).id();
+            for (Device d : List.of(ALICE_PHONE, BOB_PHONE, device("carol", "carol-phone"))) {
+                await(p.accountStore.putDevice(d.withPush("webhook", "https://push.example/" + d.deviceId())));
+            }
+            await(p.presence.connected("carol", "carol-phone", "s1")); // carol is online: no push for her
+
+            await(p.messaging.send(ALICE_PHONE, new ClientFrame.Send("1", id, "a-1", "hi", null)));
+            await(p.messaging.send(ALICE_PHONE, new ClientFrame.Send("2", id, "a-1", "hi", null)));
+            // A later message from carol, whose push to alice marks the end of what the retry could have sent.
+            await(p.messaging.send(device("carol", "carol-phone"), new ClientFrame.Send("3", id, "c-1", "yo", null)));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sender.messagesPushedTo("alice") == 1);
+
+            assertThat(sender.messagesPushedTo("bob")).as("a-1 and c-1, not the retry").isEqualTo(2);
+            assertThat(sender.messagesPushedTo("carol")).as("online").isZero();
+            assertThat(sender.pushes).extracting(push -> push.target().target()).contains("https://push.example/bob-phone");
+        }
     }
 
     // ---- typing and views
