@@ -109,6 +109,27 @@ public abstract class ConversationStoreContract extends MessagingStoresFixture {
     }
 
     @Test
+    void concurrentUpdatesOfOneVersionApplyOnce() {
+        Conversation c = create("g:contest", "alice", "bob");
+        List<CompletableFuture<ConversationWrite>> writes = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Conversation renamed = c.next("name " + i, c.members(), c.admins());
+            writes.add(conversations.updateConversation(renamed, new InboxEvent.MembershipChanged(c.id(), "renamed",
+                    "alice", List.of(), renamed.name(), renamed.version()), c.members()).toCompletableFuture());
+        }
+        List<ConversationWrite> results = writes.stream().map(Async::await).toList();
+
+        List<ConversationWrite> applied = results.stream().filter(ConversationWrite::applied).toList();
+        assertThat(applied).hasSize(1);
+        Conversation winner = applied.get(0).conversation();
+        assertThat(results).allSatisfy(w -> assertThat(w.conversation()).isEqualTo(winner));
+        assertThat(await(conversations.findConversation(c.id()))).contains(winner);
+        assertThat(inbox("bob")).hasSize(2);
+        assertThat(inbox("bob").get(1).event()).isInstanceOfSatisfying(InboxEvent.MembershipChanged.class,
+                e -> assertThat(e.name()).isEqualTo(winner.name()));
+    }
+
+    @Test
     void adminsAreStoredWithTheConversation() {
         Conversation c = create("g:admins", "alice", "bob", "carol");
         assertThat(c.admins()).containsExactly("alice");
