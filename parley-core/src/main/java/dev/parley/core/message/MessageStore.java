@@ -53,7 +53,7 @@ public interface MessageStore extends InboxWriter {
      */
     CompletionStage<AppendResult> appendMessage(NewMessage message);
 
-    /** A page of the conversation's log; see {@link HistoryQuery}. */
+    /** A page of the conversation's log, oldest first; see {@link HistoryQuery}. Empty for an unknown conversation. */
     CompletionStage<List<StoredMessage>> history(String conversationId, HistoryQuery query);
 
     /** The highest sequence number of the conversation, 0 when empty. */
@@ -77,7 +77,9 @@ public interface MessageStore extends InboxWriter {
      * {@link InboxEvent.ReceiptAdvanced} entry to the inbox of every other member who sent a
      * message in the newly covered range, and, for READ, to the user's own inbox (so the user's
      * other devices learn what was read). Completes with the entries written (keyed by user id),
-     * empty if the watermark did not rise.
+     * empty if the watermark did not rise. When the conversation does not exist or the user is not
+     * a member, completes empty and writes nothing (a removed member may still acknowledge old
+     * entries).
      */
     CompletionStage<Map<String, InboxEntry>> advanceWatermark(String conversationId, String userId,
                                                               ReceiptKind kind, long upTo);
@@ -110,9 +112,15 @@ public interface MessageStore extends InboxWriter {
                 .thenApply(v -> raised.stream().flatMap(f -> f.join().values().stream()).toList());
     }
 
-    /** Every member's watermarks in the conversation (members who have none map to {@link Watermarks#NONE}). */
+    /**
+     * Every current member's watermarks in the conversation (members who have none map to
+     * {@link Watermarks#NONE}); empty when the conversation does not exist.
+     */
     CompletionStage<Map<String, Watermarks>> watermarks(String conversationId);
 
-    /** Deletes inbox entries older than {@code cutoff}; completes with how many were deleted. */
+    /**
+     * Deletes inbox entries older than {@code cutoff}; completes with how many were deleted. Inbox
+     * heads are kept, so cursors continue after a fully pruned inbox; the log is not pruned.
+     */
     CompletionStage<Long> pruneInboxes(Instant cutoff);
 }

@@ -52,7 +52,8 @@ public abstract class ConversationStoreContract extends MessagingStoresFixture {
     void concurrentCreationsOfOneConversationApplyOnce() {
         List<CompletableFuture<ConversationWrite>> writes = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            writes.add(conversations.createConversation(group("g:once", "alice", "bob"), "alice").toCompletableFuture());
+            writes.add(conversations.createConversation(group("g:once", "alice", "bob"), "alice")
+                    .toCompletableFuture());
         }
         assertThat(writes.stream().map(Async::await).filter(ConversationWrite::applied)).hasSize(1);
         assertThat(inbox("bob")).hasSize(1);
@@ -93,11 +94,11 @@ public abstract class ConversationStoreContract extends MessagingStoresFixture {
                 c.version() + 1);
         Conversation loser = new Conversation(c.id(), c.kind(), "second", List.of("alice", "bob", "carol"),
                 c.createdBy(), c.createdAt(), c.version() + 1);
-        await(conversations.updateConversation(first, new InboxEvent.MembershipChanged(c.id(), "renamed", "alice", List.of(),
-                "first", first.version()), List.of("alice", "bob")));
+        await(conversations.updateConversation(first, new InboxEvent.MembershipChanged(c.id(), "renamed", "alice",
+                List.of(), "first", first.version()), List.of("alice", "bob")));
 
-        ConversationWrite w = await(conversations.updateConversation(loser, new InboxEvent.MembershipChanged(c.id(), "added",
-                "bob", List.of("carol"), null, loser.version()), List.of("alice", "bob", "carol")));
+        ConversationWrite w = await(conversations.updateConversation(loser, new InboxEvent.MembershipChanged(c.id(),
+                "added", "bob", List.of("carol"), null, loser.version()), List.of("alice", "bob", "carol")));
 
         assertThat(w.applied()).isFalse();
         assertThat(w.conversation()).isEqualTo(first);
@@ -185,7 +186,8 @@ public abstract class ConversationStoreContract extends MessagingStoresFixture {
 
     @Test
     void updatingAMissingConversationFailsAndWritesNothing() {
-        Conversation ghost = group("g:ghost", "alice", "bob").next("renamed", List.of("alice", "bob"), List.of("alice"));
+        Conversation ghost = group("g:ghost", "alice", "bob")
+                .next("renamed", List.of("alice", "bob"), List.of("alice"));
         assertFailsWith(conversations.updateConversation(ghost, new InboxEvent.MembershipChanged(ghost.id(), "renamed",
                 "alice", List.of(), "renamed", ghost.version()), ghost.members()), ErrorCode.CONVERSATION_NOT_FOUND);
         assertThat(await(conversations.findConversation("g:ghost"))).isEmpty();

@@ -163,7 +163,8 @@ public abstract class MessageStoreContract extends MessagingStoresFixture {
     @Test
     void appendByNonMemberIsRefusedAndStoresNothing() {
         create("g:closed", "alice", "bob");
-        assertFailsWith(messages.appendMessage(message("g:closed", "mallory", "m-1")), ErrorCode.CONVERSATION_NOT_FOUND);
+        assertFailsWith(messages.appendMessage(message("g:closed", "mallory", "m-1")),
+                ErrorCode.CONVERSATION_NOT_FOUND);
 
         assertThat(await(messages.lastSeq("g:closed"))).isZero();
         assertThat(inbox("alice")).hasSize(1);
@@ -239,8 +240,10 @@ public abstract class MessageStoreContract extends MessagingStoresFixture {
         for (int i = 1; i <= 9; i++) {
             send("g:page", "alice", "c-" + i);
         }
-        assertThat(await(messages.readInbox("bob", 0, 4))).extracting(InboxEntry::cursor).containsExactly(1L, 2L, 3L, 4L);
-        assertThat(await(messages.readInbox("bob", 4, 4))).extracting(InboxEntry::cursor).containsExactly(5L, 6L, 7L, 8L);
+        assertThat(await(messages.readInbox("bob", 0, 4))).extracting(InboxEntry::cursor)
+                .containsExactly(1L, 2L, 3L, 4L);
+        assertThat(await(messages.readInbox("bob", 4, 4))).extracting(InboxEntry::cursor)
+                .containsExactly(5L, 6L, 7L, 8L);
         assertThat(await(messages.readInbox("bob", 8, 4))).extracting(InboxEntry::cursor).containsExactly(9L, 10L);
         assertThat(await(messages.readInbox("bob", 10, 4))).isEmpty();
         InboxEntry entry = await(messages.readInbox("bob", 4, 1)).get(0);
@@ -437,7 +440,8 @@ public abstract class MessageStoreContract extends MessagingStoresFixture {
         send("g:rcpt", "alice", "a-2"); // 2
         send("g:rcpt", "bob", "b-1"); // 3
 
-        Map<String, InboxEntry> delivered = await(messages.advanceWatermark("g:rcpt", "carol", ReceiptKind.DELIVERED, 3));
+        Map<String, InboxEntry> delivered = await(messages.advanceWatermark("g:rcpt", "carol",
+                ReceiptKind.DELIVERED, 3));
         assertThat(delivered).containsOnlyKeys("alice", "bob");
         assertThat(delivered.values()).extracting(InboxEntry::event).containsOnly(
                 new InboxEvent.ReceiptAdvanced("g:rcpt", "carol", ReceiptKind.DELIVERED, 3));

@@ -150,7 +150,8 @@ class ConversationServiceTest {
         assertThat(f.router.announced()).extracting(ConversationServiceTest::change).containsOnly(
                 new InboxEvent.MembershipChanged(g.id(), "added", "alice", List.of("carol"), null, after.version()));
         assertThat(f.router.announced()).as("what was announced is what the store wrote")
-                .allSatisfy(e -> assertThat(await(f.store.readInbox(e.userId(), e.cursor() - 1, 1))).containsExactly(e));
+                .allSatisfy(e -> assertThat(await(f.store.readInbox(e.userId(), e.cursor() - 1, 1)))
+                        .containsExactly(e));
     }
 
     @Test

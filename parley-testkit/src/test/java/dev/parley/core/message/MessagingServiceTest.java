@@ -335,7 +335,8 @@ class MessagingServiceTest {
 
             assertThat(sender.messagesPushedTo("bob")).as("a-1 and c-1, not the retry").isEqualTo(2);
             assertThat(sender.messagesPushedTo("carol")).as("online").isZero();
-            assertThat(sender.pushes).extracting(push -> push.target().target()).contains("https://push.example/bob-phone");
+            assertThat(sender.pushes).extracting(push -> push.target().target())
+                    .contains("https://push.example/bob-phone");
         }
     }
 
