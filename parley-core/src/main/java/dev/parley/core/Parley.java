@@ -9,6 +9,7 @@ import dev.parley.core.account.PasswordHasher;
 import dev.parley.core.contact.ContactService;
 import dev.parley.core.contact.ContactStore;
 import dev.parley.core.conversation.ConversationService;
+import dev.parley.core.conversation.ConversationStore;
 import dev.parley.core.delivery.DeviceSession;
 import dev.parley.core.delivery.MessageRouter;
 import dev.parley.core.delivery.Sessions;
@@ -65,15 +66,16 @@ public final class Parley implements AutoCloseable {
     private final PushService push;
     private volatile boolean shuttingDown;
 
-    public Parley(ParleySettings settings, AccountStore accountStore, ContactStore contactStore, MessageStore store,
-                  MessageRouter router, PresenceRegistry presenceRegistry, PushSender push, Clock clock,
-                  MeterRegistry meters) {
-        this(settings, accountStore, contactStore, store, router, presenceRegistry,
+    public Parley(ParleySettings settings, AccountStore accountStore, ContactStore contactStore,
+                  ConversationStore conversationStore, MessageStore store, MessageRouter router,
+                  PresenceRegistry presenceRegistry, PushSender push, Clock clock, MeterRegistry meters) {
+        this(settings, accountStore, contactStore, conversationStore, store, router, presenceRegistry,
                 push == null ? List.of() : List.of(push), PushSettings.defaults(), clock, meters);
     }
 
-    public Parley(ParleySettings settings, AccountStore accountStore, ContactStore contactStore, MessageStore store,
-                  MessageRouter router, PresenceRegistry presenceRegistry, List<PushSender> pushSenders,
+    public Parley(ParleySettings settings, AccountStore accountStore, ContactStore contactStore,
+                  ConversationStore conversationStore, MessageStore store, MessageRouter router,
+                  PresenceRegistry presenceRegistry, List<PushSender> pushSenders,
                   PushSettings pushSettings, Clock clock, MeterRegistry meters) {
         this.settings = settings;
         this.store = store;
@@ -90,12 +92,12 @@ public final class Parley implements AutoCloseable {
         meters.gauge("parley.accounts.hashing.queued", hashing, HashingPool::queued);
         meters.gauge("parley.accounts.throttle.entries", throttle, LoginThrottle::size);
         this.contacts = new ContactService(contactStore, accountStore, settings.maxContacts());
-        this.conversations = new ConversationService(store, accountStore, contacts, router, clock,
+        this.conversations = new ConversationService(conversationStore, accountStore, contacts, router, clock,
                 settings.maxGroupMembers(), settings.membershipChangesPerMinute());
         this.pushTimers = Executors.newSingleThreadScheduledExecutor(daemon("parley-push"));
         this.push = new PushService(pushSenders, pushSettings, accountStore, presenceRegistry, pushTimers, meters);
         this.messaging = new MessagingService(store, conversations, router, push, settings.maxBodyBytes(), meters);
-        this.presence = new PresenceService(presenceRegistry, accountStore, store, contactStore);
+        this.presence = new PresenceService(presenceRegistry, accountStore, conversationStore, contactStore);
         Counter framesIn = meters.counter("parley.frames.in");
         Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
         for (ErrorCode c : ErrorCode.values()) {

@@ -2,6 +2,7 @@ package dev.parley.server;
 
 import dev.parley.core.account.AccountStore;
 import dev.parley.core.contact.ContactStore;
+import dev.parley.core.conversation.ConversationStore;
 import dev.parley.core.delivery.InProcessRouter;
 import dev.parley.core.delivery.MessageRouter;
 import dev.parley.core.message.MessageStore;
@@ -30,11 +31,13 @@ final class Adapters {
     }
 
     /**
-     * A store adapter serves both store ports; closing it closes both. {@code routerStarted} is
+     * The store ports, each served by one adapter (one object may serve several: the embedded
+     * store serves all four); closing {@code closeable} closes them all. {@code routerStarted} is
      * called once the core has started the router (the scale-out log announces inbox entries
      * through it).
      */
-    record Store(AccountStore accounts, ContactStore contacts, MessageStore messages, AutoCloseable closeable,
+    record Store(AccountStore accounts, ContactStore contacts, ConversationStore conversations, MessageStore messages,
+                 AutoCloseable closeable,
                  String description, Consumer<MessageRouter> routerStarted) {
     }
 
@@ -47,7 +50,7 @@ final class Adapters {
                 RocksDbStore store = new RocksDbStore(s.dataDir(),
                         RocksDbStore.Options.DEFAULTS.withFsync(fsync).withBatchMax(s.batchMax())
                                 .withCommitIntervalMicros(s.commitIntervalMicros()), clock);
-                return new Store(store, store, store, store,
+                return new Store(store, store, store, store, store,
                         "rocksdb " + s.dataDir() + " fsync=" + fsync.name().toLowerCase(java.util.Locale.ROOT),
                         router -> { });
             }
@@ -74,7 +77,7 @@ final class Adapters {
                         log.close(); // first: it drains into Cassandra
                     }
                 };
-                return new Store(cassandra, cassandra, log, both, "kafka log " + k.bootstrapServers() + " (" + k.partitions()
+                return new Store(cassandra, cassandra, log, log, both, "kafka log " + k.bootstrapServers() + " (" + k.partitions()
                         + " partitions) projected to cassandra " + c.contactPoints() + " keyspace " + c.keyspace(),
                         log::start);
             }

@@ -111,8 +111,8 @@ public final class ParleyServer implements AutoCloseable {
             opened.push(router);
             this.push = new PushWiring(config.push(), clock);
             opened.push(push);
-            this.parley = new Parley(settings, store.accounts(), store.contacts(), store.messages(), router, presence,
-                    push.senders, push.settings, clock, metrics.registry());
+            this.parley = new Parley(settings, store.accounts(), store.contacts(), store.conversations(),
+                    store.messages(), router, presence, push.senders, push.settings, clock, metrics.registry());
             opened.push(parley);
             parley.start();
             store.routerStarted().accept(router);

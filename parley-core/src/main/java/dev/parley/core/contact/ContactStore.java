@@ -5,11 +5,13 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Port: each user's contact list (the users they chose, one way: alice having bob says nothing
- * about bob having alice) and who may add them to groups. Every method is asynchronous and never
- * blocks the caller's thread; failures complete the stage exceptionally (a
- * {@link dev.parley.protocol.ParleyException} with {@code UNAVAILABLE} when the backing store
- * cannot be reached). A completed write is durable. The store does not check that users exist
- * and does not bound the list: {@link ContactService} does both.
+ * about bob having alice) and who may add them to groups. Adds and removes are idempotent and
+ * say whether they changed anything; a completed write is durable and visible to every later
+ * read (the contract suite, {@code ContactStoreContract}, checks these promises). Every method is
+ * asynchronous and never blocks the caller's thread; null arguments are programming errors;
+ * other failures complete the stage exceptionally (a {@link dev.parley.protocol.ParleyException}
+ * with {@code UNAVAILABLE} when the backing store cannot be reached). The store does not check
+ * that users exist and does not bound the list: {@link ContactService} does both.
  */
 public interface ContactStore {
 

@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param members   current members in the order they joined
  * @param version   incremented by every membership, admin or name change; stores use it for
- *                  optimistic concurrency ({@link dev.parley.core.message.MessageStore#updateConversation})
+ *                  optimistic concurrency ({@link ConversationStore#updateConversation})
  * @param admins    the members who may change a group (a subset of {@code members}, in the order
  *                  they became admins); empty for a direct conversation
  */

@@ -4,10 +4,8 @@ import dev.parley.core.Ids;
 import dev.parley.core.account.AccountStore;
 import dev.parley.core.contact.ContactService;
 import dev.parley.core.delivery.MessageRouter;
-import dev.parley.core.message.ConversationWrite;
 import dev.parley.core.message.InboxEntry;
 import dev.parley.core.message.InboxEvent;
-import dev.parley.core.message.MessageStore;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
 import java.time.Clock;
@@ -39,7 +37,7 @@ public final class ConversationService {
     /** Retries of an optimistic update that lost a race with a concurrent change. */
     private static final int UPDATE_ATTEMPTS = 8;
 
-    private final MessageStore store;
+    private final ConversationStore store;
     private final AccountStore accounts;
     private final ContactService contacts;
     private final MessageRouter router;
@@ -51,7 +49,7 @@ public final class ConversationService {
      * @param membershipChangesPerMinute changes admitted per conversation and per acting user in
      *                                   each minute (creating a group counts for its creator)
      */
-    public ConversationService(MessageStore store, AccountStore accounts, ContactService contacts,
+    public ConversationService(ConversationStore store, AccountStore accounts, ContactService contacts,
                                MessageRouter router, Clock clock, int maxGroupMembers,
                                int membershipChangesPerMinute) {
         this.store = store;

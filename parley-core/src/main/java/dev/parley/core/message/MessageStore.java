@@ -1,58 +1,45 @@
 package dev.parley.core.message;
 
-import dev.parley.core.conversation.Conversation;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Port: the conversation log, the per-user inboxes, device cursors and receipt watermarks.
+ * Port: the conversation log (messages), the per-user inboxes, device cursors and receipt
+ * watermarks. Conversations themselves, and the membership entries their changes write to these
+ * inboxes, are the {@link dev.parley.core.conversation.ConversationStore}'s: an adapter
+ * implements both over one transaction (a message is appended under the membership it was sent
+ * in), usually in one class.
  *
- * <p>Guarantees every adapter keeps (the contract suite checks them):
+ * <p>Guarantees every adapter keeps (the contract suite, {@code MessageStoreContract}, checks them):
  * <ul>
- *   <li>A completed write is durable (survives {@code kill -9} of the process).</li>
- *   <li>Each write method is all-or-nothing as its caller sees it: when the stage completes, the
- *       message (or conversation change) and every inbox entry it produces are durable. An
+ *   <li><b>Durable</b>: a completed write survives {@code kill -9} of the process.</li>
+ *   <li><b>Atomic</b>: each write method is all-or-nothing as its caller sees it: when the stage
+ *       completes, the message (or receipt) and every inbox entry it produces are durable. An
  *       adapter without multi-partition transactions may make them visible one by one, but
  *       then a retry of the same call (same sender device and client message id for a message)
  *       must complete a fan-out that a crash interrupted, and the entries of one conversation
  *       must still reach every inbox in sequence order.</li>
- *   <li>Sequence numbers of a conversation and cursors of an inbox are 1, 2, 3, … with no gaps, in
- *       commit order. Once {@link #readInbox} has returned cursor n, every entry below n is
- *       readable too.</li>
+ *   <li><b>Ordered</b>: sequence numbers of a conversation and cursors of an inbox are 1, 2, 3, …
+ *       with no gaps, in commit order, and message timestamps never decrease along a
+ *       conversation. Once {@link #readInbox} has returned cursor n, every entry below n is
+ *       readable too (unless pruned).</li>
+ *   <li><b>Idempotent</b>: a re-sent message (same device, conversation and client id) is
+ *       answered with the first one and writes nothing; watermarks and device cursors only
+ *       rise, so repeating a receipt or an acknowledgement changes nothing.</li>
  * </ul>
- * All methods are asynchronous and must not block the caller's thread. Failures complete the
- * stage exceptionally with a {@link dev.parley.protocol.ParleyException}.
+ * All methods are asynchronous and must not block the caller's thread. Null arguments are
+ * programming errors; every other failure completes the stage exceptionally with a
+ * {@link dev.parley.protocol.ParleyException}: {@code CONVERSATION_NOT_FOUND} where a method
+ * says so, {@code UNAVAILABLE} when the backing store cannot be reached or is overloaded.
  */
-public interface MessageStore {
-
-    /**
-     * Creates a conversation and appends a {@code created} membership entry to each member's inbox.
-     * Completes with the existing conversation and {@code applied = false} (and writes nothing) if
-     * the id exists already, which makes creating a direct conversation idempotent.
-     */
-    CompletionStage<ConversationWrite> createConversation(Conversation conversation, String actorId);
-
-    CompletionStage<Optional<Conversation>> findConversation(String conversationId);
-
-    /** The conversations the user is currently a member of. */
-    CompletionStage<List<Conversation>> conversationsOf(String userId);
-
-    /**
-     * Replaces the conversation with {@code updated} if its stored version is still
-     * {@code updated.version() - 1}, and appends {@code event} to the inbox of every user in
-     * {@code notify}. Completes with {@code applied = false} and the stored conversation (and
-     * writes nothing) when the version moved on.
-     */
-    CompletionStage<ConversationWrite> updateConversation(Conversation updated, InboxEvent.MembershipChanged event,
-                                                List<String> notify);
+public interface MessageStore extends InboxWriter {
 
     /**
      * Appends a message, idempotently: if the sender device already sent {@code clientMsgId} to
@@ -66,7 +53,7 @@ public interface MessageStore {
      */
     CompletionStage<AppendResult> appendMessage(NewMessage message);
 
-    /** A page of the conversation's log; see {@link HistoryQuery}. */
+    /** A page of the conversation's log, oldest first; see {@link HistoryQuery}. Empty for an unknown conversation. */
     CompletionStage<List<StoredMessage>> history(String conversationId, HistoryQuery query);
 
     /** The highest sequence number of the conversation, 0 when empty. */
@@ -90,7 +77,9 @@ public interface MessageStore {
      * {@link InboxEvent.ReceiptAdvanced} entry to the inbox of every other member who sent a
      * message in the newly covered range, and, for READ, to the user's own inbox (so the user's
      * other devices learn what was read). Completes with the entries written (keyed by user id),
-     * empty if the watermark did not rise.
+     * empty if the watermark did not rise. When the conversation does not exist or the user is not
+     * a member, completes empty and writes nothing (a removed member may still acknowledge old
+     * entries).
      */
     CompletionStage<Map<String, InboxEntry>> advanceWatermark(String conversationId, String userId,
                                                               ReceiptKind kind, long upTo);
@@ -124,17 +113,14 @@ public interface MessageStore {
     }
 
     /**
-     * True when the store itself tells the router about the inbox entries it writes (the
-     * scale-out log does, from wherever it writes them); the services then do not announce the
-     * entries a call returns a second time.
+     * Every current member's watermarks in the conversation (members who have none map to
+     * {@link Watermarks#NONE}); empty when the conversation does not exist.
      */
-    default boolean announcesEntries() {
-        return false;
-    }
-
-    /** Every member's watermarks in the conversation (members who have none map to {@link Watermarks#NONE}). */
     CompletionStage<Map<String, Watermarks>> watermarks(String conversationId);
 
-    /** Deletes inbox entries older than {@code cutoff}; completes with how many were deleted. */
+    /**
+     * Deletes inbox entries older than {@code cutoff}; completes with how many were deleted. Inbox
+     * heads are kept, so cursors continue after a fully pruned inbox; the log is not pruned.
+     */
     CompletionStage<Long> pruneInboxes(Instant cutoff);
 }

@@ -5,8 +5,8 @@ import dev.parley.core.account.LastSeenPrivacy;
 import dev.parley.core.account.User;
 import dev.parley.core.contact.ContactStore;
 import dev.parley.core.conversation.Conversation;
+import dev.parley.core.conversation.ConversationStore;
 import dev.parley.core.delivery.DeviceSession;
-import dev.parley.core.message.MessageStore;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
 import dev.parley.protocol.ServerFrame;
@@ -38,16 +38,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PresenceService {
     private final PresenceRegistry registry;
     private final AccountStore accounts;
-    private final MessageStore messages;
+    private final ConversationStore conversations;
     private final ContactStore contacts;
     /** subject user → sessions on this server subscribed to that user's presence. */
     private final Map<String, Set<DeviceSession>> subscribers = new ConcurrentHashMap<>();
 
-    public PresenceService(PresenceRegistry registry, AccountStore accounts, MessageStore messages,
+    public PresenceService(PresenceRegistry registry, AccountStore accounts, ConversationStore conversations,
                            ContactStore contacts) {
         this.registry = registry;
         this.accounts = accounts;
-        this.messages = messages;
+        this.conversations = conversations;
         this.contacts = contacts;
         registry.listen(this::changed);
     }
@@ -158,7 +158,7 @@ public final class PresenceService {
 
     /** The users who share at least one conversation with {@code userId}. */
     private CompletionStage<Set<String>> sharingAConversation(String userId) {
-        return messages.conversationsOf(userId).thenApply(convs -> {
+        return conversations.conversationsOf(userId).thenApply(convs -> {
             Set<String> out = new HashSet<>();
             for (Conversation c : convs) {
                 out.addAll(c.members());

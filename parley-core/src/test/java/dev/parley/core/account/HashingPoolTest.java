@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class HashingPoolTest {
@@ -45,47 +42,6 @@ class HashingPoolTest {
                     + queued2.get(10, TimeUnit.SECONDS)).isEqualTo(6);
             assertThat(ran[0]).isFalse();
             assertThat(pool.submit(() -> 5).get(10, TimeUnit.SECONDS)).as("space again once drained").isEqualTo(5);
-        }
-    }
-
-    @Test
-    void registrationsAndLoginsAreRefusedWhileTheHashingQueueIsFull() throws Exception {
-        try (HashingPool pool = new HashingPool(1, 1)) {
-            InMemoryAccountStore store = new InMemoryAccountStore();
-            AccountService accounts = new AccountService(store, new PasswordHasher(8, 1), pool,
-                    new LoginThrottle(LoginThrottle.Settings.defaults(), System::nanoTime), 16, Clock.systemUTC());
-            accounts.register("alice", "alice-long-password", null).toCompletableFuture().get(10, TimeUnit.SECONDS);
-
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch running = new CountDownLatch(1);
-            pool.submit(() -> {
-                running.countDown();
-                await(release);
-                return null;
-            });
-            assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
-            pool.submit(() -> null); // the queue's one place
-
-            assertThat(code(accounts.register("bob", "bob-long-password", null).toCompletableFuture()))
-                    .isEqualTo(ErrorCode.SERVER_BUSY);
-            assertThat(code(accounts.login("alice", "alice-long-password", "phone", false, null).toCompletableFuture()))
-                    .isEqualTo(ErrorCode.SERVER_BUSY);
-            assertThat(store.findUser("bob").toCompletableFuture().join()).isEmpty();
-
-            release.countDown();
-            // Once the thread has taken the queued work, there is room again.
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> pool.queued() == 0);
-            assertThat(accounts.login("alice", "alice-long-password", "phone", false, null).toCompletableFuture()
-                    .get(10, TimeUnit.SECONDS).token()).isNotBlank();
-        }
-    }
-
-    static ErrorCode code(CompletableFuture<?> f) {
-        try {
-            f.get(10, TimeUnit.SECONDS);
-            return null;
-        } catch (Exception e) {
-            return ParleyException.from(e).code();
         }
     }
 

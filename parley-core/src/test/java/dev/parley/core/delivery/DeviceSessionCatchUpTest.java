@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.parley.core.account.Device;
 import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.AppendResult;
-import dev.parley.core.message.ConversationWrite;
 import dev.parley.core.message.HistoryQuery;
 import dev.parley.core.message.InboxEntry;
 import dev.parley.core.message.InboxEvent;
@@ -21,7 +20,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -175,28 +173,6 @@ class DeviceSessionCatchUpTest {
 
             @Override
             public CompletionStage<Void> saveDeviceCursor(String userId, String deviceId, long cursor) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletionStage<ConversationWrite> createConversation(Conversation conversation, String actorId) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletionStage<Optional<Conversation>> findConversation(String conversationId) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletionStage<List<Conversation>> conversationsOf(String userId) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletionStage<ConversationWrite> updateConversation(Conversation updated,
-                                                                         InboxEvent.MembershipChanged event,
-                                                                         List<String> notify) {
                 throw new UnsupportedOperationException();
             }
 

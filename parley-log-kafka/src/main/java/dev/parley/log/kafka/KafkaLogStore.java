@@ -1,9 +1,10 @@
 package dev.parley.log.kafka;
 
 import dev.parley.core.conversation.Conversation;
+import dev.parley.core.conversation.ConversationStore;
+import dev.parley.core.conversation.ConversationWrite;
 import dev.parley.core.delivery.MessageRouter;
 import dev.parley.core.message.AppendResult;
-import dev.parley.core.message.ConversationWrite;
 import dev.parley.core.message.HistoryQuery;
 import dev.parley.core.message.InboxEntry;
 import dev.parley.core.message.InboxEvent;
@@ -71,6 +72,10 @@ import org.slf4j.LoggerFactory;
  * to Cassandra directly. Every chat server runs one Streams instance and one projection writer:
  * Kafka's group assignment spreads the partitions over the servers and moves them when one goes.
  *
+ * <p>It serves both the message and the conversation port: both kinds of write are commands of
+ * the same per-conversation log, decided by the same single writer, which is what appends a
+ * message under the membership it was sent in.
+ *
  * <p>Failures complete the stage with {@code UNAVAILABLE} (retryable): Kafka unreachable, or no
  * answer within the request timeout (a dependency is down, or partitions are moving). A send that
  * failed so may still have been stored; its retry with the same client message id is answered with
@@ -80,7 +85,7 @@ import org.slf4j.LoggerFactory;
  * because {@code KafkaProducer.send} may block while metadata is unknown; stages complete on the
  * reply consumer's thread or the Cassandra store's completion thread.
  */
-public final class KafkaLogStore implements MessageStore, AutoCloseable {
+public final class KafkaLogStore implements ConversationStore, MessageStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaLogStore.class);
     /** Commands waiting for the sender thread; beyond it writes fail at once as unavailable. */
     static final int SEND_QUEUE = 50_000;

@@ -3,7 +3,7 @@
  * conversation and per inbox, and Cassandra as the projection that reads are served from.
  *
  * <ul>
- *   <li>{@link dev.parley.log.kafka.KafkaLogStore}: the {@code MessageStore} a chat server uses.
+ *   <li>{@link dev.parley.log.kafka.KafkaLogStore}: the {@code MessageStore} and {@code ConversationStore} a chat server uses.
  *       Writes become commands on the commands topic and complete when their outcome and inbox
  *       entries are projected; reads go to Cassandra.</li>
  *   <li>{@link dev.parley.log.kafka.LogTopology}: the Kafka Streams topology (exactly-once v2)

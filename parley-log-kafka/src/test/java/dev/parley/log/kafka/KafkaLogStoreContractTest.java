@@ -5,12 +5,13 @@ import static org.awaitility.Awaitility.await;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
-import dev.parley.core.message.MessageStore;
 import dev.parley.devservices.DevServicesExtension;
 import dev.parley.devservices.Service;
 import dev.parley.store.cassandra.CassandraConfig;
 import dev.parley.store.cassandra.CassandraStore;
+import dev.parley.testkit.store.ConversationStoreContract;
 import dev.parley.testkit.store.MessageStoreContract;
+import dev.parley.testkit.store.MessagingStores;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,14 +21,16 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The message store contract that the embedded store passes, against the scale-out store: a
- * real Kafka broker as the log and a real Cassandra node as its projection. Each test gets new
- * topics (a new prefix) and emptied tables.
+ * The message and conversation store contracts that the embedded store passes, against the
+ * scale-out store: a real Kafka broker as the log and a real Cassandra node as its projection.
+ * Each test gets new topics (a new prefix) and emptied tables. The two contracts are nested so
+ * that they share one connection to the dev services.
  */
-class KafkaLogStoreContractTest extends MessageStoreContract {
+class KafkaLogStoreContractTest {
     private static final String KEYSPACE = "parley_log_contract";
 
     @RegisterExtension
@@ -53,8 +56,23 @@ class KafkaLogStoreContractTest extends MessageStoreContract {
         session.close();
     }
 
-    @Override
-    protected MessageStore createStore(Clock clock) {
+    @Nested
+    class Messages extends MessageStoreContract {
+        @Override
+        protected MessagingStores createStores(Clock clock) {
+            return MessagingStores.of(freshStore(clock));
+        }
+    }
+
+    @Nested
+    class Conversations extends ConversationStoreContract {
+        @Override
+        protected MessagingStores createStores(Clock clock) {
+            return MessagingStores.of(freshStore(clock));
+        }
+    }
+
+    private static KafkaLogStore freshStore(Clock clock) {
         for (Row table : session.execute("SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?",
                 KEYSPACE)) {
             session.execute(SimpleStatement.newInstance("TRUNCATE " + KEYSPACE + "." + table.getString(0))

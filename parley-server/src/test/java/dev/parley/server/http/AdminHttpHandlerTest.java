@@ -31,7 +31,8 @@ class AdminHttpHandlerTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
 
     private final Parley parley = new Parley(ParleySettings.builder().serverId("admin-1").argon2(8, 1).build(),
-            unused(AccountStore.class), unused(dev.parley.core.contact.ContactStore.class), unused(MessageStore.class),
+            unused(AccountStore.class), unused(dev.parley.core.contact.ContactStore.class),
+            unused(dev.parley.core.conversation.ConversationStore.class), unused(MessageStore.class),
             new InProcessRouter(),
             new InMemoryPresenceRegistry(CLOCK), null, CLOCK, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     private final ServerMetrics metrics = ServerMetrics.prometheus();

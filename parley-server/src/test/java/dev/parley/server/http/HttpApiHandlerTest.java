@@ -53,7 +53,8 @@ class HttpApiHandlerTest {
     private final List<String> storeCalls = new ArrayList<>();
     private boolean storeDown;
     private final Parley parley = new Parley(ParleySettings.builder().serverId("test-1").argon2(8, 1).build(),
-            store(AccountStore.class), store(dev.parley.core.contact.ContactStore.class), store(MessageStore.class),
+            store(AccountStore.class), store(dev.parley.core.contact.ContactStore.class),
+            store(dev.parley.core.conversation.ConversationStore.class), store(MessageStore.class),
             new InProcessRouter(),
             new InMemoryPresenceRegistry(CLOCK), new dev.parley.push.webhook.WebhookPushSender(
                     new dev.parley.push.webhook.WebhookConfig(java.time.Duration.ofSeconds(1), 1, null),

@@ -6,8 +6,9 @@ import dev.parley.core.account.User;
 import dev.parley.core.contact.ContactStore;
 import dev.parley.core.contact.GroupAddPolicy;
 import dev.parley.core.conversation.Conversation;
+import dev.parley.core.conversation.ConversationStore;
+import dev.parley.core.conversation.ConversationWrite;
 import dev.parley.core.message.AppendResult;
-import dev.parley.core.message.ConversationWrite;
 import dev.parley.core.message.HistoryQuery;
 import dev.parley.core.message.InboxEntry;
 import dev.parley.core.message.InboxEvent;
@@ -45,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * receipt watermarks in one RocksDB instance under a directory. See the package documentation
  * for the key schema.
  *
+ * <p>One class serves all four store ports because they share the committer's transactions: a
+ * conversation change and its membership entries, and a message and its inbox entries, land in
+ * one batch, and a message is appended under the membership the same batch sees.
+ *
  * <p><b>Writes</b> go through a single committer thread (group commit): each write method
  * enqueues a request into a bounded queue and returns at once; the committer takes up to
  * {@link Options#batchMax()} requests, applies them in order (each sees the effects of the
@@ -63,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * stage exceptionally with a {@link ParleyException} ({@code UNAVAILABLE} with the cause for
  * RocksDB errors, an overloaded queue or a closed store).
  */
-public final class RocksDbStore implements AccountStore, ContactStore, MessageStore, AutoCloseable {
+public final class RocksDbStore implements AccountStore, ContactStore, ConversationStore, MessageStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RocksDbStore.class);
     private static final int PRUNE_PAGE_INBOXES = 1_000;
     private static final long CLOSE_WAIT_SECONDS = 30;

@@ -1,7 +1,7 @@
 package dev.parley.store.rocksdb;
 
-import dev.parley.core.message.MessageStore;
 import dev.parley.testkit.store.MessageStoreContract;
+import dev.parley.testkit.store.MessagingStores;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,7 +11,7 @@ class RocksDbMessageStoreTest extends MessageStoreContract {
     Path dir;
 
     @Override
-    protected MessageStore createStore(Clock clock) {
-        return new RocksDbStore(dir, RocksDbStore.Options.DEFAULTS, clock);
+    protected MessagingStores createStores(Clock clock) {
+        return MessagingStores.of(new RocksDbStore(dir, RocksDbStore.Options.DEFAULTS, clock));
     }
 }

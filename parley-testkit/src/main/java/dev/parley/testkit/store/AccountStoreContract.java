@@ -1,5 +1,6 @@
 package dev.parley.testkit.store;
 
+import static dev.parley.testkit.store.Async.assertFailsWith;
 import static dev.parley.testkit.store.Async.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +8,7 @@ import dev.parley.core.account.AccountStore;
 import dev.parley.core.account.Device;
 import dev.parley.core.account.LastSeenPrivacy;
 import dev.parley.core.account.User;
+import dev.parley.protocol.ErrorCode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,6 +106,12 @@ public abstract class AccountStoreContract {
         User updated = user("alice", "$argon2id$alice").withPrivacy(LastSeenPrivacy.NOBODY);
         await(store.updateUser(updated));
         assertThat(await(store.findUser("alice"))).contains(updated);
+    }
+
+    @Test
+    void updatingAnUnknownUserFailsAndCreatesNothing() {
+        assertFailsWith(store.updateUser(user("ghost", "$argon2id$ghost")), ErrorCode.USER_NOT_FOUND);
+        assertThat(await(store.findUser("ghost"))).isEmpty();
     }
 
     @Test

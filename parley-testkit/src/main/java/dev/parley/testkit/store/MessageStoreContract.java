@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.AppendResult;
-import dev.parley.core.message.ConversationWrite;
 import dev.parley.core.message.HistoryQuery;
 import dev.parley.core.message.HistoryQuery.Direction;
 import dev.parley.core.message.InboxEntry;
@@ -17,9 +16,7 @@ import dev.parley.core.message.ReceiptKind;
 import dev.parley.core.message.StoredMessage;
 import dev.parley.core.message.Watermarks;
 import dev.parley.protocol.ErrorCode;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,75 +25,20 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every {@link MessageStore} adapter passes: extend it, implement
- * {@link #createStore}, and the adapter runs the same tests as every other one.
- *
- * <p>{@link #createStore} is called before each test and must return a store over empty state
- * that takes its time from the given clock; the store is closed after the test if it is
- * {@link AutoCloseable}.
+ * The contract every {@link MessageStore} adapter passes: the log (gap-free sequences,
+ * idempotent sends, history paging), the inboxes (one entry per member per message, gap-free
+ * cursors, pruning), device cursors and receipt watermarks. Extend it and implement
+ * {@link #createStores}; the conversations the tests send to are created through the same
+ * backend's {@link dev.parley.core.conversation.ConversationStore}, whose own promises
+ * {@link ConversationStoreContract} checks.
  */
-public abstract class MessageStoreContract {
-    protected static final Instant T0 = Instant.parse("2024-01-01T00:00:00Z");
-
-    protected final MutableClock clock = new MutableClock(T0);
-    protected MessageStore store;
-
-    /** A store under test over empty state, timestamping with {@code clock}. */
-    protected abstract MessageStore createStore(Clock clock) throws Exception;
-
-    @BeforeEach
-    void openStore() throws Exception {
-        store = createStore(clock);
-    }
-
-    @AfterEach
-    void closeStore() throws Exception {
-        if (store instanceof AutoCloseable c) {
-            c.close();
-        }
-    }
-
-    // ---- helpers
-
-    protected Conversation group(String id, String... members) {
-        return new Conversation(id, Conversation.Kind.GROUP, "group " + id, List.of(members), members[0],
-                clock.instant(), 1);
-    }
-
-    protected Conversation create(String id, String... members) {
-        ConversationWrite w = await(store.createConversation(group(id, members), members[0]));
-        assertThat(w.applied()).isTrue();
-        return w.conversation();
-    }
-
-    protected static NewMessage message(String conv, String sender, String clientMsgId) {
-        return new NewMessage(conv, sender, sender + "-phone", clientMsgId, "body of " + clientMsgId, "text/plain");
-    }
-
-    protected AppendResult send(String conv, String sender, String clientMsgId) {
-        return await(store.appendMessage(message(conv, sender, clientMsgId)));
-    }
-
-    protected List<InboxEntry> inbox(String user) {
-        return await(store.readInbox(user, 0, 100_000));
-    }
-
-    protected static List<Long> seqs(List<StoredMessage> messages) {
-        return messages.stream().map(StoredMessage::seq).toList();
-    }
-
-    protected static List<Long> range(long fromInclusive, long toInclusive) {
-        return LongStream.rangeClosed(fromInclusive, toInclusive).boxed().toList();
-    }
+public abstract class MessageStoreContract extends MessagingStoresFixture {
 
     private List<Long> history(String conv, Direction direction, long anchor, boolean byTimestamp, int limit) {
-        return seqs(await(store.history(conv, new HistoryQuery(direction, anchor, byTimestamp, limit))));
+        return seqs(await(messages.history(conv, new HistoryQuery(direction, anchor, byTimestamp, limit))));
     }
 
     // ---- sequences and sends
@@ -120,7 +62,7 @@ public abstract class MessageStoreContract {
                         String sender = senders[(thread + i) % senders.length];
                         NewMessage m = new NewMessage("g:busy", sender, "device-" + thread, "t" + thread + "-" + i,
                                 "hello " + i, "text/plain");
-                        mine.add(store.appendMessage(m).toCompletableFuture());
+                        mine.add(messages.appendMessage(m).toCompletableFuture());
                     }
                     return mine;
                 }));
@@ -136,11 +78,11 @@ public abstract class MessageStoreContract {
             assertThat(results).allSatisfy(r -> assertThat(r.duplicate()).isFalse());
             assertThat(results.stream().map(r -> r.message().seq()).sorted().toList()).isEqualTo(range(1, total));
             assertThat(results.stream().map(r -> r.message().messageId()).distinct().count()).isEqualTo(total);
-            assertThat(await(store.lastSeq("g:busy"))).isEqualTo(total);
+            assertThat(await(messages.lastSeq("g:busy"))).isEqualTo(total);
 
             List<StoredMessage> log = new ArrayList<>();
             for (long after = 0; after < total; after += 1000) {
-                log.addAll(await(store.history("g:busy", new HistoryQuery(Direction.AFTER, after, false, 1000))));
+                log.addAll(await(messages.history("g:busy", new HistoryQuery(Direction.AFTER, after, false, 1000))));
             }
             assertThat(seqs(log)).isEqualTo(range(1, total));
             for (int i = 1; i < log.size(); i++) {
@@ -149,7 +91,7 @@ public abstract class MessageStoreContract {
             for (String member : senders) {
                 List<InboxEntry> entries = inbox(member);
                 assertThat(entries).extracting(InboxEntry::cursor).isEqualTo(range(1, total + 1));
-                assertThat(await(store.inboxHead(member))).isEqualTo(total + 1);
+                assertThat(await(messages.inboxHead(member))).isEqualTo(total + 1);
                 List<Long> order = entries.stream().skip(1)
                         .map(e -> ((InboxEvent.MessageAdded) e.event()).message().seq()).toList();
                 assertThat(order).as("order of messages in %s's inbox", member).isEqualTo(range(1, total));
@@ -163,25 +105,25 @@ public abstract class MessageStoreContract {
     void retriedSendReturnsTheFirstMessageAndWritesNothing() {
         create("g:retry", "alice", "bob");
         AppendResult first = send("g:retry", "alice", "c-1");
-        long bobHead = await(store.inboxHead("bob"));
+        long bobHead = await(messages.inboxHead("bob"));
 
         NewMessage retry = new NewMessage("g:retry", "alice", "alice-phone", "c-1", "a different body", "text/plain");
-        AppendResult again = await(store.appendMessage(retry));
+        AppendResult again = await(messages.appendMessage(retry));
 
         assertThat(first.duplicate()).isFalse();
         assertThat(again.duplicate()).isTrue();
         assertThat(again.message()).isEqualTo(first.message());
         assertThat(again.inboxEntries()).isEmpty();
-        assertThat(await(store.lastSeq("g:retry"))).isEqualTo(1);
-        assertThat(await(store.inboxHead("bob"))).isEqualTo(bobHead);
-        assertThat(await(store.inboxHead("alice"))).isEqualTo(bobHead);
+        assertThat(await(messages.lastSeq("g:retry"))).isEqualTo(1);
+        assertThat(await(messages.inboxHead("bob"))).isEqualTo(bobHead);
+        assertThat(await(messages.inboxHead("alice"))).isEqualTo(bobHead);
     }
 
     @Test
     void sameClientMessageIdFromAnotherDeviceIsANewMessage() {
         create("g:devices", "alice", "bob");
         AppendResult phone = send("g:devices", "alice", "c-1");
-        AppendResult laptop = await(store.appendMessage(
+        AppendResult laptop = await(messages.appendMessage(
                 new NewMessage("g:devices", "alice", "alice-laptop", "c-1", "hi", "text/plain")));
         assertThat(laptop.duplicate()).isFalse();
         assertThat(laptop.message().seq()).isEqualTo(phone.message().seq() + 1);
@@ -200,8 +142,8 @@ public abstract class MessageStoreContract {
         AppendResult retryOfTwo = send("g:scope-2", "alice", "c-1");
         assertThat(retryOfTwo.duplicate()).isTrue();
         assertThat(retryOfTwo.message()).isEqualTo(two.message());
-        assertThat(await(store.lastSeq("g:scope-1"))).isEqualTo(1);
-        assertThat(await(store.lastSeq("g:scope-2"))).isEqualTo(1);
+        assertThat(await(messages.lastSeq("g:scope-1"))).isEqualTo(1);
+        assertThat(await(messages.lastSeq("g:scope-2"))).isEqualTo(1);
     }
 
     @Test
@@ -209,23 +151,24 @@ public abstract class MessageStoreContract {
         create("g:race", "alice", "bob");
         List<CompletableFuture<AppendResult>> attempts = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            attempts.add(store.appendMessage(message("g:race", "alice", "c-same")).toCompletableFuture());
+            attempts.add(messages.appendMessage(message("g:race", "alice", "c-same")).toCompletableFuture());
         }
         List<AppendResult> results = attempts.stream().map(Async::await).toList();
         assertThat(results).filteredOn(r -> !r.duplicate()).hasSize(1);
         assertThat(results).extracting(r -> r.message().messageId()).containsOnly(results.get(0).message().messageId());
-        assertThat(await(store.lastSeq("g:race"))).isEqualTo(1);
+        assertThat(await(messages.lastSeq("g:race"))).isEqualTo(1);
         assertThat(inbox("bob")).hasSize(2);
     }
 
     @Test
     void appendByNonMemberIsRefusedAndStoresNothing() {
         create("g:closed", "alice", "bob");
-        assertFailsWith(store.appendMessage(message("g:closed", "mallory", "m-1")), ErrorCode.CONVERSATION_NOT_FOUND);
+        assertFailsWith(messages.appendMessage(message("g:closed", "mallory", "m-1")),
+                ErrorCode.CONVERSATION_NOT_FOUND);
 
-        assertThat(await(store.lastSeq("g:closed"))).isZero();
+        assertThat(await(messages.lastSeq("g:closed"))).isZero();
         assertThat(inbox("alice")).hasSize(1);
-        assertThat(await(store.inboxHead("mallory"))).isZero();
+        assertThat(await(messages.inboxHead("mallory"))).isZero();
         // The refused send did not consume its idempotency key.
         create("g:open", "mallory", "alice");
         AppendResult later = send("g:open", "mallory", "m-1");
@@ -235,9 +178,9 @@ public abstract class MessageStoreContract {
 
     @Test
     void appendToMissingConversationIsRefused() {
-        assertFailsWith(store.appendMessage(message("g:nowhere", "alice", "c-1")), ErrorCode.CONVERSATION_NOT_FOUND);
-        assertThat(await(store.lastSeq("g:nowhere"))).isZero();
-        assertThat(await(store.inboxHead("alice"))).isZero();
+        assertFailsWith(messages.appendMessage(message("g:nowhere", "alice", "c-1")), ErrorCode.CONVERSATION_NOT_FOUND);
+        assertThat(await(messages.lastSeq("g:nowhere"))).isZero();
+        assertThat(await(messages.inboxHead("alice"))).isZero();
     }
 
     @Test
@@ -245,10 +188,10 @@ public abstract class MessageStoreContract {
         Conversation c = create("g:kick", "alice", "bob");
         Conversation without = new Conversation(c.id(), c.kind(), c.name(), List.of("alice"), c.createdBy(),
                 c.createdAt(), c.version() + 1);
-        await(store.updateConversation(without, new InboxEvent.MembershipChanged(c.id(), "removed", "alice",
+        await(conversations.updateConversation(without, new InboxEvent.MembershipChanged(c.id(), "removed", "alice",
                 List.of("bob"), null, without.version()), List.of("alice", "bob")));
-        assertFailsWith(store.appendMessage(message("g:kick", "bob", "b-1")), ErrorCode.CONVERSATION_NOT_FOUND);
-        assertThat(await(store.lastSeq("g:kick"))).isZero();
+        assertFailsWith(messages.appendMessage(message("g:kick", "bob", "b-1")), ErrorCode.CONVERSATION_NOT_FOUND);
+        assertThat(await(messages.lastSeq("g:kick"))).isZero();
     }
 
     @Test
@@ -287,7 +230,7 @@ public abstract class MessageStoreContract {
             assertThat(entries.get(2).event()).isEqualTo(new InboxEvent.MessageAdded(b.message()));
         }
         // Outsiders' inboxes are untouched.
-        assertThat(await(store.inboxHead("dave"))).isZero();
+        assertThat(await(messages.inboxHead("dave"))).isZero();
         assertThat(inbox("dave")).isEmpty();
     }
 
@@ -297,11 +240,13 @@ public abstract class MessageStoreContract {
         for (int i = 1; i <= 9; i++) {
             send("g:page", "alice", "c-" + i);
         }
-        assertThat(await(store.readInbox("bob", 0, 4))).extracting(InboxEntry::cursor).containsExactly(1L, 2L, 3L, 4L);
-        assertThat(await(store.readInbox("bob", 4, 4))).extracting(InboxEntry::cursor).containsExactly(5L, 6L, 7L, 8L);
-        assertThat(await(store.readInbox("bob", 8, 4))).extracting(InboxEntry::cursor).containsExactly(9L, 10L);
-        assertThat(await(store.readInbox("bob", 10, 4))).isEmpty();
-        InboxEntry entry = await(store.readInbox("bob", 4, 1)).get(0);
+        assertThat(await(messages.readInbox("bob", 0, 4))).extracting(InboxEntry::cursor)
+                .containsExactly(1L, 2L, 3L, 4L);
+        assertThat(await(messages.readInbox("bob", 4, 4))).extracting(InboxEntry::cursor)
+                .containsExactly(5L, 6L, 7L, 8L);
+        assertThat(await(messages.readInbox("bob", 8, 4))).extracting(InboxEntry::cursor).containsExactly(9L, 10L);
+        assertThat(await(messages.readInbox("bob", 10, 4))).isEmpty();
+        InboxEntry entry = await(messages.readInbox("bob", 4, 1)).get(0);
         assertThat(entry.event()).isInstanceOfSatisfying(InboxEvent.MessageAdded.class, m -> {
             assertThat(m.message().seq()).isEqualTo(4);
             assertThat(m.message().body()).isEqualTo("body of c-4");
@@ -312,14 +257,14 @@ public abstract class MessageStoreContract {
 
     @Test
     void deviceCursorIsNeverLowered() {
-        assertThat(await(store.deviceCursor("alice", "phone"))).isZero();
-        await(store.saveDeviceCursor("alice", "phone", 5));
-        await(store.saveDeviceCursor("alice", "phone", 3));
-        assertThat(await(store.deviceCursor("alice", "phone"))).isEqualTo(5);
-        await(store.saveDeviceCursor("alice", "phone", 8));
-        assertThat(await(store.deviceCursor("alice", "phone"))).isEqualTo(8);
-        assertThat(await(store.deviceCursor("alice", "laptop"))).isZero();
-        assertThat(await(store.deviceCursor("bob", "phone"))).isZero();
+        assertThat(await(messages.deviceCursor("alice", "phone"))).isZero();
+        await(messages.saveDeviceCursor("alice", "phone", 5));
+        await(messages.saveDeviceCursor("alice", "phone", 3));
+        assertThat(await(messages.deviceCursor("alice", "phone"))).isEqualTo(5);
+        await(messages.saveDeviceCursor("alice", "phone", 8));
+        assertThat(await(messages.deviceCursor("alice", "phone"))).isEqualTo(8);
+        assertThat(await(messages.deviceCursor("alice", "laptop"))).isZero();
+        assertThat(await(messages.deviceCursor("bob", "phone"))).isZero();
     }
 
     @Test
@@ -330,14 +275,14 @@ public abstract class MessageStoreContract {
         clock.set(T0.plus(Duration.ofHours(2)));
         AppendResult recent = send("g:old", "alice", "c-3");
 
-        long deleted = await(store.pruneInboxes(T0.plus(Duration.ofHours(1))));
+        long deleted = await(messages.pruneInboxes(T0.plus(Duration.ofHours(1))));
 
         assertThat(deleted).isEqualTo(6); // created + 2 messages, in two inboxes
         assertThat(inbox("alice")).containsExactly(recent.inboxEntries().get("alice"));
-        assertThat(await(store.readInbox("bob", 1, 10))).containsExactly(recent.inboxEntries().get("bob"));
-        assertThat(await(store.inboxHead("alice"))).isEqualTo(4);
+        assertThat(await(messages.readInbox("bob", 1, 10))).containsExactly(recent.inboxEntries().get("bob"));
+        assertThat(await(messages.inboxHead("alice"))).isEqualTo(4);
         assertThat(send("g:old", "bob", "c-4").inboxEntries().get("alice").cursor()).isEqualTo(5);
-        assertThat(await(store.pruneInboxes(T0.plus(Duration.ofHours(1))))).isZero();
+        assertThat(await(messages.pruneInboxes(T0.plus(Duration.ofHours(1))))).isZero();
         // The log itself is not pruned.
         assertThat(history("g:old", Direction.AFTER, 0, false, 10)).containsExactly(1L, 2L, 3L, 4L);
     }
@@ -348,10 +293,10 @@ public abstract class MessageStoreContract {
         send("g:all", "alice", "c-1");
         clock.set(T0.plus(Duration.ofDays(40)));
 
-        assertThat(await(store.pruneInboxes(T0.plus(Duration.ofDays(30))))).isEqualTo(4);
+        assertThat(await(messages.pruneInboxes(T0.plus(Duration.ofDays(30))))).isEqualTo(4);
 
         assertThat(inbox("alice")).isEmpty();
-        assertThat(await(store.inboxHead("alice"))).isEqualTo(2);
+        assertThat(await(messages.inboxHead("alice"))).isEqualTo(2);
         AppendResult next = send("g:all", "bob", "c-2");
         assertThat(next.inboxEntries().get("alice").cursor()).isEqualTo(3);
         assertThat(inbox("alice")).extracting(InboxEntry::cursor).containsExactly(3L);
@@ -365,7 +310,7 @@ public abstract class MessageStoreContract {
         for (int i = 1; i <= 25; i++) {
             send("g:hist", i % 2 == 0 ? "alice" : "bob", "c-" + i);
         }
-        assertThat(seqs(await(store.history("g:hist", HistoryQuery.latest(10))))).isEqualTo(range(16, 25));
+        assertThat(seqs(await(messages.history("g:hist", HistoryQuery.latest(10))))).isEqualTo(range(16, 25));
         assertThat(history("g:hist", Direction.BEFORE, 16, false, 10)).isEqualTo(range(6, 15));
         assertThat(history("g:hist", Direction.BEFORE, 6, false, 10)).isEqualTo(range(1, 5));
         assertThat(history("g:hist", Direction.BEFORE, 1, false, 10)).isEmpty();
@@ -373,7 +318,7 @@ public abstract class MessageStoreContract {
         assertThat(history("g:hist", Direction.AFTER, 20, false, 10)).isEqualTo(range(21, 25));
         assertThat(history("g:hist", Direction.AFTER, 25, false, 10)).isEmpty();
         assertThat(history("g:hist", Direction.BEFORE, Long.MAX_VALUE, false, 100)).isEqualTo(range(1, 25));
-        StoredMessage seven = await(store.history("g:hist", new HistoryQuery(Direction.AFTER, 6, false, 1))).get(0);
+        StoredMessage seven = await(messages.history("g:hist", new HistoryQuery(Direction.AFTER, 6, false, 1))).get(0);
         assertThat(seven.clientMsgId()).isEqualTo("c-7");
         assertThat(seven.senderId()).isEqualTo("bob");
     }
@@ -403,148 +348,10 @@ public abstract class MessageStoreContract {
     @Test
     void historyOfAnEmptyOrMissingConversationIsEmpty() {
         create("g:quiet", "alice", "bob");
-        assertThat(await(store.history("g:quiet", HistoryQuery.latest(10)))).isEmpty();
-        assertThat(await(store.history("g:none", HistoryQuery.latest(10)))).isEmpty();
-        assertThat(await(store.history("g:none", new HistoryQuery(Direction.AFTER, 0, true, 10)))).isEmpty();
-        assertThat(await(store.lastSeq("g:none"))).isZero();
-    }
-
-    // ---- conversations
-
-    @Test
-    void creatingADirectConversationTwiceReturnsTheFirst() {
-        String id = Conversation.directId("bob", "alice");
-        Conversation c = new Conversation(id, Conversation.Kind.DIRECT, "", List.of("bob", "alice"), "bob",
-                clock.instant(), 1);
-        ConversationWrite first = await(store.createConversation(c, "bob"));
-        clock.advance(Duration.ofMinutes(1));
-        Conversation again = new Conversation(id, Conversation.Kind.DIRECT, "", List.of("alice", "bob"), "alice",
-                clock.instant(), 1);
-        ConversationWrite second = await(store.createConversation(again, "alice"));
-
-        assertThat(first.applied()).isTrue();
-        assertThat(first.inboxEntries()).containsOnlyKeys("alice", "bob");
-        assertThat(second.applied()).isFalse();
-        assertThat(second.inboxEntries()).isEmpty();
-        assertThat(second.conversation()).isEqualTo(c);
-        assertThat(await(store.findConversation(id))).contains(c);
-        assertThat(inbox("alice")).containsExactly(first.inboxEntries().get("alice"));
-        assertThat(await(store.conversationsOf("alice"))).containsExactly(c);
-        assertThat(await(store.conversationsOf("bob"))).containsExactly(c);
-    }
-
-    @Test
-    void concurrentCreationsOfOneConversationApplyOnce() {
-        List<CompletableFuture<ConversationWrite>> writes = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            writes.add(store.createConversation(group("g:once", "alice", "bob"), "alice").toCompletableFuture());
-        }
-        assertThat(writes.stream().map(Async::await).filter(ConversationWrite::applied)).hasSize(1);
-        assertThat(inbox("bob")).hasSize(1);
-    }
-
-    @Test
-    void findConversationOfUnknownIdIsEmpty() {
-        assertThat(await(store.findConversation("g:unknown"))).isEmpty();
-        assertThat(await(store.conversationsOf("nobody"))).isEmpty();
-    }
-
-    @Test
-    void updateConversationWithTheNextVersionApplies() {
-        Conversation c = create("g:rename", "alice", "bob");
-        Conversation renamed = new Conversation(c.id(), c.kind(), "new name", c.members(), c.createdBy(),
-                c.createdAt(), c.version() + 1, List.of("alice", "bob"));
-        InboxEvent.MembershipChanged event = new InboxEvent.MembershipChanged(c.id(), "renamed", "bob", List.of(),
-                "new name", renamed.version());
-
-        ConversationWrite w = await(store.updateConversation(renamed, event, List.of("alice", "bob")));
-
-        assertThat(w.applied()).isTrue();
-        assertThat(w.conversation()).isEqualTo(renamed);
-        assertThat(w.inboxEntries()).containsOnlyKeys("alice", "bob");
-        assertThat(await(store.findConversation(c.id()))).contains(renamed);
-        for (String user : List.of("alice", "bob")) {
-            List<InboxEntry> entries = inbox(user);
-            assertThat(entries).extracting(InboxEntry::cursor).containsExactly(1L, 2L);
-            assertThat(entries.get(1)).isEqualTo(w.inboxEntries().get(user));
-            assertThat(entries.get(1).event()).isEqualTo(event);
-        }
-    }
-
-    @Test
-    void updateConversationWithAStaleVersionWritesNothing() {
-        Conversation c = create("g:race", "alice", "bob");
-        Conversation first = new Conversation(c.id(), c.kind(), "first", c.members(), c.createdBy(), c.createdAt(),
-                c.version() + 1);
-        Conversation loser = new Conversation(c.id(), c.kind(), "second", List.of("alice", "bob", "carol"),
-                c.createdBy(), c.createdAt(), c.version() + 1);
-        await(store.updateConversation(first, new InboxEvent.MembershipChanged(c.id(), "renamed", "alice", List.of(),
-                "first", first.version()), List.of("alice", "bob")));
-
-        ConversationWrite w = await(store.updateConversation(loser, new InboxEvent.MembershipChanged(c.id(), "added",
-                "bob", List.of("carol"), null, loser.version()), List.of("alice", "bob", "carol")));
-
-        assertThat(w.applied()).isFalse();
-        assertThat(w.conversation()).isEqualTo(first);
-        assertThat(w.inboxEntries()).isEmpty();
-        assertThat(await(store.findConversation(c.id()))).contains(first);
-        assertThat(await(store.inboxHead("carol"))).isZero();
-        assertThat(await(store.inboxHead("bob"))).isEqualTo(2);
-        assertThat(await(store.conversationsOf("carol"))).isEmpty();
-    }
-
-    @Test
-    void adminsAreStoredWithTheConversation() {
-        Conversation c = create("g:admins", "alice", "bob", "carol");
-        assertThat(c.admins()).containsExactly("alice");
-        Conversation promoted = c.next(c.name(), c.members(), List.of("alice", "carol"));
-        await(store.updateConversation(promoted, new InboxEvent.MembershipChanged(c.id(), "promoted", "alice",
-                List.of("carol"), null, promoted.version()), c.members()));
-        assertThat(await(store.findConversation(c.id()))).hasValueSatisfying(found -> {
-            assertThat(found.admins()).containsExactly("alice", "carol");
-            assertThat(found).isEqualTo(promoted);
-        });
-    }
-
-    @Test
-    void aMembershipEntryCarriesOnlyTheChangeWhateverTheGroupSize() {
-        String[] many = new String[300];
-        for (int i = 0; i < many.length; i++) {
-            many[i] = "member" + i;
-        }
-        Conversation big = create("g:big", many);
-        Conversation renamed = big.next("big renamed", big.members(), big.admins());
-        InboxEvent.MembershipChanged event = new InboxEvent.MembershipChanged(big.id(), "renamed", "member0",
-                List.of(), "big renamed", renamed.version());
-        await(store.updateConversation(renamed, event, big.members()));
-
-        List<InboxEntry> last = inbox("member299");
-        assertThat(last).hasSize(2);
-        assertThat(last.get(0).event()).isEqualTo(InboxEvent.MembershipChanged.created(big, "member0"));
-        assertThat(last.get(1).event()).isEqualTo(event);
-    }
-
-    @Test
-    void conversationsOfFollowsMembershipChanges() {
-        Conversation g = create("g:club", "alice", "bob");
-        Conversation other = create("g:other", "bob", "carol");
-        Conversation added = new Conversation(g.id(), g.kind(), g.name(), List.of("alice", "bob", "carol"),
-                g.createdBy(), g.createdAt(), 2);
-        await(store.updateConversation(added, new InboxEvent.MembershipChanged(g.id(), "added", "alice",
-                List.of("carol"), null, 2), added.members()));
-        assertThat(await(store.conversationsOf("carol"))).containsExactlyInAnyOrder(added, other);
-
-        Conversation removed = new Conversation(g.id(), g.kind(), g.name(), List.of("alice", "carol"),
-                g.createdBy(), g.createdAt(), 3);
-        await(store.updateConversation(removed, new InboxEvent.MembershipChanged(g.id(), "removed", "alice",
-                List.of("bob"), null, 3), added.members()));
-
-        assertThat(await(store.conversationsOf("bob"))).containsExactly(other);
-        assertThat(await(store.conversationsOf("alice"))).containsExactly(removed);
-        assertThat(await(store.conversationsOf("carol"))).containsExactlyInAnyOrder(removed, other);
-        // The removed member was told (notify included bob).
-        assertThat(inbox("bob")).last().satisfies(e -> assertThat(e.event()).isInstanceOfSatisfying(
-                InboxEvent.MembershipChanged.class, m -> assertThat(m.change()).isEqualTo("removed")));
+        assertThat(await(messages.history("g:quiet", HistoryQuery.latest(10)))).isEmpty();
+        assertThat(await(messages.history("g:none", HistoryQuery.latest(10)))).isEmpty();
+        assertThat(await(messages.history("g:none", new HistoryQuery(Direction.AFTER, 0, true, 10)))).isEmpty();
+        assertThat(await(messages.lastSeq("g:none"))).isZero();
     }
 
     // ---- receipts
@@ -552,16 +359,16 @@ public abstract class MessageStoreContract {
     @Test
     void watermarkIsCappedAtTheLastSequence() {
         create("g:cap", "alice", "bob");
-        assertThat(await(store.advanceWatermark("g:cap", "bob", ReceiptKind.DELIVERED, 10))).isEmpty();
+        assertThat(await(messages.advanceWatermark("g:cap", "bob", ReceiptKind.DELIVERED, 10))).isEmpty();
         send("g:cap", "alice", "c-1");
         send("g:cap", "alice", "c-2");
 
-        Map<String, InboxEntry> entries = await(store.advanceWatermark("g:cap", "bob", ReceiptKind.DELIVERED, 99));
+        Map<String, InboxEntry> entries = await(messages.advanceWatermark("g:cap", "bob", ReceiptKind.DELIVERED, 99));
 
         assertThat(entries).containsOnlyKeys("alice");
         assertThat(entries.get("alice").event())
                 .isEqualTo(new InboxEvent.ReceiptAdvanced("g:cap", "bob", ReceiptKind.DELIVERED, 2));
-        assertThat(await(store.watermarks("g:cap"))).containsEntry("bob", new Watermarks(2, 0));
+        assertThat(await(messages.watermarks("g:cap"))).containsEntry("bob", new Watermarks(2, 0));
     }
 
     @Test
@@ -570,14 +377,14 @@ public abstract class MessageStoreContract {
         for (int i = 1; i <= 5; i++) {
             send("g:mono", "alice", "c-" + i);
         }
-        await(store.advanceWatermark("g:mono", "bob", ReceiptKind.READ, 4));
-        long head = await(store.inboxHead("alice"));
+        await(messages.advanceWatermark("g:mono", "bob", ReceiptKind.READ, 4));
+        long head = await(messages.inboxHead("alice"));
 
-        assertThat(await(store.advanceWatermark("g:mono", "bob", ReceiptKind.READ, 2))).isEmpty();
-        assertThat(await(store.advanceWatermark("g:mono", "bob", ReceiptKind.DELIVERED, 3))).isEmpty();
-        assertThat(await(store.advanceWatermark("g:mono", "bob", ReceiptKind.READ, 4))).isEmpty();
-        assertThat(await(store.watermarks("g:mono"))).containsEntry("bob", new Watermarks(4, 4));
-        assertThat(await(store.inboxHead("alice"))).isEqualTo(head);
+        assertThat(await(messages.advanceWatermark("g:mono", "bob", ReceiptKind.READ, 2))).isEmpty();
+        assertThat(await(messages.advanceWatermark("g:mono", "bob", ReceiptKind.DELIVERED, 3))).isEmpty();
+        assertThat(await(messages.advanceWatermark("g:mono", "bob", ReceiptKind.READ, 4))).isEmpty();
+        assertThat(await(messages.watermarks("g:mono"))).containsEntry("bob", new Watermarks(4, 4));
+        assertThat(await(messages.inboxHead("alice"))).isEqualTo(head);
     }
 
     @Test
@@ -586,12 +393,12 @@ public abstract class MessageStoreContract {
         for (int i = 1; i <= 5; i++) {
             send("g:rd", "alice", "c-" + i);
         }
-        await(store.advanceWatermark("g:rd", "bob", ReceiptKind.DELIVERED, 2));
-        assertThat(await(store.watermarks("g:rd"))).containsEntry("bob", new Watermarks(2, 0));
-        await(store.advanceWatermark("g:rd", "bob", ReceiptKind.READ, 4));
-        assertThat(await(store.watermarks("g:rd"))).containsEntry("bob", new Watermarks(4, 4));
-        await(store.advanceWatermark("g:rd", "bob", ReceiptKind.DELIVERED, 5));
-        assertThat(await(store.watermarks("g:rd"))).containsEntry("bob", new Watermarks(5, 4));
+        await(messages.advanceWatermark("g:rd", "bob", ReceiptKind.DELIVERED, 2));
+        assertThat(await(messages.watermarks("g:rd"))).containsEntry("bob", new Watermarks(2, 0));
+        await(messages.advanceWatermark("g:rd", "bob", ReceiptKind.READ, 4));
+        assertThat(await(messages.watermarks("g:rd"))).containsEntry("bob", new Watermarks(4, 4));
+        await(messages.advanceWatermark("g:rd", "bob", ReceiptKind.DELIVERED, 5));
+        assertThat(await(messages.watermarks("g:rd"))).containsEntry("bob", new Watermarks(5, 4));
     }
 
     @Test
@@ -602,7 +409,7 @@ public abstract class MessageStoreContract {
         send("g:ack1", "alice", "a-2");
         send("g:ack2", "carol", "c-1");
 
-        List<InboxEntry> entries = await(store.acknowledge("bob", "phone",
+        List<InboxEntry> entries = await(messages.acknowledge("bob", "phone",
                 Map.of("g:ack1", 2L, "g:ack2", 1L, "g:nowhere", 4L), 5));
 
         assertThat(entries).extracting(InboxEntry::userId).containsExactlyInAnyOrder("alice", "carol");
@@ -612,18 +419,18 @@ public abstract class MessageStoreContract {
         for (InboxEntry e : entries) {
             assertThat(inbox(e.userId())).last().isEqualTo(e);
         }
-        assertThat(await(store.watermarks("g:ack1"))).containsEntry("bob", new Watermarks(2, 0));
-        assertThat(await(store.watermarks("g:ack2"))).containsEntry("bob", new Watermarks(1, 0));
-        assertThat(await(store.deviceCursor("bob", "phone"))).isEqualTo(5);
+        assertThat(await(messages.watermarks("g:ack1"))).containsEntry("bob", new Watermarks(2, 0));
+        assertThat(await(messages.watermarks("g:ack2"))).containsEntry("bob", new Watermarks(1, 0));
+        assertThat(await(messages.deviceCursor("bob", "phone"))).isEqualTo(5);
 
         // Again, or older: nothing rises, nothing is written, the cursor stays.
-        long aliceHead = await(store.inboxHead("alice"));
-        assertThat(await(store.acknowledge("bob", "phone", Map.of("g:ack1", 1L), 3))).isEmpty();
-        assertThat(await(store.deviceCursor("bob", "phone"))).isEqualTo(5);
-        assertThat(await(store.inboxHead("alice"))).isEqualTo(aliceHead);
+        long aliceHead = await(messages.inboxHead("alice"));
+        assertThat(await(messages.acknowledge("bob", "phone", Map.of("g:ack1", 1L), 3))).isEmpty();
+        assertThat(await(messages.deviceCursor("bob", "phone"))).isEqualTo(5);
+        assertThat(await(messages.inboxHead("alice"))).isEqualTo(aliceHead);
         // Only the cursor: entries that were no messages of others.
-        assertThat(await(store.acknowledge("bob", "phone", Map.of(), 6))).isEmpty();
-        assertThat(await(store.deviceCursor("bob", "phone"))).isEqualTo(6);
+        assertThat(await(messages.acknowledge("bob", "phone", Map.of(), 6))).isEmpty();
+        assertThat(await(messages.deviceCursor("bob", "phone"))).isEqualTo(6);
     }
 
     @Test
@@ -633,21 +440,22 @@ public abstract class MessageStoreContract {
         send("g:rcpt", "alice", "a-2"); // 2
         send("g:rcpt", "bob", "b-1"); // 3
 
-        Map<String, InboxEntry> delivered = await(store.advanceWatermark("g:rcpt", "carol", ReceiptKind.DELIVERED, 3));
+        Map<String, InboxEntry> delivered = await(messages.advanceWatermark("g:rcpt", "carol",
+                ReceiptKind.DELIVERED, 3));
         assertThat(delivered).containsOnlyKeys("alice", "bob");
         assertThat(delivered.values()).extracting(InboxEntry::event).containsOnly(
                 new InboxEvent.ReceiptAdvanced("g:rcpt", "carol", ReceiptKind.DELIVERED, 3));
 
-        Map<String, InboxEntry> readOne = await(store.advanceWatermark("g:rcpt", "carol", ReceiptKind.READ, 1));
+        Map<String, InboxEntry> readOne = await(messages.advanceWatermark("g:rcpt", "carol", ReceiptKind.READ, 1));
         assertThat(readOne).containsOnlyKeys("alice", "carol");
 
-        Map<String, InboxEntry> readRest = await(store.advanceWatermark("g:rcpt", "carol", ReceiptKind.READ, 3));
+        Map<String, InboxEntry> readRest = await(messages.advanceWatermark("g:rcpt", "carol", ReceiptKind.READ, 3));
         assertThat(readRest).containsOnlyKeys("alice", "bob", "carol");
         assertThat(readRest.get("carol").event())
                 .isEqualTo(new InboxEvent.ReceiptAdvanced("g:rcpt", "carol", ReceiptKind.READ, 3));
 
         // bob's own message is in (0, 3] but bob is not told about his own reading.
-        Map<String, InboxEntry> bobRead = await(store.advanceWatermark("g:rcpt", "bob", ReceiptKind.READ, 3));
+        Map<String, InboxEntry> bobRead = await(messages.advanceWatermark("g:rcpt", "bob", ReceiptKind.READ, 3));
         assertThat(bobRead).containsOnlyKeys("alice", "bob");
 
         // Entries returned are the entries written, at the head of each inbox.
@@ -663,9 +471,9 @@ public abstract class MessageStoreContract {
     void watermarksListEveryMember() {
         create("g:marks", "alice", "bob", "carol");
         send("g:marks", "alice", "a-1");
-        await(store.advanceWatermark("g:marks", "bob", ReceiptKind.READ, 1));
+        await(messages.advanceWatermark("g:marks", "bob", ReceiptKind.READ, 1));
 
-        Map<String, Watermarks> marks = await(store.watermarks("g:marks"));
+        Map<String, Watermarks> marks = await(messages.watermarks("g:marks"));
 
         assertThat(marks).containsOnlyKeys("alice", "bob", "carol");
         assertThat(marks.get("bob")).isEqualTo(new Watermarks(1, 1));
@@ -677,11 +485,11 @@ public abstract class MessageStoreContract {
     void watermarkOfANonMemberOrMissingConversationChangesNothing() {
         create("g:private", "alice", "bob");
         send("g:private", "alice", "a-1");
-        assertThat(await(store.advanceWatermark("g:private", "mallory", ReceiptKind.READ, 1))).isEmpty();
-        assertThat(await(store.advanceWatermark("g:missing", "alice", ReceiptKind.DELIVERED, 1))).isEmpty();
-        assertThat(await(store.watermarks("g:private"))).doesNotContainKey("mallory");
-        assertThat(await(store.watermarks("g:missing"))).isEmpty();
+        assertThat(await(messages.advanceWatermark("g:private", "mallory", ReceiptKind.READ, 1))).isEmpty();
+        assertThat(await(messages.advanceWatermark("g:missing", "alice", ReceiptKind.DELIVERED, 1))).isEmpty();
+        assertThat(await(messages.watermarks("g:private"))).doesNotContainKey("mallory");
+        assertThat(await(messages.watermarks("g:missing"))).isEmpty();
         assertThat(inbox("alice")).hasSize(2);
-        assertThat(await(store.inboxHead("mallory"))).isZero();
+        assertThat(await(messages.inboxHead("mallory"))).isZero();
     }
 }

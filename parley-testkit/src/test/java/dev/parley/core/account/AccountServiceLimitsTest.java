@@ -1,9 +1,9 @@
 package dev.parley.core.account;
 
-import static dev.parley.core.account.HashingPoolTest.code;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.protocol.ErrorCode;
+import dev.parley.testkit.store.memory.InMemoryAccountStore;
 import dev.parley.protocol.ParleyException;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,12 +11,19 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Registration and login under the abuse limits: throttling, the password policy, the device cap. */
+/**
+ * Registration and login under the abuse limits: throttling, the password policy, the device cap,
+ * a full hashing queue. On the testkit's in-memory account store, which is why it lives here and
+ * not in parley-core (parley-testkit depends on parley-core).
+ */
 class AccountServiceLimitsTest {
     private static final String PASSWORD = "correct horse battery staple";
 
@@ -122,6 +129,55 @@ class AccountServiceLimitsTest {
         assertThat(revoked).containsExactly(ids.get(1), ids.get(0));
         assertThat(join(accounts.devices("alice"))).extracting(Device::deviceId)
                 .containsExactlyInAnyOrder(ids.get(2), d3, replaced.device().deviceId());
+    }
+
+    @Test
+    void registrationsAndLoginsAreRefusedWhileTheHashingQueueIsFull() throws Exception {
+        try (HashingPool pool = new HashingPool(1, 1)) {
+            InMemoryAccountStore store = new InMemoryAccountStore();
+            AccountService accounts = new AccountService(store, new PasswordHasher(8, 1), pool,
+                    new LoginThrottle(LoginThrottle.Settings.defaults(), System::nanoTime), 16, Clock.systemUTC());
+            accounts.register("alice", "alice-long-password", null).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch running = new CountDownLatch(1);
+            pool.submit(() -> {
+                running.countDown();
+                awaitQuietly(release);
+                return null;
+            });
+            assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+            pool.submit(() -> null); // the queue's one place
+
+            assertThat(code(accounts.register("bob", "bob-long-password", null).toCompletableFuture()))
+                    .isEqualTo(ErrorCode.SERVER_BUSY);
+            assertThat(code(accounts.login("alice", "alice-long-password", "phone", false, null).toCompletableFuture()))
+                    .isEqualTo(ErrorCode.SERVER_BUSY);
+            assertThat(store.findUser("bob").toCompletableFuture().join()).isEmpty();
+
+            release.countDown();
+            // Once the thread has taken the queued work, there is room again.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> pool.queued() == 0);
+            assertThat(accounts.login("alice", "alice-long-password", "phone", false, null).toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS).token()).isNotBlank();
+        }
+    }
+
+    private static ErrorCode code(CompletableFuture<?> f) {
+        try {
+            f.get(10, TimeUnit.SECONDS);
+            return null;
+        } catch (Exception e) {
+            return ParleyException.from(e).code();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A clock the test moves. */

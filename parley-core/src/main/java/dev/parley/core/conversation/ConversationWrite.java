@@ -1,10 +1,11 @@
-package dev.parley.core.message;
+package dev.parley.core.conversation;
 
-import dev.parley.core.conversation.Conversation;
+import dev.parley.core.message.InboxEntry;
 import java.util.Map;
 
 /**
- * The outcome of {@link MessageStore#createConversation} or {@link MessageStore#updateConversation}.
+ * The outcome of {@link ConversationStore#createConversation} or
+ * {@link ConversationStore#updateConversation}.
  *
  * @param conversation the stored conversation after the call (the existing one when nothing was applied)
  * @param applied      false when the create found the id taken, or the update lost a version race

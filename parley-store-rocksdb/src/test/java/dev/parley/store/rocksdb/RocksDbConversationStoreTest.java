@@ -1,0 +1,17 @@
+package dev.parley.store.rocksdb;
+
+import dev.parley.testkit.store.ConversationStoreContract;
+import dev.parley.testkit.store.MessagingStores;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.io.TempDir;
+
+class RocksDbConversationStoreTest extends ConversationStoreContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected MessagingStores createStores(Clock clock) {
+        return MessagingStores.of(new RocksDbStore(dir, RocksDbStore.Options.DEFAULTS, clock));
+    }
+}
