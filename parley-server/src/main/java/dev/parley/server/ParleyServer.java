@@ -67,6 +67,10 @@ import org.slf4j.LoggerFactory;
  * remaining connections and threads, and close the store last, so every acknowledged write is
  * on disk when it returns. {@code close} is idempotent and thread-safe; {@link #awaitShutdown}
  * waits for it.
+ *
+ * <p>Over 400 lines: it is the composition root of a server process (listeners, adapters,
+ * core, admin, drain and shutdown order), and the order of start and stop is its point; the
+ * parts it wires live in their own packages.
  */
 public final class ParleyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ParleyServer.class);

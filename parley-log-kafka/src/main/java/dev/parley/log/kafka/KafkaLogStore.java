@@ -84,6 +84,9 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: every method returns at once. Commands are produced from one sender thread,
  * because {@code KafkaProducer.send} may block while metadata is unknown; stages complete on the
  * reply consumer's thread or the Cassandra store's completion thread.
+ *
+ * <p>Over 400 lines: every port method is a request to the log and a wait for its reply, and
+ * the request bookkeeping they share (ids, pending replies, timeouts) sits with them.
  */
 public final class KafkaLogStore implements ConversationStore, MessageStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaLogStore.class);

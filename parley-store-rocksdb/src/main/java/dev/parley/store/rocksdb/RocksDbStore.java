@@ -67,6 +67,10 @@ import org.slf4j.LoggerFactory;
  * {@code limit} are programming errors and throw at once; every other failure completes the
  * stage exceptionally with a {@link ParleyException} ({@code UNAVAILABLE} with the cause for
  * RocksDB errors, an overloaded queue or a closed store).
+ *
+ * <p>Over 400 lines: it is the façade of four ports, each method one line to {@link Writes}
+ * through the committer or to {@link Queries} on the read pool, plus the options record; the work
+ * is in those classes.
  */
 public final class RocksDbStore implements AccountStore, ContactStore, ConversationStore, MessageStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RocksDbStore.class);
