@@ -22,7 +22,6 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,13 +62,6 @@ final class ChatSession implements ParleyListener {
     private static final long TYPING_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final DateTimeFormatter DAY_HM = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
 
-    /** A parsed input line: a slash command with its words, or text to send. */
-    record Input(String command, List<String> args, String text) {
-        boolean isCommand() {
-            return command != null;
-        }
-    }
-
     private final ClientOptions options;
     private final Profile profile;
     private final URI server;
@@ -97,20 +89,6 @@ final class ChatSession implements ParleyListener {
         this.terminal = terminal;
         this.cursorFile = cursorFile;
         this.ticks = new Ticks(profile.user());
-    }
-
-    /** Parses one input line; returns null for a blank line. */
-    static Input parse(String line) {
-        String trimmed = line.strip();
-        if (trimmed.isEmpty()) {
-            return null;
-        }
-        if (trimmed.startsWith("/") && !trimmed.startsWith("//")) {
-            String[] words = trimmed.substring(1).split("\\s+");
-            return new Input(words[0].toLowerCase(java.util.Locale.ROOT), List.of(Arrays.copyOfRange(words, 1, words.length)), null);
-        }
-        // "//text" sends "/text"
-        return new Input(null, List.of(), trimmed.startsWith("//") ? trimmed.substring(1) : line);
     }
 
     /** Runs until /quit or end of input; returns the exit code. */
@@ -143,7 +121,7 @@ final class ChatSession implements ParleyListener {
             String line;
             terminal.onKeystroke(this::keystroke);
             while ((line = terminal.readLine()) != null) {
-                Input input = parse(line);
+                ChatInput input = ChatInput.parse(line);
                 if (input == null) {
                     continue;
                 }
@@ -166,7 +144,7 @@ final class ChatSession implements ParleyListener {
     // Commands (input thread)
 
     /** Runs one command; false means quit. */
-    private boolean command(Input input) throws InterruptedException {
+    private boolean command(ChatInput input) throws InterruptedException {
         List<String> args = input.args();
         try {
             switch (input.command()) {
@@ -591,7 +569,7 @@ final class ChatSession implements ParleyListener {
      * command being typed (a line starting with '/') is not a message being written.
      */
     private void keystroke(String line) {
-        if (line.startsWith("/") && !line.startsWith("//")) {
+        if (ChatInput.isCommandLine(line)) {
             return;
         }
         String conv;
