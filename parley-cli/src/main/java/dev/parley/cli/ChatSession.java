@@ -17,10 +17,6 @@ import dev.parley.protocol.ServerFrame.TypingEvent;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,9 +54,7 @@ final class ChatSession implements ParleyListener {
             + "ticks: ✓ stored by the server, ✓✓ delivered to every recipient,\n"
             + "       ✓✓ read: read by every recipient.";
 
-    private static final DateTimeFormatter HM = DateTimeFormatter.ofPattern("HH:mm");
     private static final long TYPING_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
-    private static final DateTimeFormatter DAY_HM = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
 
     private final ClientOptions options;
     private final Profile profile;
@@ -68,6 +62,7 @@ final class ChatSession implements ParleyListener {
     private final ChatTerminal terminal;
     private final Path cursorFile;
     private final Ticks ticks;
+    private final ChatFormat format;
 
     // guarded by this
     private String current;
@@ -89,6 +84,7 @@ final class ChatSession implements ParleyListener {
         this.terminal = terminal;
         this.cursorFile = cursorFile;
         this.ticks = new Ticks(profile.user());
+        this.format = new ChatFormat(profile.user());
     }
 
     /** Runs until /quit or end of input; returns the exit code. */
@@ -219,18 +215,15 @@ final class ChatSession implements ParleyListener {
         if (all.isEmpty()) {
             say("* no conversations yet: /open USER or /group NAME USER...");
         }
-        StringBuilder sb = new StringBuilder();
-        int i = 0;
         for (ConversationView v : all) {
             remember(v);
             ids.add(v.conv());
-            sb.append(i == 0 ? "" : "\n").append(String.format("%3d. %s  %s  (%d message%s)", ++i, v.conv(), label(v), v.lastSeq(), v.lastSeq() == 1 ? "" : "s"));
         }
         synchronized (this) {
             listed = List.copyOf(ids);
         }
         if (!all.isEmpty()) {
-            say(sb.toString());
+            say(format.listing(all));
         }
     }
 
@@ -271,9 +264,9 @@ final class ChatSession implements ParleyListener {
         synchronized (this) {
             current = v.conv();
         }
-        say("* now in " + v.conv() + " (" + label(v) + "); type to send");
+        say("* now in " + v.conv() + " (" + format.label(v) + "); type to send");
         showHistory(v.conv(), 10);
-        List<String> others = others(v);
+        List<String> others = format.others(v);
         if (!others.isEmpty()) {
             client.subscribePresence(others);
         }
@@ -281,20 +274,10 @@ final class ChatSession implements ParleyListener {
 
     private void showHistory(String conv, int n) throws InterruptedException {
         HistoryPage page = options.await(client.history(conv, HistoryRequest.latest(n)));
-        if (page.messages().isEmpty()) {
-            say("* no messages yet in " + conv);
-            return;
-        }
-        StringBuilder sb = new StringBuilder();
-        if (page.hasMore()) {
-            sb.append("* … older messages not shown\n");
-        }
         for (MessageView m : page.messages()) {
             noteSeq(m.conv(), m.seq());
-            sb.append(formatMessage(m)).append('\n');
         }
-        sb.setLength(sb.length() - 1);
-        say(sb.toString());
+        say(format.history(conv, page));
     }
 
     private void who() throws InterruptedException {
@@ -303,13 +286,13 @@ final class ChatSession implements ParleyListener {
             return;
         }
         ConversationView v = known(conv);
-        List<String> others = v == null ? List.of() : others(v);
+        List<String> others = v == null ? List.of() : format.others(v);
         if (others.isEmpty()) {
             say("* nobody else in " + conv);
             return;
         }
         for (PresenceView p : options.await(client.subscribePresence(others))) {
-            say("* " + presenceText(p.user(), p.online(), p.lastSeen()));
+            say("* " + ChatFormat.presenceText(p.user(), p.online(), p.lastSeen()));
         }
     }
 
@@ -343,7 +326,7 @@ final class ChatSession implements ParleyListener {
         CompletableFuture<?> f = client.send(conv, text).whenComplete((sent, err) -> {
             if (err != null) {
                 ParleyClientException e = ParleyClientException.unwrap(err);
-                say("! not sent to " + conv + ": " + (e != null ? e.getMessage() : err.toString()) + ": " + snippet(text));
+                say("! not sent to " + conv + ": " + (e != null ? e.getMessage() : err.toString()) + ": " + ChatFormat.snippet(text));
                 return;
             }
             List<Ticks.Change> more;
@@ -351,7 +334,7 @@ final class ChatSession implements ParleyListener {
                 noteSeq(sent.conv(), sent.seq());
                 more = ticks.sent(sent.conv(), sent.seq(), text);
             }
-            say("✓ [" + sent.conv() + " #" + sent.seq() + "] " + snippet(text));
+            say("✓ [" + sent.conv() + " #" + sent.seq() + "] " + ChatFormat.snippet(text));
             more.forEach(this::sayTick);
         });
         synchronized (this) {
@@ -398,7 +381,7 @@ final class ChatSession implements ParleyListener {
             return; // our own, already shown with its ✓
         }
         typingShown.remove(m.conv() + '\u0000' + m.from());
-        say(formatMessage(m));
+        say(format.message(m));
     }
 
     @Override
@@ -440,25 +423,12 @@ final class ChatSession implements ParleyListener {
         // The event carries only the change: refresh the member list from the server (a user who was
         // removed or left gets CONVERSATION_NOT_FOUND, and the stale entry stays until /list).
         client.getConversation(e.conv()).thenAccept(this::remember);
-        String who = String.join(", ", e.users() == null ? List.of() : e.users());
-        // Direct conversations have no name: "alice created the conversation", not "alice created \"\" …".
-        String name = e.name() != null && !e.name().isEmpty() ? " \"" + e.name() + "\"" : "";
-        String text = switch (e.change() == null ? "" : e.change()) {
-            case "created" -> e.actor() + " created" + (name.isEmpty() ? " the conversation" : name)
-                    + (who.isEmpty() ? "" : " with " + who);
-            case "promoted" -> e.actor() + " made " + who + " an admin";
-            case "renamed" -> e.actor() + " renamed the group to" + name;
-            case "added" -> e.actor() + " added " + who;
-            case "removed" -> e.actor() + " removed " + who;
-            case "left" -> (who.isEmpty() ? e.actor() : who) + " left";
-            default -> e.actor() + " " + e.change() + " " + who;
-        };
-        say("* [" + e.conv() + "] " + text);
+        say(ChatFormat.membership(e));
     }
 
     @Override
     public void onPresence(PresenceEvent p) {
-        say("* " + presenceText(p.user(), p.online(), p.lastSeen()));
+        say("* " + ChatFormat.presenceText(p.user(), p.online(), p.lastSeen()));
     }
 
     @Override
@@ -472,7 +442,7 @@ final class ChatSession implements ParleyListener {
             long now = System.currentTimeMillis();
             if (shown == null || now - shown > 5_000) {
                 typingShown.put(key, now);
-                say(t.user() + " is typing… [" + t.conv() + "]");
+                say(ChatFormat.typing(t.user(), t.conv()));
             }
         } else {
             typingShown.remove(key);
@@ -498,20 +468,7 @@ final class ChatSession implements ParleyListener {
     // Helpers
 
     private void sayTick(Ticks.Change c) {
-        String mark = switch (c.status()) {
-            case SENT -> "✓";
-            case DELIVERED -> "✓✓";
-            case READ -> "✓✓ read";
-        };
-        say(mark + " [" + c.conv() + " #" + c.seq() + "] " + snippet(c.text()));
-    }
-
-    private String formatMessage(MessageView m) {
-        String from = m.from();
-        if (profile.user().equals(from)) {
-            from = "me";
-        }
-        return "[" + m.conv() + "] " + from + ": " + m.body();
+        say(ChatFormat.tick(c));
     }
 
     private synchronized void noteSeq(String conv, long seq) {
@@ -525,38 +482,6 @@ final class ChatSession implements ParleyListener {
 
     private synchronized ConversationView known(String conv) {
         return conversations.get(conv);
-    }
-
-    private List<String> others(ConversationView v) {
-        List<String> others = new ArrayList<>(v.members());
-        others.remove(profile.user());
-        return others;
-    }
-
-    private String label(ConversationView v) {
-        if ("direct".equals(v.kind())) {
-            List<String> others = others(v);
-            return "direct with " + (others.isEmpty() ? profile.user() : String.join(", ", others));
-        }
-        return "group \"" + v.name() + "\": " + String.join(", ", v.members());
-    }
-
-    static String presenceText(String user, boolean online, Long lastSeen) {
-        if (online) {
-            return user + " is online";
-        }
-        if (lastSeen == null) {
-            return user + " is offline";
-        }
-        Instant t = Instant.ofEpochMilli(lastSeen);
-        ZoneId zone = ZoneId.systemDefault();
-        boolean today = LocalDate.ofInstant(t, zone).equals(LocalDate.now(zone));
-        return user + " is offline (last seen " + (today ? HM : DAY_HM).format(t.atZone(zone)) + ")";
-    }
-
-    static String snippet(String text) {
-        String oneLine = text.replaceAll("\\s+", " ").strip();
-        return oneLine.length() <= 40 ? oneLine : oneLine.substring(0, 39) + "…";
     }
 
     private void say(String line) {

@@ -144,11 +144,4 @@ class ParleyCommandTest {
         assertThat(System.getProperty("parley.log.level")).isEqualTo("INFO");
         System.clearProperty("parley.log.level");
     }
-
-    @Test
-    void presenceText() {
-        assertThat(ChatSession.presenceText("bob", true, null)).isEqualTo("bob is online");
-        assertThat(ChatSession.presenceText("bob", false, null)).isEqualTo("bob is offline");
-        assertThat(ChatSession.presenceText("bob", false, 0L)).startsWith("bob is offline (last seen 19");
-    }
 }
