@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
             "Without a saved profile it asks to register or log in first.",
             "Type /help inside for the commands; other lines are sent to the open conversation.",
         },
-        footer = {"", "Commands inside the chat:", ChatSession.HELP})
+        footer = {"", "Commands inside the chat:", ChatCommands.HELP})
 final class ChatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

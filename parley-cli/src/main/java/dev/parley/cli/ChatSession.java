@@ -1,29 +1,20 @@
 package dev.parley.cli;
 
 import dev.parley.client.CursorStore;
-import dev.parley.client.HistoryRequest;
 import dev.parley.client.ParleyClient;
 import dev.parley.client.ParleyClientException;
 import dev.parley.client.ParleyListener;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ServerFrame.ConversationView;
-import dev.parley.protocol.ServerFrame.HistoryPage;
 import dev.parley.protocol.ServerFrame.MembershipEvent;
 import dev.parley.protocol.ServerFrame.MessageView;
 import dev.parley.protocol.ServerFrame.PresenceEvent;
-import dev.parley.protocol.ServerFrame.PresenceView;
 import dev.parley.protocol.ServerFrame.ReceiptEvent;
 import dev.parley.protocol.ServerFrame.TypingEvent;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -36,59 +27,30 @@ import java.util.concurrent.TimeUnit;
  * event, so that it works both for a person and for a script driving it (tmux, a pipe). On a real
  * terminal, typing into the line tells the open conversation "typing".
  *
+ * <p>This class is the glue with the SDK: it connects, reads lines and hands commands to
+ * {@link ChatCommands}, sends text, and prints the SDK's events through {@link ChatFormat}.
+ *
  * <p>Threading: input is read on the caller's thread; SDK events arrive on the SDK's listener
- * thread; replies on its callback threads. Shared state is guarded by {@code this}; printing by
- * the terminal.
+ * thread; replies on its callback threads. What they share lives in {@link ChatState}; the sends
+ * in flight and the connection flag are guarded by {@code this}; printing by the terminal.
  */
 final class ChatSession implements ParleyListener {
-    static final String HELP = ""
-            + "commands:\n"
-            + "  /list                 your conversations (numbered)\n"
-            + "  /open USER|N|CONV     open the chat with USER, the Nth of /list, or by id\n"
-            + "  /group NAME USER...   create a group with these users and open it\n"
-            + "  /add USER...          add users to the open group (admins; they must allow it)\n"
-            + "  /admin USER           make a member of the open group an admin\n"
-            + "  /contact add|remove USER, /contact list   your contacts (they see your presence\n"
-            + "                        under lastSeen contacts and may add you to groups)\n"
-            + "  /history [N]          the last N messages here (default 20)\n"
-            + "  /who                  presence of the open conversation's members\n"
-            + "  /read                 mark the open conversation read\n"
-            + "  /quit                 leave (also Ctrl-D)\n"
-            + "  /help                 this text\n"
-            + "anything else is sent to the open conversation.\n"
-            + "ticks: ✓ stored by the server, ✓✓ delivered to every recipient,\n"
-            + "       ✓✓ read: read by every recipient.";
-
-    private static final DateTimeFormatter HM = DateTimeFormatter.ofPattern("HH:mm");
-    private static final long TYPING_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
-    private static final DateTimeFormatter DAY_HM = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm");
-
-    /** A parsed input line: a slash command with its words, or text to send. */
-    record Input(String command, List<String> args, String text) {
-        boolean isCommand() {
-            return command != null;
-        }
-    }
-
     private final ClientOptions options;
     private final Profile profile;
     private final URI server;
     private final ChatTerminal terminal;
     private final Path cursorFile;
-    private final Ticks ticks;
+    private final ChatState state;
+    private final ChatFormat format;
+    private final Map<String, Long> typingShown = new ConcurrentHashMap<>();
 
     // guarded by this
-    private String current;
-    private final Map<String, ConversationView> conversations = new HashMap<>();
-    private final Map<String, Long> lastSeq = new HashMap<>();
-    private List<String> listed = List.of();
-    private final Map<String, Long> typingShown = new ConcurrentHashMap<>();
     private final List<CompletableFuture<?>> inFlight = new ArrayList<>();
     private boolean wasConnected;
-    private long typingSentAt;
-    private String typingIn;
 
+    // set once by run(), before the first line is read
     private volatile ParleyClient client;
+    private TypingSignal typing;
 
     ChatSession(ClientOptions options, Profile profile, URI server, ChatTerminal terminal, Path cursorFile) {
         this.options = options;
@@ -96,21 +58,8 @@ final class ChatSession implements ParleyListener {
         this.server = server;
         this.terminal = terminal;
         this.cursorFile = cursorFile;
-        this.ticks = new Ticks(profile.user());
-    }
-
-    /** Parses one input line; returns null for a blank line. */
-    static Input parse(String line) {
-        String trimmed = line.strip();
-        if (trimmed.isEmpty()) {
-            return null;
-        }
-        if (trimmed.startsWith("/") && !trimmed.startsWith("//")) {
-            String[] words = trimmed.substring(1).split("\\s+");
-            return new Input(words[0].toLowerCase(java.util.Locale.ROOT), List.of(Arrays.copyOfRange(words, 1, words.length)), null);
-        }
-        // "//text" sends "/text"
-        return new Input(null, List.of(), trimmed.startsWith("//") ? trimmed.substring(1) : line);
+        this.state = new ChatState(profile.user());
+        this.format = new ChatFormat(profile.user());
     }
 
     /** Runs until /quit or end of input; returns the exit code. */
@@ -120,6 +69,8 @@ final class ChatSession implements ParleyListener {
                 .cursorStore(CursorStore.file(cursorFile))
                 .requestTimeout(options.timeout())
                 .build();
+        typing = new TypingSignal(client::typing, state::current, System::nanoTime);
+        ChatCommands commands = new ChatCommands(options, client, state, format, typing, terminal);
         try {
             say("* connecting to " + server + " as " + profile.user() + "…");
             try {
@@ -135,20 +86,20 @@ final class ChatSession implements ParleyListener {
             }
             try {
                 for (ConversationView v : options.await(client.listConversations())) {
-                    remember(v);
+                    state.remember(v);
                 }
             } catch (ParleyClientException e) {
                 // not fatal: the cache fills as conversations are opened
             }
             String line;
-            terminal.onKeystroke(this::keystroke);
+            terminal.onKeystroke(typing::keystroke);
             while ((line = terminal.readLine()) != null) {
-                Input input = parse(line);
+                ChatInput input = ChatInput.parse(line);
                 if (input == null) {
                     continue;
                 }
                 if (input.isCommand()) {
-                    if (!command(input)) {
+                    if (!commands.run(input)) {
                         break;
                     }
                 } else {
@@ -162,202 +113,9 @@ final class ChatSession implements ParleyListener {
         }
     }
 
-    // ---------------------------------------------------------------------------------------
-    // Commands (input thread)
-
-    /** Runs one command; false means quit. */
-    private boolean command(Input input) throws InterruptedException {
-        List<String> args = input.args();
-        try {
-            switch (input.command()) {
-                case "quit", "exit", "q" -> {
-                    return false;
-                }
-                case "help", "h", "?" -> say(HELP);
-                case "list", "ls" -> list();
-                case "open", "o" -> {
-                    if (args.size() != 1) {
-                        say("! usage: /open USER|N|CONV");
-                    } else {
-                        open(args.get(0));
-                    }
-                }
-                case "group" -> {
-                    if (args.size() < 2) {
-                        say("! usage: /group NAME USER...");
-                    } else {
-                        ConversationView v = options.await(client.createGroup(args.get(0), args.subList(1, args.size())));
-                        remember(v);
-                        say("* created group " + v.name() + " (" + v.conv() + ") with " + String.join(", ", v.members()));
-                        select(v);
-                    }
-                }
-                case "add" -> {
-                    String conv = requireOpen();
-                    if (conv != null) {
-                        if (args.isEmpty()) {
-                            say("! usage: /add USER...");
-                        } else {
-                            options.await(client.addMembers(conv, args));
-                            say("* added " + String.join(", ", args) + " to " + conv);
-                        }
-                    }
-                }
-                case "admin" -> {
-                    String conv = requireOpen();
-                    if (conv != null) {
-                        if (args.size() != 1) {
-                            say("! usage: /admin USER");
-                        } else {
-                            options.await(client.promoteAdmin(conv, args.get(0)));
-                            say("* " + args.get(0) + " is now an admin of " + conv);
-                        }
-                    }
-                }
-                case "contact", "contacts" -> contact(args);
-                case "join" -> say("! /join is not available: a member of the group adds you with /add");
-                case "history", "hist" -> {
-                    String conv = requireOpen();
-                    if (conv != null) {
-                        int n = args.isEmpty() ? 20 : Integer.parseInt(args.get(0));
-                        showHistory(conv, Math.max(1, Math.min(1000, n)));
-                    }
-                }
-                case "who" -> who();
-                case "read" -> read();
-                default -> say("! unknown command /" + input.command() + " (/help lists them)");
-            }
-        } catch (ParleyClientException e) {
-            say("! " + e.getMessage());
-        } catch (NumberFormatException e) {
-            say("! not a number: " + e.getMessage());
-        }
-        return true;
-    }
-
-    private void list() throws InterruptedException {
-        List<ConversationView> all = options.await(client.listConversations());
-        List<String> ids = new ArrayList<>();
-        if (all.isEmpty()) {
-            say("* no conversations yet: /open USER or /group NAME USER...");
-        }
-        StringBuilder sb = new StringBuilder();
-        int i = 0;
-        for (ConversationView v : all) {
-            remember(v);
-            ids.add(v.conv());
-            sb.append(i == 0 ? "" : "\n").append(String.format("%3d. %s  %s  (%d message%s)", ++i, v.conv(), label(v), v.lastSeq(), v.lastSeq() == 1 ? "" : "s"));
-        }
-        synchronized (this) {
-            listed = List.copyOf(ids);
-        }
-        if (!all.isEmpty()) {
-            say(sb.toString());
-        }
-    }
-
-    private void open(String what) throws InterruptedException {
-        ConversationView v;
-        if (what.matches("\\d+")) {
-            int n = Integer.parseInt(what);
-            String id;
-            synchronized (this) {
-                id = n >= 1 && n <= listed.size() ? listed.get(n - 1) : null;
-            }
-            if (id == null) {
-                say("! no conversation " + n + " in the last /list");
-                return;
-            }
-            v = known(id);
-        } else if (what.contains(":")) {
-            v = known(what);
-            if (v == null) {
-                for (ConversationView c : options.await(client.listConversations())) {
-                    remember(c);
-                }
-                v = known(what);
-            }
-            if (v == null) {
-                say("! no conversation " + what);
-                return;
-            }
-        } else {
-            v = options.await(client.openDirect(what));
-            remember(v);
-        }
-        select(v);
-    }
-
-    private void select(ConversationView v) throws InterruptedException {
-        stopTyping();
-        synchronized (this) {
-            current = v.conv();
-        }
-        say("* now in " + v.conv() + " (" + label(v) + "); type to send");
-        showHistory(v.conv(), 10);
-        List<String> others = others(v);
-        if (!others.isEmpty()) {
-            client.subscribePresence(others);
-        }
-    }
-
-    private void showHistory(String conv, int n) throws InterruptedException {
-        HistoryPage page = options.await(client.history(conv, HistoryRequest.latest(n)));
-        if (page.messages().isEmpty()) {
-            say("* no messages yet in " + conv);
-            return;
-        }
-        StringBuilder sb = new StringBuilder();
-        if (page.hasMore()) {
-            sb.append("* … older messages not shown\n");
-        }
-        for (MessageView m : page.messages()) {
-            noteSeq(m.conv(), m.seq());
-            sb.append(formatMessage(m)).append('\n');
-        }
-        sb.setLength(sb.length() - 1);
-        say(sb.toString());
-    }
-
-    private void who() throws InterruptedException {
-        String conv = requireOpen();
-        if (conv == null) {
-            return;
-        }
-        ConversationView v = known(conv);
-        List<String> others = v == null ? List.of() : others(v);
-        if (others.isEmpty()) {
-            say("* nobody else in " + conv);
-            return;
-        }
-        for (PresenceView p : options.await(client.subscribePresence(others))) {
-            say("* " + presenceText(p.user(), p.online(), p.lastSeen()));
-        }
-    }
-
-    private void read() throws InterruptedException {
-        String conv = requireOpen();
-        if (conv == null) {
-            return;
-        }
-        long upTo;
-        synchronized (this) {
-            upTo = lastSeq.getOrDefault(conv, 0L);
-        }
-        if (upTo < 1) {
-            say("* nothing to mark read in " + conv);
-            return;
-        }
-        options.await(client.markRead(conv, upTo));
-        say("* marked " + conv + " read up to #" + upTo);
-    }
-
     private void sendText(String text) {
-        stopTyping();
-        String conv;
-        synchronized (this) {
-            conv = current;
-        }
+        typing.stop();
+        String conv = state.current();
         if (conv == null) {
             say("! no open conversation: /open USER first (/help for more)");
             return;
@@ -365,15 +123,11 @@ final class ChatSession implements ParleyListener {
         CompletableFuture<?> f = client.send(conv, text).whenComplete((sent, err) -> {
             if (err != null) {
                 ParleyClientException e = ParleyClientException.unwrap(err);
-                say("! not sent to " + conv + ": " + (e != null ? e.getMessage() : err.toString()) + ": " + snippet(text));
+                say("! not sent to " + conv + ": " + (e != null ? e.getMessage() : err.toString()) + ": " + ChatFormat.snippet(text));
                 return;
             }
-            List<Ticks.Change> more;
-            synchronized (this) {
-                noteSeq(sent.conv(), sent.seq());
-                more = ticks.sent(sent.conv(), sent.seq(), text);
-            }
-            say("✓ [" + sent.conv() + " #" + sent.seq() + "] " + snippet(text));
+            List<Ticks.Change> more = state.sent(sent.conv(), sent.seq(), text);
+            say("✓ [" + sent.conv() + " #" + sent.seq() + "] " + ChatFormat.snippet(text));
             more.forEach(this::sayTick);
         });
         synchronized (this) {
@@ -400,87 +154,37 @@ final class ChatSession implements ParleyListener {
         Thread.sleep(200);
     }
 
-    private String requireOpen() {
-        synchronized (this) {
-            if (current == null) {
-                say("! no open conversation: /open USER first");
-            }
-            return current;
-        }
-    }
-
     // ---------------------------------------------------------------------------------------
     // Events (SDK listener thread)
 
     @Override
     public void onMessage(MessageView m, long cursor) {
-        noteSeq(m.conv(), m.seq());
+        state.noteSeq(m.conv(), m.seq());
         if (profile.user().equals(m.from()) && client != null && m.fromDevice() != null
                 && m.fromDevice().equals(client.device())) {
             return; // our own, already shown with its ✓
         }
         typingShown.remove(m.conv() + '\u0000' + m.from());
-        say(formatMessage(m));
+        say(format.message(m));
     }
 
     @Override
     public void onReceipt(ReceiptEvent r) {
-        List<Ticks.Change> changes;
-        synchronized (this) {
-            changes = ticks.receipt(r.conv(), r.user(), r.status(), r.upTo());
-        }
+        List<Ticks.Change> changes = state.receipt(r.conv(), r.user(), r.status(), r.upTo());
         changes.forEach(this::sayTick);
-    }
-
-    private void contact(List<String> args) throws InterruptedException {
-        String verb = args.isEmpty() ? "list" : args.get(0);
-        switch (verb) {
-            case "list", "ls" -> {
-                List<String> all = options.await(client.listContacts());
-                say(all.isEmpty() ? "* no contacts" : "* contacts: " + String.join(", ", all));
-            }
-            case "add", "remove", "rm" -> {
-                if (args.size() != 2) {
-                    say("! usage: /contact add|remove USER");
-                    return;
-                }
-                String user = args.get(1);
-                if (verb.equals("add")) {
-                    options.await(client.addContact(user));
-                    say("* " + user + " is a contact");
-                } else {
-                    options.await(client.removeContact(user));
-                    say("* " + user + " is no longer a contact");
-                }
-            }
-            default -> say("! usage: /contact add|remove USER, or /contact list");
-        }
     }
 
     @Override
     public void onMembership(MembershipEvent e) {
         // The event carries only the change: refresh the member list from the server (a user who was
         // removed or left gets CONVERSATION_NOT_FOUND, and the stale entry stays until /list).
-        client.getConversation(e.conv()).thenAccept(this::remember);
-        String who = String.join(", ", e.users() == null ? List.of() : e.users());
-        // Direct conversations have no name: "alice created the conversation", not "alice created \"\" …".
-        String name = e.name() != null && !e.name().isEmpty() ? " \"" + e.name() + "\"" : "";
-        String text = switch (e.change() == null ? "" : e.change()) {
-            case "created" -> e.actor() + " created" + (name.isEmpty() ? " the conversation" : name)
-                    + (who.isEmpty() ? "" : " with " + who);
-            case "promoted" -> e.actor() + " made " + who + " an admin";
-            case "renamed" -> e.actor() + " renamed the group to" + name;
-            case "added" -> e.actor() + " added " + who;
-            case "removed" -> e.actor() + " removed " + who;
-            case "left" -> (who.isEmpty() ? e.actor() : who) + " left";
-            default -> e.actor() + " " + e.change() + " " + who;
-        };
-        say("* [" + e.conv() + "] " + text);
+        client.getConversation(e.conv()).thenAccept(state::remember);
+        say(ChatFormat.membership(e));
     }
 
     @Override
     public void onPresence(PresenceEvent p) {
-        say("* " + presenceText(p.user(), p.online(), p.lastSeen()));
+        say("* " + ChatFormat.presenceText(p.user(), p.online(), p.lastSeen()));
     }
 
     @Override
@@ -494,7 +198,7 @@ final class ChatSession implements ParleyListener {
             long now = System.currentTimeMillis();
             if (shown == null || now - shown > 5_000) {
                 typingShown.put(key, now);
-                say(t.user() + " is typing… [" + t.conv() + "]");
+                say(ChatFormat.typing(t.user(), t.conv()));
             }
         } else {
             typingShown.remove(key);
@@ -520,103 +224,10 @@ final class ChatSession implements ParleyListener {
     // Helpers
 
     private void sayTick(Ticks.Change c) {
-        String mark = switch (c.status()) {
-            case SENT -> "✓";
-            case DELIVERED -> "✓✓";
-            case READ -> "✓✓ read";
-        };
-        say(mark + " [" + c.conv() + " #" + c.seq() + "] " + snippet(c.text()));
-    }
-
-    private String formatMessage(MessageView m) {
-        String from = m.from();
-        if (profile.user().equals(from)) {
-            from = "me";
-        }
-        return "[" + m.conv() + "] " + from + ": " + m.body();
-    }
-
-    private synchronized void noteSeq(String conv, long seq) {
-        lastSeq.merge(conv, seq, Math::max);
-    }
-
-    private synchronized void remember(ConversationView v) {
-        conversations.put(v.conv(), v);
-        ticks.members(v.conv(), v.members());
-    }
-
-    private synchronized ConversationView known(String conv) {
-        return conversations.get(conv);
-    }
-
-    private List<String> others(ConversationView v) {
-        List<String> others = new ArrayList<>(v.members());
-        others.remove(profile.user());
-        return others;
-    }
-
-    private String label(ConversationView v) {
-        if ("direct".equals(v.kind())) {
-            List<String> others = others(v);
-            return "direct with " + (others.isEmpty() ? profile.user() : String.join(", ", others));
-        }
-        return "group \"" + v.name() + "\": " + String.join(", ", v.members());
-    }
-
-    static String presenceText(String user, boolean online, Long lastSeen) {
-        if (online) {
-            return user + " is online";
-        }
-        if (lastSeen == null) {
-            return user + " is offline";
-        }
-        Instant t = Instant.ofEpochMilli(lastSeen);
-        ZoneId zone = ZoneId.systemDefault();
-        boolean today = LocalDate.ofInstant(t, zone).equals(LocalDate.now(zone));
-        return user + " is offline (last seen " + (today ? HM : DAY_HM).format(t.atZone(zone)) + ")";
-    }
-
-    static String snippet(String text) {
-        String oneLine = text.replaceAll("\\s+", " ").strip();
-        return oneLine.length() <= 40 ? oneLine : oneLine.substring(0, 39) + "…";
+        say(ChatFormat.tick(c));
     }
 
     private void say(String line) {
         terminal.print(line);
-    }
-
-    /**
-     * Someone typed into the line: tell the open conversation, at most every few seconds (the
-     * other side shows "typing" until a message or a stop arrives, or for a few seconds). A
-     * command being typed (a line starting with '/') is not a message being written.
-     */
-    private void keystroke(String line) {
-        if (line.startsWith("/") && !line.startsWith("//")) {
-            return;
-        }
-        String conv;
-        long now = System.nanoTime();
-        synchronized (this) {
-            conv = current;
-            if (conv == null || client == null || (typingSentAt != 0 && now - typingSentAt < TYPING_EVERY_NANOS)) {
-                return;
-            }
-            typingSentAt = now;
-            typingIn = conv;
-        }
-        client.typing(conv, true);
-    }
-
-    /** After a line is sent or a conversation left: stop saying "typing" there. */
-    private void stopTyping() {
-        String conv;
-        synchronized (this) {
-            conv = typingIn;
-            typingIn = null;
-            typingSentAt = 0;
-        }
-        if (conv != null && client != null) {
-            client.typing(conv, false);
-        }
     }
 }

@@ -123,19 +123,6 @@ class ParleyCommandTest {
     }
 
     @Test
-    void chatInputParsing() {
-        assertThat(ChatSession.parse("   ")).isNull();
-        ChatSession.Input open = ChatSession.parse("/open  bob");
-        assertThat(open.command()).isEqualTo("open");
-        assertThat(open.args()).containsExactly("bob");
-        ChatSession.Input group = ChatSession.parse("/GROUP friends bob carol");
-        assertThat(group.command()).isEqualTo("group");
-        assertThat(group.args()).containsExactly("friends", "bob", "carol");
-        assertThat(ChatSession.parse("hello /world").text()).isEqualTo("hello /world");
-        assertThat(ChatSession.parse("//not a command").text()).isEqualTo("/not a command");
-    }
-
-    @Test
     void profilesAreOwnerOnlyAndRoundTrip() throws Exception {
         Path file = Profile.file(dir.resolve("home"), "alice");
         Profile p = new Profile("http://127.0.0.1:8080", "alice", "dev-1", "secret-token");
@@ -156,12 +143,5 @@ class ParleyCommandTest {
         ParleyCommand.configureLogging(new String[] {"serve"});
         assertThat(System.getProperty("parley.log.level")).isEqualTo("INFO");
         System.clearProperty("parley.log.level");
-    }
-
-    @Test
-    void presenceText() {
-        assertThat(ChatSession.presenceText("bob", true, null)).isEqualTo("bob is online");
-        assertThat(ChatSession.presenceText("bob", false, null)).isEqualTo("bob is offline");
-        assertThat(ChatSession.presenceText("bob", false, 0L)).startsWith("bob is offline (last seen 19");
     }
 }
