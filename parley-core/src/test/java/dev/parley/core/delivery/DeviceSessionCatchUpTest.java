@@ -101,13 +101,12 @@ class DeviceSessionCatchUpTest {
                         "alice", "a1", "c" + c, now, "body " + c, null))));
             }
             Device device = new Device("bob", "b1", "phone", "hash", now, null, null);
-            DeviceSession.Services services = new DeviceSession.Services(null, null, null, null, null, null, new Store(), () -> {
+            RequestDispatcher dispatcher = new RequestDispatcher(null, null, null, null, null, null, () -> 0L, () -> {
             }, code -> {
             });
-            session = new DeviceSession(device, this, services, BATCH,
-                    new RateLimiter(1_000_000, 1_000_000, System.nanoTime()),
-                    new TokenBuckets(1_000_000, 1_000_000, System::nanoTime).of(device.userId()), s -> {
-                    });
+            session = new DeviceSession(device, this, new SessionContext(dispatcher, new Store(), BATCH, s -> {
+            }), new RateLimiter(1_000_000, 1_000_000, 0L),
+                    new TokenBuckets(1_000_000, 1_000_000, () -> 0L).of(device.userId()));
         }
 
         void runAll() {

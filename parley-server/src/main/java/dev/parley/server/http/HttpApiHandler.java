@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.core.Parley;
 import dev.parley.core.account.Device;
 import dev.parley.core.account.LoginThrottle;
+import dev.parley.core.conversation.Conversation;
+import dev.parley.core.delivery.Views;
+import dev.parley.core.message.HistoryQuery;
 import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
@@ -339,7 +342,7 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     allow(m, HttpMethod.GET);
                     String conv = seg.get(2);
                     return authenticate(req).thenCompose(d -> parley.conversations().requireMember(conv, d.userId()))
-                            .thenCompose(c -> parley.messaging().view(c))
+                            .thenCompose(this::conversationView)
                             .thenApply(view -> Reply.json(HttpResponseStatus.OK, bytes(mapper.valueToTree(view))));
                 }
                 break;
@@ -363,19 +366,19 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     route = "/v1/conversations/{conv}/messages";
                     allow(m, HttpMethod.GET);
                     ClientFrame.History query = historyQuery(seg.get(2), uri);
-                    return authenticate(req).thenCompose(d -> parley.messaging().history(d.userId(), null, query))
-                            .thenApply(page -> {
-                                ObjectNode node = mapper.valueToTree(page);
-                                node.remove("id");
-                                return Reply.json(HttpResponseStatus.OK, bytes(node));
-                            });
+                    return authenticate(req).thenCompose(d -> parley.messaging().history(d.userId(), query.conv(),
+                                    HistoryQuery.page(query.beforeSeq(), query.afterSeq(), query.beforeTs(),
+                                            query.afterTs(), query.limit())))
+                            .thenApply(page -> Reply.json(HttpResponseStatus.OK,
+                                    bytes(mapper.valueToTree(Views.historyPage(null, page)))));
                 }
                 if (seg.get(1).equals("users") && seg.get(3).equals("presence")) {
                     route = "/v1/users/{user}/presence";
                     allow(m, HttpMethod.GET);
                     String user = seg.get(2);
                     return authenticate(req).thenCompose(d -> parley.presence().lookup(d.userId(), user))
-                            .thenApply(view -> Reply.json(HttpResponseStatus.OK, bytes(mapper.valueToTree(view))));
+                            .thenApply(state -> Reply.json(HttpResponseStatus.OK,
+                                    bytes(mapper.valueToTree(Views.presence(state)))));
                 }
                 break;
             default:
@@ -485,7 +488,7 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
     private CompletionStage<Reply> conversations(Device device) {
         return parley.conversations().list(device.userId()).thenCompose(list -> {
             List<CompletableFuture<ServerFrame.ConversationView>> views = list.stream()
-                    .map(c -> parley.messaging().view(c).toCompletableFuture()).toList();
+                    .map(c -> conversationView(c).toCompletableFuture()).toList();
             return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 ObjectNode root = mapper.createObjectNode();
                 ArrayNode arr = root.putArray("conversations");
@@ -493,6 +496,10 @@ public final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 return Reply.json(HttpResponseStatus.OK, bytes(root));
             });
         });
+    }
+
+    private CompletionStage<ServerFrame.ConversationView> conversationView(Conversation c) {
+        return parley.messaging().lastSeq(c.id()).thenApply(last -> Views.conversation(c, last));
     }
 
     private ClientFrame.History historyQuery(String conv, QueryStringDecoder uri) {
