@@ -2,8 +2,6 @@ package dev.parley.core.delivery;
 
 import dev.parley.core.message.InboxEntry;
 import dev.parley.core.message.InboxEvent;
-import dev.parley.core.message.MessageStore;
-import dev.parley.core.message.MessagingService;
 import dev.parley.protocol.ClientFrame;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
@@ -32,18 +30,14 @@ final class Acknowledgements {
     private static final int READ_BACK_PAGE = 1_000;
 
     private final DeviceSession session;
-    private final MessageStore store;
-    private final MessagingService messaging;
     private long ackedUpTo;
     /** Messages of others sent and not yet acknowledged; created with the first entry sent. */
     private DeliveredLedger ledger;
     /** Acks that arrived while the sync's first reads were in flight; null while none (most sessions). */
     private List<ClientFrame.Ack> duringSync;
 
-    Acknowledgements(DeviceSession session, MessageStore store, MessagingService messaging) {
+    Acknowledgements(DeviceSession session) {
         this.session = session;
-        this.store = store;
-        this.messaging = messaging;
     }
 
     /** The sync read the device's acknowledged cursor: start from it and answer the acks that waited. */
@@ -98,7 +92,7 @@ final class Acknowledgements {
             read = read.thenCompose(v -> readDelivered(r.after(), r.upTo(), maxSeq));
         }
         CompletionStage<Void> done = read.thenCompose(
-                v -> messaging.acknowledged(userId(), session.device().deviceId(), maxSeq, upTo));
+                v -> session.context().dispatcher().messaging().acknowledged(userId(), session.device().deviceId(), maxSeq, upTo));
         session.replyOk(f.id(), done);
     }
 
@@ -116,7 +110,7 @@ final class Acknowledgements {
      */
     private CompletionStage<Void> readDelivered(long from, long upTo, Map<String, Long> maxSeq) {
         int page = (int) Math.min(upTo - from, READ_BACK_PAGE);
-        return store.readInbox(userId(), from, page).thenCompose(entries -> {
+        return session.context().store().readInbox(userId(), from, page).thenCompose(entries -> {
             long last = from;
             for (InboxEntry e : entries) {
                 if (e.cursor() > upTo) {

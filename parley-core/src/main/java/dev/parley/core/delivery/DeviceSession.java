@@ -124,20 +124,24 @@ public final class DeviceSession implements Transport.Listener, PresenceSubscrib
 
     // ---- for the dispatcher, the inbox delivery and the acknowledgements (same executor) ----
 
+    SessionContext context() {
+        return context;
+    }
+
     boolean isClosed() {
         return closed;
     }
 
     InboxDelivery inbox() {
         if (inbox == null) {
-            inbox = new InboxDelivery(this, context.store(), context.syncBatchSize());
+            inbox = new InboxDelivery(this);
         }
         return inbox;
     }
 
     Acknowledgements acks() {
         if (acks == null) {
-            acks = new Acknowledgements(this, context.store(), context.dispatcher().messaging());
+            acks = new Acknowledgements(this);
         }
         return acks;
     }

@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * <p>Created by the session's {@code sync}: a connection that never syncs (an idle one) has none,
  * and notifications before the sync are not needed, since the sync reads the inbox head after them.
  *
+ * <p>Its collaborators (the store, the batch size) come from the session's shared context: every
+ * field here is paid by every synced connection.
+ *
  * <p>Threading: confined to the session's executor; no locks.
  */
 final class InboxDelivery {
@@ -47,8 +50,6 @@ final class InboxDelivery {
     }
 
     private final DeviceSession session;
-    private final MessageStore store;
-    private final int batchSize;
     private State state = State.IDLE;
     private long sentUpTo;
     private long knownHead;
@@ -57,10 +58,8 @@ final class InboxDelivery {
     /** The id of the sync still owed its {@code synced} reply; null once answered. */
     private String pendingSyncId;
 
-    InboxDelivery(DeviceSession session, MessageStore store, int batchSize) {
+    InboxDelivery(DeviceSession session) {
         this.session = session;
-        this.store = store;
-        this.batchSize = batchSize;
     }
 
     State state() {
@@ -81,6 +80,7 @@ final class InboxDelivery {
         }
         state = State.SYNC_REQUESTED;
         String user = session.device().userId();
+        MessageStore store = session.context().store();
         store.deviceCursor(user, session.device().deviceId())
                 .thenCombine(store.inboxHead(user), (cursor, head) -> new long[] {cursor, head})
                 .whenCompleteAsync((r, e) -> {
@@ -130,7 +130,7 @@ final class InboxDelivery {
         if (state != State.LIVE) {
             return;
         }
-        store.inboxHead(session.device().userId()).whenCompleteAsync((head, e) -> {
+        session.context().store().inboxHead(session.device().userId()).whenCompleteAsync((head, e) -> {
             if (e == null && !session.isClosed() && head > sentUpTo) {
                 knownHead = Math.max(knownHead, head);
                 catchUp();
@@ -162,7 +162,7 @@ final class InboxDelivery {
      * already read (one read ahead), so the store and the event loop work at the same time.
      */
     private void readBatch(long after) {
-        store.readInbox(session.device().userId(), after, batchSize)
+        session.context().store().readInbox(session.device().userId(), after, session.context().syncBatchSize())
                 .whenCompleteAsync(this::onBatch, session.transport.executor());
     }
 
@@ -185,7 +185,7 @@ final class InboxDelivery {
             state = State.LIVE;
             return;
         }
-        boolean readingAhead = entries.size() >= batchSize;
+        boolean readingAhead = entries.size() >= session.context().syncBatchSize();
         if (readingAhead) {
             readBatch(entries.get(entries.size() - 1).cursor());
         }
