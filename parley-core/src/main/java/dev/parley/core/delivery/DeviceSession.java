@@ -15,7 +15,8 @@ import java.util.concurrent.CompletionStage;
  * do the work. Requests go to the server's {@link RequestDispatcher} (frame to service call,
  * result to reply); the user's inbox is delivered by an {@link InboxDelivery} (cursor order, an
  * explicit state) and acknowledged through {@link Acknowledgements}; both are created by the
- * first {@code sync}, so an idle connection holds neither.
+ * first {@code sync} (the acknowledgements also by an {@code ack} that comes first), so an
+ * idle connection holds neither.
  *
  * <p>Threading: every method runs on, or hops to, the transport's executor; state is confined
  * to it, so there are no locks.

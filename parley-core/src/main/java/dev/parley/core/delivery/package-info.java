@@ -7,7 +7,7 @@
  *   <li>{@link dev.parley.core.delivery.RequestDispatcher}: a client frame to a service call, the
  *       result or failure to the reply frame (one per server).</li>
  *   <li>{@code InboxDelivery} and {@code Acknowledgements}: the inbox of one connection sent in
- *       cursor order (an explicit state) and acknowledged; created by the first sync.</li>
+ *       cursor order (an explicit state) and acknowledged; created when first needed, so an idle connection has neither.</li>
  *   <li>{@link dev.parley.core.delivery.Views}: records to frames, for the WebSocket and REST.</li>
  *   <li>Port {@link dev.parley.core.delivery.MessageRouter} and what is built on it:
  *       {@link dev.parley.core.delivery.Sessions} (this server's handler),
