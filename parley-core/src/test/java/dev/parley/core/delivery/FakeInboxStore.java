@@ -22,8 +22,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * A message store of one conversation log and one user's inbox, in memory and single-threaded,
- * for the unit tests of the session layer. It records what the layer asks of it. The
- * conversation methods (which move to their own port) are not used here and throw.
+ * for the unit tests of the session layer. It records what the layer asks of it. Of the
+ * conversation methods (which move to their own port) only creation is implemented.
  */
 final class FakeInboxStore implements MessageStore {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -34,6 +34,10 @@ final class FakeInboxStore implements MessageStore {
     final List<String> calls = new ArrayList<>();
     /** The acknowledgements written: user, device, delivered-up-to per conversation, cursor. */
     final List<Ack> acks = new ArrayList<>();
+    /** What {@link #advanceWatermark} writes (keyed by user); empty unless a test sets it. */
+    Map<String, InboxEntry> receiptsToWrite = Map.of();
+    /** What {@link #acknowledge} writes; empty unless a test sets it. */
+    List<InboxEntry> ackReceiptsToWrite = List.of();
     long deviceCursor;
     /** When set, {@link #deviceCursor} completes only when the test completes this future. */
     CompletableFuture<Long> heldCursor;
@@ -87,7 +91,7 @@ final class FakeInboxStore implements MessageStore {
     public CompletionStage<List<InboxEntry>> acknowledge(String userId, String deviceId, Map<String, Long> deliveredUpTo,
                                                         long cursor) {
         acks.add(new Ack(userId, deviceId, Map.copyOf(deliveredUpTo), cursor));
-        return CompletableFuture.completedFuture(List.of());
+        return CompletableFuture.completedFuture(ackReceiptsToWrite);
     }
 
     @Override
@@ -132,7 +136,7 @@ final class FakeInboxStore implements MessageStore {
     public CompletionStage<Map<String, InboxEntry>> advanceWatermark(String conversationId, String userId,
                                                                      ReceiptKind kind, long upTo) {
         calls.add("advanceWatermark " + kind + " " + upTo);
-        return CompletableFuture.completedFuture(Map.of());
+        return CompletableFuture.completedFuture(receiptsToWrite);
     }
 
     @Override
@@ -145,10 +149,15 @@ final class FakeInboxStore implements MessageStore {
         throw new UnsupportedOperationException();
     }
 
-    // Conversation methods: not used by the session layer.
+    // Conversation methods (they move to their own port): only creation, for the publisher test.
 
     public CompletionStage<ConversationWrite> createConversation(Conversation conversation, String actorId) {
-        throw new UnsupportedOperationException();
+        Map<String, InboxEntry> entries = new HashMap<>();
+        for (String member : conversation.members()) {
+            entries.put(member, new InboxEntry(member, 1, T0, InboxEvent.MembershipChanged.created(conversation,
+                    actorId)));
+        }
+        return CompletableFuture.completedFuture(new ConversationWrite(conversation, true, entries));
     }
 
     public CompletionStage<Optional<Conversation>> findConversation(String conversationId) {
