@@ -153,6 +153,7 @@ class DeviceSessionCatchUpTest {
             throw new AssertionError("closed: " + statusCode + " " + reason);
         }
 
+        /** The conversation methods carry no {@code @Override}: they move to their own port. */
         private final class Store implements MessageStore {
             @Override
             public CompletionStage<List<InboxEntry>> readInbox(String userId, long after, int limit) {
@@ -177,22 +178,18 @@ class DeviceSessionCatchUpTest {
                 throw new UnsupportedOperationException();
             }
 
-            @Override
             public CompletionStage<ConversationWrite> createConversation(Conversation conversation, String actorId) {
                 throw new UnsupportedOperationException();
             }
 
-            @Override
             public CompletionStage<Optional<Conversation>> findConversation(String conversationId) {
                 throw new UnsupportedOperationException();
             }
 
-            @Override
             public CompletionStage<List<Conversation>> conversationsOf(String userId) {
                 throw new UnsupportedOperationException();
             }
 
-            @Override
             public CompletionStage<ConversationWrite> updateConversation(Conversation updated,
                                                                          InboxEvent.MembershipChanged event,
                                                                          List<String> notify) {
