@@ -3,6 +3,7 @@ package dev.parley.architecture;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
@@ -50,6 +51,15 @@ class BoundariesTest {
 
     @ArchTest
     static final ArchRule adaptersDoNotImportEachOther = adaptersApart();
+
+    /**
+     * The core's features (account, contact, conversation, message, presence, push, delivery) depend
+     * on each other in one direction only, so that each can be read and tested from the bottom up;
+     * {@code dev.parley.core} itself (the composition root) is outside the slices.
+     */
+    @ArchTest
+    static final ArchRule coreFeaturePackagesFormNoCycle = slices().matching("dev.parley.core.(*)..")
+            .should().beFreeOfCycles();
 
     @ArchTest
     static final ArchRule theProtocolDependsOnNothingOfParleysButItself = noClasses()

@@ -12,9 +12,14 @@ import dev.parley.core.conversation.ConversationService;
 import dev.parley.core.conversation.ConversationStore;
 import dev.parley.core.delivery.DeviceSession;
 import dev.parley.core.delivery.MessageRouter;
+import dev.parley.core.delivery.RequestDispatcher;
+import dev.parley.core.delivery.RoutedInboxPublisher;
+import dev.parley.core.delivery.RoutedTypingRelay;
 import dev.parley.core.delivery.Sessions;
 import dev.parley.core.delivery.TokenBuckets;
 import dev.parley.core.delivery.Transport;
+import dev.parley.core.delivery.Views;
+import dev.parley.core.message.InboxPublisher;
 import dev.parley.core.message.MessageStore;
 import dev.parley.core.message.MessagingService;
 import dev.parley.core.presence.PresenceRegistry;
@@ -36,12 +41,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Parley core of one server, wired by constructor from its ports. The network layer calls
- * {@link #authenticate} and {@link #openSession}; REST handlers call the feature services.
+ * The Parley core of one server, wired by constructor from its ports: the composition root,
+ * the one class that knows every feature. The network layer calls {@link #authenticate} and
+ * {@link #openSession}; REST handlers call the feature services. Monotonic time comes from one
+ * ticker (nanoseconds, {@link System#nanoTime()} unless a test passes its own), handed to every
+ * limiter, throttle and timer that decides by it.
  * Lifecycle: construct, {@link #start()}, {@link #shutdown(Duration)}, {@link #close()}.
  */
 public final class Parley implements AutoCloseable {
@@ -77,6 +86,15 @@ public final class Parley implements AutoCloseable {
                   ConversationStore conversationStore, MessageStore store, MessageRouter router,
                   PresenceRegistry presenceRegistry, List<PushSender> pushSenders,
                   PushSettings pushSettings, Clock clock, MeterRegistry meters) {
+        this(settings, accountStore, contactStore, conversationStore, store, router, presenceRegistry, pushSenders,
+                pushSettings, clock, System::nanoTime, meters);
+    }
+
+    /** @param ticker monotonic nanoseconds for every limiter, throttle and push interval of the core */
+    public Parley(ParleySettings settings, AccountStore accountStore, ContactStore contactStore,
+                  ConversationStore conversationStore, MessageStore store, MessageRouter router,
+                  PresenceRegistry presenceRegistry, List<PushSender> pushSenders, PushSettings pushSettings,
+                  Clock clock, LongSupplier ticker, MeterRegistry meters) {
         this.settings = settings;
         this.store = store;
         this.router = router;
@@ -85,29 +103,34 @@ public final class Parley implements AutoCloseable {
         int cores = Runtime.getRuntime().availableProcessors();
         this.hashing = new HashingPool(Math.max(1, cores), settings.hashQueueSize());
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("parley-timers"));
-        LoginThrottle throttle = new LoginThrottle(settings.loginThrottle(), System::nanoTime);
+        LoginThrottle throttle = new LoginThrottle(settings.loginThrottle(), ticker);
         this.accounts = new AccountService(accountStore,
                 new PasswordHasher(settings.argon2MemoryKiB(), settings.argon2Iterations()), hashing, throttle,
                 settings.maxDevicesPerUser(), clock);
         meters.gauge("parley.accounts.hashing.queued", hashing, HashingPool::queued);
         meters.gauge("parley.accounts.throttle.entries", throttle, LoginThrottle::size);
         this.contacts = new ContactService(contactStore, accountStore, settings.maxContacts());
-        this.conversations = new ConversationService(conversationStore, accountStore, contacts, router, clock,
+        // Inbox entries of every feature leave through this one publisher.
+        InboxPublisher inbox = new RoutedInboxPublisher(router, store::announcesEntries);
+        this.conversations = new ConversationService(conversationStore, accountStore, contacts, inbox, clock, ticker,
                 settings.maxGroupMembers(), settings.membershipChangesPerMinute());
         this.pushTimers = Executors.newSingleThreadScheduledExecutor(daemon("parley-push"));
-        this.push = new PushService(pushSenders, pushSettings, accountStore, presenceRegistry, pushTimers, meters);
-        this.messaging = new MessagingService(store, conversations, router, push, settings.maxBodyBytes(), meters);
+        this.push = new PushService(pushSenders, pushSettings, accountStore, presenceRegistry, pushTimers, ticker,
+                meters);
+        this.messaging = new MessagingService(store, conversations, inbox, new RoutedTypingRelay(router), push,
+                Views::encodedSize, settings.maxBodyBytes(), ticker, meters);
         this.presence = new PresenceService(presenceRegistry, accountStore, conversationStore, contactStore);
         Counter framesIn = meters.counter("parley.frames.in");
         Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
         for (ErrorCode c : ErrorCode.values()) {
             errors.put(c, meters.counter("parley.errors", "code", c.name()));
         }
-        this.sessions = new Sessions(settings, new DeviceSession.Services(accounts, conversations, messaging, presence,
-                contacts, push, store, framesIn::increment, c -> errors.get(c).increment()), presenceRegistry);
+        RequestDispatcher dispatcher = new RequestDispatcher(accounts, conversations, messaging, presence, contacts, push,
+                ticker, framesIn::increment, c -> errors.get(c).increment());
+        this.sessions = new Sessions(settings, dispatcher, store, presenceRegistry, ticker);
         meters.gauge("parley.sessions", sessions.registry(), r -> r.size());
         meters.gauge("parley.sessions.send.limits", sessions, Sessions::trackedSendLimits);
-        this.restRequests = new TokenBuckets(settings.rateLimitPerSecond(), settings.rateLimitBurst(), System::nanoTime);
+        this.restRequests = new TokenBuckets(settings.rateLimitPerSecond(), settings.rateLimitBurst(), ticker);
         meters.gauge("parley.rest.request.limits", restRequests, TokenBuckets::size);
         accounts.onRevoked(router::deviceRevoked);
     }

@@ -1,5 +1,10 @@
 package dev.parley.core;
 
+import dev.parley.core.delivery.RoutedInboxPublisher;
+import dev.parley.core.delivery.RoutedTypingRelay;
+import dev.parley.core.delivery.Views;
+import dev.parley.core.message.InboxPublisher;
+
 import static dev.parley.testkit.store.Async.await;
 
 import dev.parley.core.account.LastSeenPrivacy;
@@ -55,10 +60,12 @@ public final class ServiceFixture implements AutoCloseable {
                           List<PushSender> pushSenders, PushSettings pushSettings) {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         contacts = new ContactService(contactStore, accountStore, maxContacts);
-        conversations = new ConversationService(store, accountStore, contacts, router, clock, maxGroupMembers,
-                membershipChangesPerMinute);
+        InboxPublisher inbox = new RoutedInboxPublisher(router, store::announcesEntries);
+        conversations = new ConversationService(store, accountStore, contacts, inbox, clock, System::nanoTime,
+                maxGroupMembers, membershipChangesPerMinute);
         PushService push = new PushService(pushSenders, pushSettings, accountStore, presence, pushTimers, meters);
-        messaging = new MessagingService(store, conversations, router, push, maxBodyBytes, meters);
+        messaging = new MessagingService(store, conversations, inbox, new RoutedTypingRelay(router), push,
+                Views::encodedSize, maxBodyBytes, System::nanoTime, meters);
     }
 
     /** Services with the documented default limits. */

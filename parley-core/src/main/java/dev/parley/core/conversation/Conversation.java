@@ -1,5 +1,6 @@
 package dev.parley.core.conversation;
 
+import dev.parley.core.message.InboxEvent;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -63,5 +64,13 @@ public record Conversation(String id, Kind kind, String name, List<String> membe
 
     public static String directId(String a, String b) {
         return a.compareTo(b) < 0 ? "d:" + a + ":" + b : "d:" + b + ":" + a;
+    }
+
+    /**
+     * The inbox entry announcing this conversation to its members when it is created (here rather
+     * than in {@code message}, which knows no conversations: its package depends on none above it).
+     */
+    public InboxEvent.MembershipChanged creation(String actorId) {
+        return new InboxEvent.MembershipChanged(id, "created", actorId, List.of(), name, version);
     }
 }

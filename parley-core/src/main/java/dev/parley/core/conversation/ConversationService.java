@@ -3,9 +3,9 @@ package dev.parley.core.conversation;
 import dev.parley.core.Ids;
 import dev.parley.core.account.AccountStore;
 import dev.parley.core.contact.ContactService;
-import dev.parley.core.delivery.MessageRouter;
-import dev.parley.core.message.InboxEntry;
 import dev.parley.core.message.InboxEvent;
+import dev.parley.core.message.InboxPublisher;
+import dev.parley.core.message.Membership;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
 import java.time.Clock;
@@ -13,16 +13,16 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * Direct conversations and groups: creation, renaming, membership, admins. Every change is
- * written with its membership entries in one atomic store call and then announced through the
- * router. An entry carries only the change (who, the new name, the new version), never the member
+ * written with its membership entries in one atomic store call and then published through the
+ * {@link InboxPublisher}, the one exit of inbox entries. An entry carries only the change (who, the new name, the new version), never the member
  * list, so a change costs each inbox the same few bytes whatever the group's size.
  *
  * <p>Policy (docs/PROTOCOL.md, "Groups"): the creator is a group's first admin; only admins may
@@ -33,38 +33,45 @@ import java.util.function.Function;
  * Unknown and foreign conversations both fail with {@code CONVERSATION_NOT_FOUND}, so a
  * non-member learns nothing about a conversation.
  */
-public final class ConversationService {
+public final class ConversationService implements Membership {
     /** Retries of an optimistic update that lost a race with a concurrent change. */
     private static final int UPDATE_ATTEMPTS = 8;
 
     private final ConversationStore store;
     private final AccountStore accounts;
     private final ContactService contacts;
-    private final MessageRouter router;
+    private final InboxPublisher inbox;
     private final Clock clock;
     private final int maxGroupMembers;
     private final ChangeRateLimiter churn;
 
     /**
+     * @param clock                      creation times of conversations
+     * @param ticker                     monotonic nanoseconds, for the windows of the change limit
      * @param membershipChangesPerMinute changes admitted per conversation and per acting user in
      *                                   each minute (creating a group counts for its creator)
      */
     public ConversationService(ConversationStore store, AccountStore accounts, ContactService contacts,
-                               MessageRouter router, Clock clock, int maxGroupMembers,
+                               InboxPublisher inbox, Clock clock, LongSupplier ticker, int maxGroupMembers,
                                int membershipChangesPerMinute) {
         this.store = store;
         this.accounts = accounts;
         this.contacts = contacts;
-        this.router = router;
+        this.inbox = inbox;
         this.clock = clock;
         this.maxGroupMembers = maxGroupMembers;
-        this.churn = new ChangeRateLimiter(clock, membershipChangesPerMinute);
+        this.churn = new ChangeRateLimiter(ticker, membershipChangesPerMinute);
     }
 
     /** The conversation if {@code userId} is a member; else fails with CONVERSATION_NOT_FOUND. */
     public CompletionStage<Conversation> requireMember(String conversationId, String userId) {
         return store.findConversation(conversationId).thenApply(c -> c.filter(conv -> conv.hasMember(userId))
                 .orElseThrow(() -> notFound(conversationId)));
+    }
+
+    @Override
+    public CompletionStage<List<String>> membersFor(String conversationId, String userId) {
+        return requireMember(conversationId, userId).thenApply(Conversation::members);
     }
 
     public CompletionStage<List<Conversation>> list(String userId) {
@@ -223,23 +230,8 @@ public final class ConversationService {
     }
 
     private Conversation publish(ConversationWrite w) {
-        publish(w.inboxEntries());
+        inbox.publish(w.inboxEntries());
         return w.conversation();
-    }
-
-    /** Announces written inbox entries to whoever holds the users' connections. */
-    public void publish(Map<String, InboxEntry> entries) {
-        publish(entries.values());
-    }
-
-    /** Announces written inbox entries, unless the store announces what it writes itself. */
-    public void publish(Collection<InboxEntry> entries) {
-        if (store.announcesEntries()) {
-            return;
-        }
-        for (InboxEntry e : entries) {
-            router.inboxAppended(e);
-        }
     }
 
     private CompletionStage<Void> requireUsers(Collection<String> users) {

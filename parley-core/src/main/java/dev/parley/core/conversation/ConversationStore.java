@@ -45,7 +45,7 @@ import java.util.concurrent.CompletionStage;
 public interface ConversationStore extends InboxWriter {
 
     /**
-     * Creates a conversation and appends a {@link InboxEvent.MembershipChanged#created created}
+     * Creates a conversation and appends a {@link Conversation#creation created}
      * entry, by {@code actorId}, to each member's inbox. Completes with the existing conversation
      * and {@code applied = false} (and writes nothing) if the id exists already, which makes
      * creating a direct conversation idempotent; of concurrent creations of one id exactly one

@@ -2,7 +2,8 @@ package dev.parley.core.delivery;
 
 /**
  * A token bucket: {@code perSecond} tokens a second, at most {@code burst} saved up. Not
- * thread-safe: one per connection, used on its executor.
+ * thread-safe: one per connection, used on its executor. The caller passes the time (monotonic
+ * nanoseconds of the server's ticker), so the bucket keeps no reference to a clock.
  */
 final class RateLimiter {
     private final int perSecond;
@@ -15,10 +16,6 @@ final class RateLimiter {
         this.burst = burst;
         this.tokens = burst;
         this.last = nowNanos;
-    }
-
-    boolean tryAcquire() {
-        return tryAcquire(System.nanoTime());
     }
 
     boolean tryAcquire(long now) {

@@ -3,10 +3,12 @@ package dev.parley.core.delivery;
 import dev.parley.core.ParleySettings;
 import dev.parley.core.account.Device;
 import dev.parley.core.message.InboxEntry;
+import dev.parley.core.message.MessageStore;
 import dev.parley.core.presence.PresenceRegistry;
 import dev.parley.protocol.FrameCodec;
 import dev.parley.protocol.ServerFrame;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,25 +21,33 @@ public final class Sessions implements MessageRouter.Handler {
 
     private final SessionRegistry registry = new SessionRegistry();
     private final ParleySettings settings;
-    private final DeviceSession.Services services;
+    private final RequestDispatcher dispatcher;
+    /** Shared by every session (one field each instead of one per collaborator). */
+    private final SessionContext context;
     private final PresenceRegistry presence;
-    /** One instance for every session (a method reference per session would be an object each). */
-    private final java.util.function.Consumer<DeviceSession> onClose = this::closed;
+    private final LongSupplier ticker;
     private final TokenBuckets userSends;
 
-    public Sessions(ParleySettings settings, DeviceSession.Services services, PresenceRegistry presence) {
+    /**
+     * @param store  the inbox the sessions deliver
+     * @param ticker monotonic nanoseconds for the per-connection and per-user rate limits
+     */
+    public Sessions(ParleySettings settings, RequestDispatcher dispatcher, MessageStore store,
+                    PresenceRegistry presence, LongSupplier ticker) {
         this.settings = settings;
-        this.services = services;
+        this.dispatcher = dispatcher;
+        this.context = new SessionContext(dispatcher, store, settings.syncBatchSize(), this::closed);
         this.presence = presence;
-        this.userSends = new TokenBuckets(settings.userSendPerSecond(), settings.userSendBurst(), System::nanoTime);
+        this.ticker = ticker;
+        this.userSends = new TokenBuckets(settings.userSendPerSecond(), settings.userSendBurst(), ticker);
     }
 
     /** Opens a session for an authenticated device; a session of the same device is replaced. */
     public DeviceSession open(Device device, Transport transport) {
         Device kept = identityOnly(device);
-        DeviceSession session = new DeviceSession(kept, transport, services, settings.syncBatchSize(),
-                new RateLimiter(settings.rateLimitPerSecond(), settings.rateLimitBurst(), System.nanoTime()),
-                userSends.of(kept.userId()), onClose);
+        DeviceSession session = new DeviceSession(kept, transport, context,
+                new RateLimiter(settings.rateLimitPerSecond(), settings.rateLimitBurst(), ticker.getAsLong()),
+                userSends.of(kept.userId()));
         DeviceSession replaced = registry.add(session);
         if (replaced != null) {
             replaced.closeWith(null, 4001, "replaced by a newer connection of this device");
@@ -74,7 +84,7 @@ public final class Sessions implements MessageRouter.Handler {
 
     private void closed(DeviceSession session) {
         registry.remove(session);
-        services.presence().unsubscribeAll(session);
+        dispatcher.presence().unsubscribeAll(session);
         boolean stillHere = registry.sessionsOf(session.device().userId()).stream()
                 .anyMatch(s -> s.device().deviceId().equals(session.device().deviceId()));
         if (!stillHere) {

@@ -1,6 +1,5 @@
 package dev.parley.core.message;
 
-import dev.parley.core.conversation.Conversation;
 import java.util.List;
 
 /** What a per-user inbox entry says happened. */
@@ -30,11 +29,6 @@ public sealed interface InboxEvent {
                              long version) implements InboxEvent {
         public MembershipChanged {
             users = List.copyOf(users);
-        }
-
-        /** The entry announcing a new conversation. */
-        public static MembershipChanged created(Conversation c, String actorId) {
-            return new MembershipChanged(c.id(), "created", actorId, List.of(), c.name(), c.version());
         }
     }
 }

@@ -6,10 +6,8 @@ import dev.parley.core.account.User;
 import dev.parley.core.contact.ContactStore;
 import dev.parley.core.conversation.Conversation;
 import dev.parley.core.conversation.ConversationStore;
-import dev.parley.core.delivery.DeviceSession;
 import dev.parley.protocol.ErrorCode;
 import dev.parley.protocol.ParleyException;
-import dev.parley.protocol.ServerFrame;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -40,8 +38,8 @@ public final class PresenceService {
     private final AccountStore accounts;
     private final ConversationStore conversations;
     private final ContactStore contacts;
-    /** subject user → sessions on this server subscribed to that user's presence. */
-    private final Map<String, Set<DeviceSession>> subscribers = new ConcurrentHashMap<>();
+    /** subject user → subscribers on this server (device sessions) following that user's presence. */
+    private final Map<String, Set<PresenceSubscriber>> subscribers = new ConcurrentHashMap<>();
 
     public PresenceService(PresenceRegistry registry, AccountStore accounts, ConversationStore conversations,
                            ContactStore contacts) {
@@ -53,11 +51,12 @@ public final class PresenceService {
     }
 
     /**
-     * Subscribes the session to the users' presence; fails with FORBIDDEN (subscribing to none)
-     * when any user may not be followed by the session's user.
+     * Subscribes to the users' presence and completes with their presence as the subscriber's
+     * user may see it (hidden presence: offline, never seen); fails with FORBIDDEN (subscribing
+     * to none) when any user may not be followed by the subscriber's user.
      */
-    public CompletionStage<List<ServerFrame.PresenceView>> subscribe(DeviceSession session, List<String> users) {
-        String viewer = session.device().userId();
+    public CompletionStage<List<PresenceState>> subscribe(PresenceSubscriber session, List<String> users) {
+        String viewer = session.viewerId();
         return sharingAConversation(viewer).thenCompose(sharing -> {
             List<String> others = users.stream().filter(u -> !u.equals(viewer) && !sharing.contains(u)).toList();
             List<CompletableFuture<Boolean>> asContact = new ArrayList<>();
@@ -79,7 +78,7 @@ public final class PresenceService {
             }
             return registry.lookup(users);
         }).thenCompose(states -> {
-            List<CompletableFuture<ServerFrame.PresenceView>> views = new ArrayList<>();
+            List<CompletableFuture<PresenceState>> views = new ArrayList<>();
             for (String u : users) {
                 views.add(lookupFor(viewer, states.get(u)).toCompletableFuture());
             }
@@ -89,12 +88,12 @@ public final class PresenceService {
     }
 
     /** Drops every subscription of a closed session. */
-    public void unsubscribeAll(DeviceSession session) {
+    public void unsubscribeAll(PresenceSubscriber session) {
         subscribers.values().forEach(s -> s.remove(session));
     }
 
-    /** One user's presence as {@code viewerId} may see it (REST). */
-    public CompletionStage<ServerFrame.PresenceView> lookup(String viewerId, String userId) {
+    /** One user's presence as {@code viewerId} may see it; fails with USER_NOT_FOUND. */
+    public CompletionStage<PresenceState> lookup(String viewerId, String userId) {
         return accounts.findUser(userId).thenCompose(u -> {
             if (u.isEmpty()) {
                 throw new ParleyException(ErrorCode.USER_NOT_FOUND, "no user \"" + userId + "\"");
@@ -103,8 +102,8 @@ public final class PresenceService {
         }).thenCompose(states -> lookupFor(viewerId, states.get(userId)));
     }
 
-    private CompletionStage<ServerFrame.PresenceView> lookupFor(String viewerId, PresenceState state) {
-        return mayView(viewerId, state.userId()).thenApply(ok -> ok ? view(state) : hidden(state.userId()));
+    private CompletionStage<PresenceState> lookupFor(String viewerId, PresenceState state) {
+        return mayView(viewerId, state.userId()).thenApply(ok -> ok ? state : hidden(state.userId()));
     }
 
     /** Whether the subject's setting lets the viewer see their presence. */
@@ -121,19 +120,17 @@ public final class PresenceService {
 
     private void changed(PresenceState state) {
         String subject = state.userId();
-        Set<DeviceSession> subs = subscribers.get(subject);
+        Set<PresenceSubscriber> subs = subscribers.get(subject);
         if (subs == null || subs.isEmpty()) {
             return;
         }
-        ServerFrame.PresenceEvent event = new ServerFrame.PresenceEvent(subject, state.online(),
-                state.lastSeen() == null ? null : state.lastSeen().toEpochMilli());
         privacyOf(subject).thenCompose(p -> contacts.contactsOf(subject).thenCompose(theirContacts -> {
             Set<String> contactSet = new HashSet<>(theirContacts);
             CompletionStage<Set<String>> sharing = p == LastSeenPrivacy.EVERYONE
                     ? sharingAConversation(subject) : CompletableFuture.completedFuture(Set.of());
             return sharing.thenAccept(shared -> {
-                for (DeviceSession s : subs) {
-                    String viewer = s.device().userId();
+                for (PresenceSubscriber s : subs) {
+                    String viewer = s.viewerId();
                     boolean self = viewer.equals(subject);
                     boolean contact = contactSet.contains(viewer);
                     boolean sees = self || switch (p) {
@@ -142,7 +139,7 @@ public final class PresenceService {
                         case NOBODY -> false;
                     };
                     if (sees) {
-                        s.deliverEphemeral(event);
+                        s.presenceChanged(state);
                     } else if (!self && !contact && p == LastSeenPrivacy.EVERYONE) {
                         // Known for sure only here: no shared conversation and not a contact any more.
                         subs.remove(s);
@@ -168,11 +165,7 @@ public final class PresenceService {
         });
     }
 
-    private static ServerFrame.PresenceView view(PresenceState s) {
-        return new ServerFrame.PresenceView(s.userId(), s.online(), s.lastSeen() == null ? null : s.lastSeen().toEpochMilli());
-    }
-
-    private static ServerFrame.PresenceView hidden(String userId) {
-        return new ServerFrame.PresenceView(userId, false, null);
+    private static PresenceState hidden(String userId) {
+        return new PresenceState(userId, false, null);
     }
 }

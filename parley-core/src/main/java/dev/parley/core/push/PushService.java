@@ -2,6 +2,7 @@ package dev.parley.core.push;
 
 import dev.parley.core.account.AccountStore;
 import dev.parley.core.account.Device;
+import dev.parley.core.message.NewMessageListener;
 import dev.parley.core.message.StoredMessage;
 import dev.parley.core.presence.PresenceRegistry;
 import dev.parley.core.presence.PresenceState;
@@ -17,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>Called on the server that stored the message, once per new message (a retried send is a
  * duplicate and pushes nothing): in scale-out mode each push is sent by one server.
  */
-public final class PushService {
+public final class PushService implements NewMessageListener {
     private static final Logger log = LoggerFactory.getLogger(PushService.class);
     /** Clears a device's push target. */
     public static final String PROVIDER_NONE = "none";
@@ -44,11 +46,18 @@ public final class PushService {
 
     public PushService(List<PushSender> senders, PushSettings settings, AccountStore accounts,
                        PresenceRegistry presence, ScheduledExecutorService timers, MeterRegistry meters) {
+        this(senders, settings, accounts, presence, timers, System::nanoTime, meters);
+    }
+
+    /** @param ticker monotonic nanoseconds: the dispatcher's per-device interval and backoff follow it */
+    public PushService(List<PushSender> senders, PushSettings settings, AccountStore accounts,
+                       PresenceRegistry presence, ScheduledExecutorService timers, LongSupplier ticker,
+                       MeterRegistry meters) {
         this.senders = senders.stream().collect(Collectors.toUnmodifiableMap(PushSender::provider, Function.identity()));
         this.accounts = accounts;
         this.presence = presence;
         this.settings = settings;
-        this.dispatcher = new PushDispatcher(this.senders, settings, timers, System::nanoTime, this::removeDeadTarget,
+        this.dispatcher = new PushDispatcher(this.senders, settings, timers, ticker, this::removeDeadTarget,
                 meters);
         this.lookupFailed = meters.counter("parley.push.dropped", "reason", "lookup_failed");
         this.deadRemoved = meters.counter("parley.push.targets_removed");
@@ -64,6 +73,7 @@ public final class PushService {
      * Returns at once. When presence cannot be read (its service is down), every recipient is
      * pushed: a redundant wake-up costs less than a message left unseen.
      */
+    @Override
     public void messageStored(StoredMessage message, Collection<String> recipients) {
         if (recipients.isEmpty() || senders.isEmpty()) {
             return;

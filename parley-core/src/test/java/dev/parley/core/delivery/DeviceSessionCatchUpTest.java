@@ -3,7 +3,6 @@ package dev.parley.core.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.parley.core.account.Device;
-import dev.parley.core.conversation.Conversation;
 import dev.parley.core.message.AppendResult;
 import dev.parley.core.message.HistoryQuery;
 import dev.parley.core.message.InboxEntry;
@@ -99,13 +98,12 @@ class DeviceSessionCatchUpTest {
                         "alice", "a1", "c" + c, now, "body " + c, null))));
             }
             Device device = new Device("bob", "b1", "phone", "hash", now, null, null);
-            DeviceSession.Services services = new DeviceSession.Services(null, null, null, null, null, null, new Store(), () -> {
+            RequestDispatcher dispatcher = new RequestDispatcher(null, null, null, null, null, null, () -> 0L, () -> {
             }, code -> {
             });
-            session = new DeviceSession(device, this, services, BATCH,
-                    new RateLimiter(1_000_000, 1_000_000, System.nanoTime()),
-                    new TokenBuckets(1_000_000, 1_000_000, System::nanoTime).of(device.userId()), s -> {
-                    });
+            session = new DeviceSession(device, this, new SessionContext(dispatcher, new Store(), BATCH, s -> {
+            }), new RateLimiter(1_000_000, 1_000_000, 0L),
+                    new TokenBuckets(1_000_000, 1_000_000, () -> 0L).of(device.userId()));
         }
 
         void runAll() {
@@ -152,6 +150,7 @@ class DeviceSessionCatchUpTest {
             throw new AssertionError("closed: " + statusCode + " " + reason);
         }
 
+        /** The conversation methods carry no {@code @Override}: they move to their own port. */
         private final class Store implements MessageStore {
             @Override
             public CompletionStage<List<InboxEntry>> readInbox(String userId, long after, int limit) {

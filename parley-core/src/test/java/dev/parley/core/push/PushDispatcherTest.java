@@ -1,7 +1,6 @@
 package dev.parley.core.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -11,14 +10,15 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The dispatcher on a {@link ManualScheduler}: its timers and its ticker are one time the test
+ * advances, so intervals and backoffs are checked to the instant and nothing sleeps.
+ */
 class PushDispatcherTest {
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    private final ManualScheduler timers = new ManualScheduler();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final Queue<PushTarget> dead = new ConcurrentLinkedQueue<>();
     private final PushTarget alice = new PushTarget("alice", "phone", "fake", "token-1");
@@ -46,13 +46,8 @@ class PushDispatcherTest {
         }
     }
 
-    @AfterEach
-    void stop() {
-        timers.shutdownNow();
-    }
-
     private PushDispatcher dispatcher(PushSender sender, PushSettings settings) {
-        return new PushDispatcher(Map.of(sender.provider(), sender), settings, timers, System::nanoTime, dead::add,
+        return new PushDispatcher(Map.of(sender.provider(), sender), settings, timers, timers.nanos::get, dead::add,
                 meters);
     }
 
@@ -72,7 +67,14 @@ class PushDispatcherTest {
         for (int i = 0; i < 500; i++) {
             d.offer(alice, one());
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> sender.sent.size() == 2 && d.waitingCount() == 0);
+        timers.runDue();
+        assertThat(sender.sent).hasSize(1);
+
+        timers.advance(Duration.ofMillis(299));
+        assertThat(sender.sent).as("not before the minimum interval").hasSize(1);
+        timers.advance(Duration.ofMillis(1));
+        assertThat(sender.sent).hasSize(2);
+        assertThat(d.waitingCount()).isZero();
         List<PushNotification> pushes = List.copyOf(sender.sent);
         assertThat(pushes.get(0).coalesced()).isEqualTo(1);
         assertThat(pushes.get(1).coalesced()).isEqualTo(499);
@@ -86,12 +88,18 @@ class PushDispatcherTest {
                 ? new PushResult.Retry(null, "UNAVAILABLE") : PushResult.delivered()));
         PushDispatcher d = dispatcher(sender, PushSettings.defaults().withMinInterval(Duration.ZERO)
                 .withRetry(5, Duration.ofMillis(20), Duration.ofMillis(100)));
-        long start = System.nanoTime();
         d.offer(alice, one());
-        await().atMost(Duration.ofSeconds(5)).until(() -> count("delivered") == 1);
-        // backoff 20 ms then 40 ms
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(60));
+        timers.runDue();
+        // backoff 20 ms, then 40 ms
+        timers.advance(Duration.ofMillis(19));
+        assertThat(sender.sent).hasSize(1);
+        timers.advance(Duration.ofMillis(1));
+        assertThat(sender.sent).hasSize(2);
+        timers.advance(Duration.ofMillis(39));
+        assertThat(sender.sent).hasSize(2);
+        timers.advance(Duration.ofMillis(1));
         assertThat(sender.sent).hasSize(3);
+        assertThat(count("delivered")).isEqualTo(1);
         assertThat(count("retry")).isEqualTo(2);
     }
 
@@ -101,10 +109,12 @@ class PushDispatcherTest {
                 ? new PushResult.Retry(Duration.ofMillis(400), "QUOTA_EXCEEDED") : PushResult.delivered()));
         PushDispatcher d = dispatcher(sender, PushSettings.defaults().withMinInterval(Duration.ZERO)
                 .withRetry(5, Duration.ofMillis(10), Duration.ofSeconds(10)));
-        long start = System.nanoTime();
         d.offer(alice, one());
-        await().atMost(Duration.ofSeconds(5)).until(() -> count("delivered") == 1);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        timers.runDue();
+        timers.advance(Duration.ofMillis(399));
+        assertThat(count("delivered")).isZero();
+        timers.advance(Duration.ofMillis(1));
+        assertThat(count("delivered")).isEqualTo(1);
     }
 
     @Test
@@ -114,8 +124,9 @@ class PushDispatcherTest {
         PushDispatcher d = dispatcher(sender, PushSettings.defaults().withMinInterval(Duration.ZERO)
                 .withRetry(3, Duration.ofMillis(5), Duration.ofMillis(20)));
         d.offer(alice, one());
-        await().atMost(Duration.ofSeconds(5)).until(() ->
-                meters.counter("parley.push.dropped", "reason", "retries_exhausted").count() == 1);
+        timers.runDue();
+        timers.advance(Duration.ofSeconds(1));
+        assertThat(meters.counter("parley.push.dropped", "reason", "retries_exhausted").count()).isEqualTo(1);
         assertThat(sender.sent).hasSize(3);
         assertThat(d.waitingCount()).isZero();
     }
@@ -126,12 +137,13 @@ class PushDispatcherTest {
                 new PushResult.DeadTarget("Unregistered")));
         PushDispatcher d = dispatcher(sender, PushSettings.defaults().withMinInterval(Duration.ZERO));
         d.offer(alice, one());
-        await().atMost(Duration.ofSeconds(5)).until(() -> dead.size() == 1);
-        assertThat(dead.peek()).isEqualTo(alice);
+        timers.runDue();
+        assertThat(dead).containsExactly(alice);
         // messages that read the device before the store dropped the target push nothing to it
         d.offer(alice, one());
         d.offer(new PushTarget("alice", "phone", "fake", "token-2"), one());
-        await().atMost(Duration.ofSeconds(5)).until(() -> sender.sent.size() == 2);
+        timers.advance(Duration.ofSeconds(1));
+        assertThat(sender.sent).hasSize(2);
         assertThat(dead).hasSize(2); // token-2 was sent (and is dead too); token-1 was not sent again
         assertThat(count("dead_target")).isEqualTo(2);
     }
@@ -141,12 +153,12 @@ class PushDispatcherTest {
         CompletableFuture<PushResult> never = new CompletableFuture<>();
         RecordingSender sender = new RecordingSender(i -> never);
         PushDispatcher d = dispatcher(sender, PushSettings.defaults().withCapacity(2, 1));
-        long start = System.nanoTime();
         for (String device : List.of("a", "b", "c", "d", "e")) {
             d.offer(new PushTarget("u", device, "fake", "t-" + device), one());
         }
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
-        await().atMost(Duration.ofSeconds(5)).until(() -> sender.sent.size() == 1);
+        assertThat(sender.sent).as("nothing is sent on the caller's thread").isEmpty();
+        timers.runDue();
+        assertThat(sender.sent).hasSize(1);
         assertThat(d.inFlightCount()).isEqualTo(1); // the bound on concurrency
         assertThat(d.waitingCount()).isEqualTo(2);
         assertThat(meters.counter("parley.push.dropped", "reason", "queue_full").count()).isEqualTo(2);
@@ -172,12 +184,14 @@ class PushDispatcherTest {
                 d.offer(new PushTarget("u" + device, "phone", "fake", "t" + device), one());
             }
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> sender.sent.size() == 100 && d.inFlightCount() == 0);
-        assertThat(mostOpen.get()).isLessThanOrEqualTo(8);
-        // the rest of each device's 50 messages wait, coalesced into at most one push, for the next interval
-        assertThat(d.waitingCount()).isLessThanOrEqualTo(100);
+        timers.advance(Duration.ofSeconds(1)); // far less than the 30 s minimum interval
+        assertThat(sender.sent).hasSize(100);
+        assertThat(d.inFlightCount()).isZero();
+        assertThat(mostOpen.get()).isEqualTo(8);
+        // the first 8 devices were sent their first message at once: their other 49 wait, coalesced
+        // into one push, for the next interval; the other 92 waited for a slot with all 50 coalesced
+        assertThat(d.waitingCount()).isEqualTo(8);
         assertThat(meters.counter("parley.push.coalesced").count() + sender.sent.size() + d.waitingCount())
                 .isEqualTo(5_000);
     }
-
 }

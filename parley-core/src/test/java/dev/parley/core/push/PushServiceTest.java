@@ -2,7 +2,6 @@ package dev.parley.core.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.parley.core.account.AccountStore;
 import dev.parley.core.account.Device;
@@ -24,14 +23,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class PushServiceTest {
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    /** The push thread and the ticker in one: tests run the due tasks and advance time by hand. */
+    private final ManualScheduler timers = new ManualScheduler();
     private final Accounts accounts = new Accounts();
     private final InMemoryPresenceRegistry presence = new InMemoryPresenceRegistry(Clock.systemUTC());
     private final Queue<PushNotification> sent = new ConcurrentLinkedQueue<>();
@@ -107,7 +105,8 @@ class PushServiceTest {
     }
 
     private PushService service(PushSettings settings) {
-        return new PushService(List.of(fake), settings, accounts, presence, timers, new SimpleMeterRegistry());
+        return new PushService(List.of(fake), settings, accounts, presence, timers, timers.nanos::get,
+                new SimpleMeterRegistry());
     }
 
     private Device device(String user, String id) {
@@ -164,8 +163,9 @@ class PushServiceTest {
         presence.connected("carol", "laptop", "s1").toCompletableFuture().join();
 
         push.messageStored(message("the launch code"), List.of("bob", "carol"));
+        timers.runDue();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() == 1);
+        assertThat(sent).hasSize(1);
         assertThat(sentTo.peek().userId()).isEqualTo("bob");
         assertThat(sent.peek().preview()).isNull();
         assertThat(sent.peek().data()).isEqualTo(Map.of("parley", "sync"));
@@ -177,7 +177,8 @@ class PushServiceTest {
                 Duration.ofMillis(100), 10));
         push.register(device("bob", "phone"), "fake", "tok-bob").toCompletableFuture().join();
         push.messageStored(message("hello world"), List.of("bob"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> sent.size() == 1);
+        timers.runDue();
+        assertThat(sent).hasSize(1);
         assertThat(sent.peek().data()).containsEntry("body", "hello…").containsEntry("sender", "alice")
                 .containsEntry("conv", "d:alice:bob");
     }
@@ -189,11 +190,13 @@ class PushServiceTest {
         answer = t -> new PushResult.DeadTarget("Unregistered");
 
         push.messageStored(message("hi"), List.of("bob"));
+        timers.runDue();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> accounts.device("bob", "phone").pushProvider() == null);
+        assertThat(accounts.device("bob", "phone").pushProvider()).isNull();
         assertThat(accounts.device("bob", "phone").pushTarget()).isNull();
         push.messageStored(message("again"), List.of("bob"));
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> sent.size() == 1);
+        timers.advance(Duration.ofMinutes(1)); // everything the dispatcher could schedule has run
+        assertThat(sent).hasSize(1);
     }
 
     @Test
@@ -217,12 +220,13 @@ class PushServiceTest {
                 asked.set(true);
                 return pending;
             }
-        }), PushSettings.defaults(), accounts, presence, timers, new SimpleMeterRegistry());
+        }), PushSettings.defaults(), accounts, presence, timers, timers.nanos::get, new SimpleMeterRegistry());
         slowService.messageStored(message("hi"), List.of("bob"));
-        await().atMost(Duration.ofSeconds(2)).untilTrue(asked);
+        timers.runDue();
+        assertThat(asked).isTrue();
         push.register(phone, "fake", "tok-new").toCompletableFuture().join();
         pending.complete(new PushResult.DeadTarget("Unregistered"));
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
-                .until(() -> "tok-new".equals(accounts.device("bob", "phone").pushTarget()));
+        timers.advance(Duration.ofMinutes(1));
+        assertThat(accounts.device("bob", "phone").pushTarget()).isEqualTo("tok-new");
     }
 }

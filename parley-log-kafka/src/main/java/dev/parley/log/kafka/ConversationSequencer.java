@@ -111,7 +111,7 @@ final class ConversationSequencer implements Processor<String, byte[], String, b
         outcome(conv.id(), new Outcome.Changed(c.origin(), c.requestId(), conv, List.of(), true,
                 conv.members().size()), ts);
         toInboxes(c, conv.members(), at,
-                InboxEvent.MembershipChanged.created(conv, c.actorId()), ts);
+                conv.creation(c.actorId()), ts);
     }
 
     private void update(Command.Update u, ConversationState state, Instant at, long ts) {

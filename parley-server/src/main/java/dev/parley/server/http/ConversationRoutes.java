@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.core.Parley;
 import dev.parley.core.conversation.Conversation;
+import dev.parley.core.delivery.Views;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -56,6 +57,6 @@ final class ConversationRoutes {
 
     /** One conversation as the WebSocket's {@code conversations} frame shows it. */
     private CompletionStage<JsonNode> conversationView(Conversation c) {
-        return parley.messaging().view(c).thenApply(mapper::valueToTree);
+        return parley.messaging().lastSeq(c.id()).thenApply(last -> mapper.valueToTree(Views.conversation(c, last)));
     }
 }

@@ -1,8 +1,9 @@
 package dev.parley.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.core.Parley;
+import dev.parley.core.delivery.Views;
+import dev.parley.core.message.HistoryQuery;
 import dev.parley.protocol.ClientFrame;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.CompletionStage;
@@ -28,12 +29,10 @@ final class MessageRoutes {
                 req.longParam("afterSeq"), req.longParam("beforeTs"), req.longParam("afterTs"),
                 req.intParam("limit"));
         query.validate();
-        return req.authenticate(parley).thenCompose(d -> parley.messaging().history(d.userId(), null, query))
-                .thenApply(page -> {
-                    // the page is the WebSocket's frame; a REST answer has no request id
-                    ObjectNode node = mapper.valueToTree(page);
-                    node.remove("id");
-                    return HttpReply.json(HttpResponseStatus.OK, mapper, node);
-                });
+        return req.authenticate(parley).thenCompose(d -> parley.messaging().history(d.userId(), query.conv(),
+                        HistoryQuery.page(query.beforeSeq(), query.afterSeq(), query.beforeTs(), query.afterTs(),
+                                query.limit())))
+                .thenApply(page -> HttpReply.json(HttpResponseStatus.OK, mapper,
+                        mapper.valueToTree(Views.historyPage(null, page))));
     }
 }

@@ -2,6 +2,7 @@ package dev.parley.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.core.Parley;
+import dev.parley.core.delivery.Views;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.CompletionStage;
 
@@ -23,6 +24,6 @@ final class PresenceRoutes {
     CompletionStage<HttpReply> lookup(ApiRequest req) {
         String user = req.param("user");
         return req.authenticate(parley).thenCompose(d -> parley.presence().lookup(d.userId(), user))
-                .thenApply(view -> HttpReply.json(HttpResponseStatus.OK, mapper, mapper.valueToTree(view)));
+                .thenApply(state -> HttpReply.json(HttpResponseStatus.OK, mapper, mapper.valueToTree(Views.presence(state))));
     }
 }

@@ -150,7 +150,7 @@ final class Writes {
         for (String member : conversation.members()) {
             txn.put(Cf.USER_CONVERSATIONS, Keys.userConversation(member, conversation.id()), new byte[0]);
         }
-        InboxEvent event = InboxEvent.MembershipChanged.created(conversation, actorId);
+        InboxEvent event = conversation.creation(actorId);
         Map<String, InboxEntry> entries = appendToInboxes(txn, new LinkedHashSet<>(conversation.members()), now(),
                 event);
         return new ConversationWrite(conversation, true, entries);

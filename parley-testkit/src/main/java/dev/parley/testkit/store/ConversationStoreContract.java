@@ -157,7 +157,7 @@ public abstract class ConversationStoreContract extends MessagingStoresFixture {
 
         List<InboxEntry> last = inbox("member299");
         assertThat(last).hasSize(2);
-        assertThat(last.get(0).event()).isEqualTo(InboxEvent.MembershipChanged.created(big, "member0"));
+        assertThat(last.get(0).event()).isEqualTo(big.creation("member0"));
         assertThat(last.get(1).event()).isEqualTo(event);
     }
 

@@ -1,5 +1,7 @@
 package dev.parley.core.message;
 
+import dev.parley.core.delivery.Views;
+
 import static dev.parley.testkit.store.Async.assertFailsWith;
 import static dev.parley.testkit.store.Async.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,8 +59,8 @@ class MessagingServiceTest {
 
     private CompletionStage<ServerFrame.Sent> sending(Device from, String conversationId, String clientMsgId,
                                                       String body) {
-        return messaging.send(from, new ClientFrame.Send("r-" + clientMsgId, conversationId, clientMsgId, body,
-                "text/plain"));
+        return messaging.send(new NewMessage(conversationId, from.userId(), from.deviceId(), clientMsgId, body,
+                "text/plain")).thenApply(r -> Views.sent("r-" + clientMsgId, r));
     }
 
     private ServerFrame.Sent send(Device from, String clientMsgId) {
@@ -67,8 +69,8 @@ class MessagingServiceTest {
 
     private CompletionStage<ServerFrame.HistoryPage> paging(String user, Long beforeSeq, Long afterSeq,
                                                             Integer limit) {
-        return messaging.history(user, "h", new ClientFrame.History("h", conv, beforeSeq, afterSeq, null, null,
-                limit));
+        return messaging.history(user, conv, HistoryQuery.page(beforeSeq, afterSeq, null, null, limit))
+                .thenApply(page -> Views.historyPage("h", page));
     }
 
     private ServerFrame.HistoryPage history(Long beforeSeq, Long afterSeq, Integer limit) {
@@ -128,15 +130,15 @@ class MessagingServiceTest {
             small.openToGroups("alice", "bob");
             String id = await(small.conversations.createGroup("alice", "g", List.of("bob"))).id();
             MessagingService m = small.messaging;
-            ClientFrame.Send tenBytes = new ClientFrame.Send("1", id, "c-1", "ééééé", null);
-            ClientFrame.Send twelveBytes = new ClientFrame.Send("2", id, "c-2", "éééééé", null);
-            ClientFrame.Send twoEmoji = new ClientFrame.Send("3", id, "c-3", "😀😀", null);
-            ClientFrame.Send threeEmoji = new ClientFrame.Send("4", id, "c-4", "😀😀😀", null);
+            NewMessage tenBytes = new NewMessage(id, "alice", ALICE_PHONE.deviceId(), "c-1", "ééééé", null);
+            NewMessage twelveBytes = new NewMessage(id, "alice", ALICE_PHONE.deviceId(), "c-2", "éééééé", null);
+            NewMessage twoEmoji = new NewMessage(id, "alice", ALICE_PHONE.deviceId(), "c-3", "😀😀", null);
+            NewMessage threeEmoji = new NewMessage(id, "alice", ALICE_PHONE.deviceId(), "c-4", "😀😀😀", null);
 
-            assertThat(await(m.send(ALICE_PHONE, tenBytes)).seq()).isEqualTo(1);
-            assertFailsWith(m.send(ALICE_PHONE, twelveBytes), ErrorCode.MESSAGE_TOO_LARGE);
-            assertThat(await(m.send(ALICE_PHONE, twoEmoji)).seq()).isEqualTo(2);
-            assertFailsWith(m.send(ALICE_PHONE, threeEmoji), ErrorCode.MESSAGE_TOO_LARGE);
+            assertThat(await(m.send(tenBytes)).message().seq()).isEqualTo(1);
+            assertFailsWith(m.send(twelveBytes), ErrorCode.MESSAGE_TOO_LARGE);
+            assertThat(await(m.send(twoEmoji)).message().seq()).isEqualTo(2);
+            assertFailsWith(m.send(threeEmoji), ErrorCode.MESSAGE_TOO_LARGE);
             assertThat(await(small.store.lastSeq(id))).isEqualTo(2);
         }
     }
@@ -269,17 +271,17 @@ class MessagingServiceTest {
         await(messaging.acknowledged("bob", "bob-phone", Map.of(conv, seq), 2));
         await(messaging.markRead("carol", conv, seq));
 
-        ServerFrame.MessageInfoReply info = await(messaging.messageInfo("alice", "i", conv, seq));
+        ServerFrame.MessageInfoReply info = await(messaging.messageInfo("alice", conv, seq).thenApply(i -> Views.messageInfo("i", i)));
 
         assertThat(info.members()).containsExactly(
                 new ServerFrame.MemberReceipt("bob", "delivered", 1, 0),
                 new ServerFrame.MemberReceipt("carol", "read", 1, 1));
         assertThat(info.aggregate()).isEqualTo("delivered");
         await(messaging.markRead("bob", conv, seq));
-        assertThat(await(messaging.messageInfo("alice", "i", conv, seq)).aggregate()).isEqualTo("read");
+        assertThat(await(messaging.messageInfo("alice", conv, seq).thenApply(i -> Views.messageInfo("i", i))).aggregate()).isEqualTo("read");
 
-        assertFailsWith(messaging.messageInfo("alice", "i", conv, 2), ErrorCode.MESSAGE_NOT_FOUND);
-        assertFailsWith(messaging.messageInfo("mallory", "i", conv, seq), ErrorCode.CONVERSATION_NOT_FOUND);
+        assertFailsWith(messaging.messageInfo("alice", conv, 2).thenApply(i -> Views.messageInfo("i", i)), ErrorCode.MESSAGE_NOT_FOUND);
+        assertFailsWith(messaging.messageInfo("mallory", conv, seq).thenApply(i -> Views.messageInfo("i", i)), ErrorCode.CONVERSATION_NOT_FOUND);
     }
 
     // ---- push
@@ -327,10 +329,10 @@ class MessagingServiceTest {
             }
             await(p.presence.connected("carol", "carol-phone", "s1")); // carol is online: no push for her
 
-            await(p.messaging.send(ALICE_PHONE, new ClientFrame.Send("1", id, "a-1", "hi", null)));
-            await(p.messaging.send(ALICE_PHONE, new ClientFrame.Send("2", id, "a-1", "hi", null)));
+            await(p.messaging.send(new NewMessage(id, ALICE_PHONE.userId(), ALICE_PHONE.deviceId(), "a-1", "hi", null)));
+            await(p.messaging.send(new NewMessage(id, ALICE_PHONE.userId(), ALICE_PHONE.deviceId(), "a-1", "hi", null)));
             // A later message from carol, whose push to alice marks the end of what the retry could have sent.
-            await(p.messaging.send(device("carol", "carol-phone"), new ClientFrame.Send("3", id, "c-1", "yo", null)));
+            await(p.messaging.send(new NewMessage(id, device("carol", "carol-phone").userId(), device("carol", "carol-phone").deviceId(), "c-1", "yo", null)));
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sender.messagesPushedTo("alice") == 1);
 
             assertThat(sender.messagesPushedTo("bob")).as("a-1 and c-1, not the retry").isEqualTo(2);
@@ -361,7 +363,7 @@ class MessagingServiceTest {
         send(BOB_PHONE, "b-1");
         Conversation c = await(f.conversations.requireMember(conv, "alice"));
 
-        ServerFrame.ConversationView view = await(messaging.view(c));
+        ServerFrame.ConversationView view = await(messaging.lastSeq(c.id()).thenApply(last -> Views.conversation(c, last)));
 
         assertThat(view.conv()).isEqualTo(conv);
         assertThat(view.lastSeq()).isEqualTo(2);

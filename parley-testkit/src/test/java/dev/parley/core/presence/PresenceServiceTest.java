@@ -1,5 +1,6 @@
 package dev.parley.core.presence;
 
+import dev.parley.core.delivery.Views;
 import static dev.parley.testkit.store.Async.assertFailsWith;
 import static dev.parley.testkit.store.Async.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,7 +49,7 @@ class PresenceServiceTest {
     }
 
     private ServerFrame.PresenceView lookup(String viewer, String subject) {
-        return await(presence.lookup(viewer, subject));
+        return await(presence.lookup(viewer, subject).thenApply(Views::presence));
     }
 
     private ServerFrame.PresenceView seen() {

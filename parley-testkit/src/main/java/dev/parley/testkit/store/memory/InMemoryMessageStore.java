@@ -90,7 +90,7 @@ public final class InMemoryMessageStore implements MessageStore, ConversationSto
             membership.computeIfAbsent(member, u -> new TreeSet<>()).add(conversation.id());
         }
         Map<String, InboxEntry> entries = appendToInboxes(conversation.members(), now(),
-                InboxEvent.MembershipChanged.created(conversation, actorId));
+                conversation.creation(actorId));
         return done(new ConversationWrite(conversation, true, entries));
     }
 
