@@ -39,6 +39,8 @@ public final class ServiceFixture implements AutoCloseable {
     public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     public final MutableClock clock = new MutableClock(T0);
+    /** Monotonic time as the services read it: the clock's, so that advancing it advances both. */
+    public final java.util.function.LongSupplier ticker = () -> java.time.Duration.between(T0, clock.instant()).toNanos();
     public final InMemoryAccountStore accountStore = new InMemoryAccountStore();
     public final InMemoryContactStore contactStore = new InMemoryContactStore();
     public final InMemoryMessageStore store = new InMemoryMessageStore(clock);
@@ -61,11 +63,11 @@ public final class ServiceFixture implements AutoCloseable {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         contacts = new ContactService(contactStore, accountStore, maxContacts);
         InboxPublisher inbox = new RoutedInboxPublisher(router, store::announcesEntries);
-        conversations = new ConversationService(store, accountStore, contacts, inbox, clock, System::nanoTime,
+        conversations = new ConversationService(store, accountStore, contacts, inbox, clock, ticker,
                 maxGroupMembers, membershipChangesPerMinute);
         PushService push = new PushService(pushSenders, pushSettings, accountStore, presence, pushTimers, meters);
         messaging = new MessagingService(store, conversations, inbox, new RoutedTypingRelay(router), push,
-                Views::encodedSize, maxBodyBytes, System::nanoTime, meters);
+                Views::encodedSize, maxBodyBytes, ticker, meters);
     }
 
     /** Services with the documented default limits. */
