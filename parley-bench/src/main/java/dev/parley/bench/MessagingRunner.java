@@ -40,6 +40,9 @@ import org.HdrHistogram.Recorder;
  * (connecting a hundred thousand takes longer than the server's idle timeout), and the worker
  * holds at the {@code holding} and {@code closing} barriers with the other workers, so that
  * messages flow while every connection of the run is open.
+ *
+ * <p>About 400 lines: the closed and open loops and the fan-out share the verification and the
+ * per-conversation bookkeeping here, which keeps what a run checks in one place.
  */
 final class MessagingRunner extends Runner {
     /** A group (or pair) of this worker. */

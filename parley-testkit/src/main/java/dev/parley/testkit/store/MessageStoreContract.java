@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Test;
  * {@link #createStores}; the conversations the tests send to are created through the same
  * backend's {@link dev.parley.core.conversation.ConversationStore}, whose own promises
  * {@link ConversationStoreContract} checks.
+ *
+ * <p>Long because it is the port's promises, each a test, and every adapter and the in-memory
+ * fake run it whole.
  */
 public abstract class MessageStoreContract extends MessagingStoresFixture {
 
