@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -73,8 +75,8 @@ final class ConnectionsCommand extends ScenarioCommand {
     private volatile double cpuHoldEnd = -1;
     private volatile long holdEndNanos;
     private volatile long pongsAtHoldStart;
-    private volatile java.util.NavigableMap<Double, Long> replyBucketsAtHoldStart = new java.util.TreeMap<>();
-    private volatile java.util.NavigableMap<Double, Long> replyBucketsAtHoldEnd = new java.util.TreeMap<>();
+    private volatile NavigableMap<Double, Long> replyBucketsAtHoldStart = new TreeMap<>();
+    private volatile NavigableMap<Double, Long> replyBucketsAtHoldEnd = new TreeMap<>();
     private volatile long pongsAtHoldEnd;
     private volatile ClusterProbe cluster;
     private volatile List<ClusterProbe.ServerSample> serversBefore = List.of();

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -142,25 +144,26 @@ final class ServerProbe {
         if (gcFirst && gc()) {
             Thread.sleep(500);
         }
-        long heap = -1;
-        long direct = -1;
-        long netty = -1;
+        String text = metricsText();
+        if (text == null) {
+            return new Memory(-1, -1, -1, rssBytes());
+        }
+        long[] m = parseMetrics(text);
+        return new Memory(m[0], m[1], m[2], rssBytes());
+    }
+
+    /** The server's {@code /metrics} page, or null when unknown or unavailable. */
+    private String metricsText() throws InterruptedException {
         if (base == null) {
-            return new Memory(heap, direct, netty, rssBytes());
+            return null;
         }
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/metrics"))
                     .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 200) {
-                long[] m = parseMetrics(r.body());
-                heap = m[0];
-                direct = m[1];
-                netty = m[2];
-            }
+            return r.statusCode() == 200 ? r.body() : null;
         } catch (IOException e) {
-            // metrics unavailable: leave unknown
+            return null;
         }
-        return new Memory(heap, direct, netty, rssBytes());
     }
 
     /** Sums heap pools, the direct buffer pool and Netty's direct memory from a Prometheus text page. */
@@ -204,22 +207,14 @@ final class ServerProbe {
      * The cumulative buckets of the server's heartbeat reply histogram: upper bound in seconds
      * (the last one infinite) to the count of replies at or below it; empty when unknown.
      */
-    java.util.NavigableMap<Double, Long> heartbeatReplyBuckets() throws InterruptedException {
-        if (base == null) {
-            return new java.util.TreeMap<>();
-        }
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/metrics"))
-                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? parseBuckets(r.body(), HEARTBEAT_REPLY) : new java.util.TreeMap<>();
-        } catch (IOException e) {
-            return new java.util.TreeMap<>();
-        }
+    NavigableMap<Double, Long> heartbeatReplyBuckets() throws InterruptedException {
+        String text = metricsText();
+        return text == null ? new TreeMap<>() : parseBuckets(text, HEARTBEAT_REPLY);
     }
 
     /** The buckets ({@code le} to cumulative count) of histogram series {@code bucketName}. */
-    static java.util.NavigableMap<Double, Long> parseBuckets(String text, String bucketName) {
-        java.util.NavigableMap<Double, Long> buckets = new java.util.TreeMap<>();
+    static NavigableMap<Double, Long> parseBuckets(String text, String bucketName) {
+        NavigableMap<Double, Long> buckets = new TreeMap<>();
         for (String line : text.split("\n")) {
             if (!line.startsWith(bucketName + "{")) {
                 continue;
@@ -245,7 +240,7 @@ final class ServerProbe {
      * bound of the bucket it falls in (seconds; infinite past the last bound): {@code
      * [count, p50, p99, p99.9]}, or null when nothing was recorded.
      */
-    static double[] percentilesBetween(java.util.NavigableMap<Double, Long> before, java.util.NavigableMap<Double, Long> after) {
+    static double[] percentilesBetween(NavigableMap<Double, Long> before, NavigableMap<Double, Long> after) {
         long total = after.isEmpty() ? 0 : after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0L);
         if (total <= 0) {
             return null;

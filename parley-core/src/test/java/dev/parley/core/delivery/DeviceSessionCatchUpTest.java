@@ -150,7 +150,7 @@ class DeviceSessionCatchUpTest {
             throw new AssertionError("closed: " + statusCode + " " + reason);
         }
 
-        /** The conversation methods carry no {@code @Override}: they move to their own port. */
+        /** Only the message port: the session never reads conversations. */
         private final class Store implements MessageStore {
             @Override
             public CompletionStage<List<InboxEntry>> readInbox(String userId, long after, int limit) {
